@@ -1,0 +1,95 @@
+// The only module that knows the shape of the compiled addon (build/Release/bitbench_native.node).
+// Everything else imports the typed API from native/index.ts.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type IsaName = 'avx512' | 'avx2' | 'neon' | 'scalar';
+export type PathName = 'baseline' | 'cached-f32' | 'cached-bf16' | 'fused';
+export type CacheMode = 'hot' | 'cold';
+
+export interface AddonImplementation {
+  name: IsaName;
+  compiled: boolean;
+  supported: boolean;
+  missing: string[];
+  best: boolean;
+  fusedKernel?: string;
+  bf16Kernel?: string;
+}
+
+export interface AddonBuildInfo {
+  architecture: string;
+  blas: string | null;
+  compiler?: string;
+  hardwareThreads: number;
+}
+
+export interface AddonKernelSpec {
+  path: PathName;
+  isa?: IsaName;
+  n: number;
+  k: number;
+  batch: number;
+  threads: number;
+  scale?: number;
+  useBlas?: boolean;
+}
+
+export interface AddonRunSpec extends AddonKernelSpec {
+  packed: Uint8Array;
+  x: Float32Array;
+}
+
+export interface AddonBenchmarkSpec extends AddonKernelSpec {
+  packed?: Uint8Array;
+  cache?: CacheMode;
+  coldBytes?: number;
+  warmup?: number;
+  minSamples?: number;
+  maxSamples?: number;
+  minTimeMs?: number;
+  seed?: number;
+}
+
+export interface AddonBenchmarkResult {
+  samplesNs: Float64Array;
+  prepareNs: number;
+  preparedBytes: number;
+  copies: number;
+  footprintBytes: number;
+  checksum: number;
+  isa: IsaName;
+  kernel: string;
+  blas: string | null;
+}
+
+export interface Addon {
+  cpuFeatures(): Record<string, boolean>;
+  implementations(): AddonImplementation[];
+  buildInfo(): AddonBuildInfo;
+  runKernel(spec: AddonRunSpec): Promise<Float32Array>;
+  benchmarkKernel(spec: AddonBenchmarkSpec): Promise<AddonBenchmarkResult>;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('bitbench: cannot find the package root above ' + import.meta.url);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const addonPath = join(packageRoot(), 'build', 'Release', 'bitbench_native.node');
+
+function loadAddon(): Addon {
+  if (!existsSync(addonPath)) {
+    throw new Error(`bitbench: the native addon is not built (${addonPath} is missing); run npm install`);
+  }
+  return createRequire(import.meta.url)(addonPath) as Addon;
+}
+
+export const addon: Addon = loadAddon();

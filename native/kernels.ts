@@ -1,0 +1,132 @@
+// The typed kernel API: list the ISA implementations, run one compute path on given inputs,
+// time one path. Validation of shapes and buffers happens in the addon (it must defend itself
+// anyway); this module owns the policy: which ISA is active, and the defaults.
+import {
+  addon,
+  type AddonBenchmarkResult,
+  type AddonImplementation,
+  type CacheMode,
+  type IsaName,
+  type PathName,
+} from './addon.js';
+
+export type { CacheMode, IsaName, PathName };
+
+export const PATHS: readonly PathName[] = ['baseline', 'cached-f32', 'cached-bf16', 'fused'];
+export const ISAS: readonly IsaName[] = ['avx512', 'avx2', 'neon', 'scalar'];
+
+export interface Implementation extends AddonImplementation {
+  /** The one used when no ISA is named: BITBENCH_ISA if set, else the best supported. */
+  active: boolean;
+}
+
+/** Every ISA implementation, best first, with whether this build and CPU support it. */
+export function implementations(env: NodeJS.ProcessEnv = process.env): Implementation[] {
+  const list = addon.implementations();
+  const active = activeIsaName(list, env);
+  return list.map((impl) => ({ ...impl, active: impl.name === active }));
+}
+
+function activeIsaName(list: AddonImplementation[], env: NodeJS.ProcessEnv): string {
+  const forced = env.BITBENCH_ISA?.trim();
+  if (forced) return forced;
+  return list.find((impl) => impl.best)?.name ?? 'scalar';
+}
+
+/**
+ * The ISA to run: the requested one, else BITBENCH_ISA, else the best supported. An unknown
+ * name is a RangeError; a known ISA this CPU or build lacks is an Error with code
+ * ERR_BITBENCH_ISA_UNSUPPORTED naming the missing features.
+ */
+export function resolveIsa(requested?: string, env: NodeJS.ProcessEnv = process.env): IsaName {
+  const list = addon.implementations();
+  const name = requested?.trim() || activeIsaName(list, env);
+  const source = requested?.trim() ? 'isa' : env.BITBENCH_ISA?.trim() ? 'BITBENCH_ISA' : 'isa';
+  const impl = list.find((entry) => entry.name === name);
+  if (!impl) {
+    throw new RangeError(`Expected ${source} to be one of ${list.map((i) => i.name).join(', ')} but received '${name}'`);
+  }
+  if (!impl.supported) {
+    const why = impl.compiled
+      ? `is not supported on this CPU: missing ${impl.missing.join(', ')}`
+      : `is not available: this build is for ${addon.buildInfo().architecture} and does not contain ${name} kernels`;
+    const error = new Error(`ISA ${name} ${why}`) as Error & { code: string };
+    error.code = 'ERR_BITBENCH_ISA_UNSUPPORTED';
+    throw error;
+  }
+  return impl.name;
+}
+
+export function cpuFeatures(): Record<string, boolean> {
+  return addon.cpuFeatures();
+}
+
+export function buildInfo() {
+  return addon.buildInfo();
+}
+
+export interface RunPathOptions {
+  path: PathName;
+  /** Packed ternary weights (see packTernary), n rows of ceil(k / 4) bytes. */
+  weights: Uint8Array;
+  n: number;
+  k: number;
+  /** batch rows of k activations, row-major. */
+  x: Float32Array;
+  batch?: number;
+  threads?: number;
+  isa?: IsaName;
+  /** Per-tensor scale: y = scale * (W x). Default 1. */
+  scale?: number;
+  /** Dense fp32 products through OpenBLAS when built in (default true). */
+  useBlas?: boolean;
+}
+
+/** y (batch x n, row-major) = scale * W x through one compute path. */
+export async function runPath(options: RunPathOptions): Promise<Float32Array> {
+  return addon.runKernel({
+    path: options.path,
+    isa: resolveIsa(options.isa),
+    n: options.n,
+    k: options.k,
+    batch: options.batch ?? 1,
+    threads: options.threads ?? 1,
+    scale: options.scale ?? 1,
+    useBlas: options.useBlas ?? true,
+    packed: options.weights,
+    x: options.x,
+  });
+}
+
+export interface TimeKernelOptions {
+  path: PathName;
+  n: number;
+  k: number;
+  batch: number;
+  threads: number;
+  isa?: IsaName;
+  cache: CacheMode;
+  /** Bytes the cold copies span together. */
+  coldBytes: number;
+  warmup: number;
+  minSamples: number;
+  maxSamples: number;
+  minTimeMs: number;
+  seed: number;
+  useBlas?: boolean;
+  /** Packed weights; synthetic from `seed` when absent. */
+  weights?: Uint8Array;
+}
+
+export type KernelTiming = AddonBenchmarkResult;
+
+/** The native timing loop: prepare once (timed apart), warm up, time every call. */
+export async function timeKernel(options: TimeKernelOptions): Promise<KernelTiming> {
+  const { weights, isa, useBlas, ...rest } = options;
+  return addon.benchmarkKernel({
+    ...rest,
+    isa: resolveIsa(isa),
+    useBlas: useBlas ?? true,
+    ...(weights ? { packed: weights } : {}),
+  });
+}

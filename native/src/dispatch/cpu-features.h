@@ -1,0 +1,51 @@
+// What the CPU and the OS let this process use, detected once.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bitbench {
+
+enum class Feature : int {
+  kSse42,
+  kAvx,
+  kAvx2,
+  kFma,
+  kF16c,
+  kAvx512f,
+  kAvx512bw,
+  kAvx512vl,
+  kAvx512dq,
+  kAvx512cd,
+  kAvx512vnni,
+  kAvx512bf16,
+  kAvxVnni,
+  kAmxTile,
+  kAmxInt8,
+  kAmxBf16,
+  kNeon,
+  kDotprod,
+  kI8mm,
+  kSve,
+  kSve2,
+  kArmBf16,
+  kCount
+};
+
+const char* featureName(Feature feature);
+
+struct CpuFeatures {
+  uint64_t bits = 0;
+  bool has(Feature feature) const { return (bits >> static_cast<int>(feature)) & 1; }
+  void set(Feature feature) { bits |= uint64_t{1} << static_cast<int>(feature); }
+};
+
+// Detected on first use. On x86 a feature counts only if the OS saves its register state
+// (XCR0 via xgetbv): CPUID alone would let a kernel SIGILL under an OS or hypervisor that
+// has not enabled AVX or AVX-512 state.
+const CpuFeatures& cpuFeatures();
+
+// Name of the CPU architecture this binary was built for: "x86_64", "aarch64", ...
+const char* buildArchitecture();
+
+}  // namespace bitbench

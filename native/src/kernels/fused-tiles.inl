@@ -1,0 +1,111 @@
+// Fused ternary kernels over the row-tile layout (ternary-layout.h), written once against a
+// small vector type `V` that each ISA translation unit defines before including this file
+// inside an anonymous namespace (so every instantiation stays private to its ISA).
+//
+// V must provide: kLanes, kMaxBatchChunk, F (fp32 vector), I (code words vector),
+// zero(), set1(float), add(F, F), mul(F, F), fma(a, b, c) = a * b + c, storeu(float*, F),
+// storePartial(float*, F, count), loadWords(const uint32_t*), and
+// template <int S> weights(I): code S of each lane's word as -1.0, 0.0 or +1.0.
+//
+// The dense weights never exist: each code is turned into a weight in a register and goes
+// straight into an FMA.
+
+constexpr size_t kGemvTiles = 4;
+using ColumnSequence = std::make_integer_sequence<int, 16>;
+
+// Batch 1: several tiles at once share each broadcast activation; two accumulators per tile
+// (even and odd columns) keep enough independent FMA chains in flight.
+template <size_t TILES, int... S>
+inline void fusedGemvGroup(typename V::F (&acc)[2][TILES], const typename V::I (&words)[TILES],
+                           const float* xg, std::integer_sequence<int, S...>) {
+  (
+      [&] {
+        const typename V::F xs = V::set1(xg[S]);
+        for (size_t t = 0; t < TILES; ++t)
+          acc[S & 1][t] = V::fma(V::template weights<S>(words[t]), xs, acc[S & 1][t]);
+      }(),
+      ...);
+}
+
+template <size_t TILES>
+inline void fusedGemvTiles(const uint32_t* words, size_t groups, size_t firstTile,
+                           const KernelCall& c) {
+  typename V::F acc[2][TILES];
+  for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = V::zero();
+  const size_t tileWords = groups * V::kLanes;
+  const uint32_t* base = words + firstTile * tileWords;
+  for (size_t g = 0; g < groups; ++g) {
+    typename V::I w[TILES];
+    for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(base + t * tileWords + g * V::kLanes);
+    fusedGemvGroup<TILES>(acc, w, c.x + g * kColumnsPerWord, ColumnSequence{});
+  }
+  const typename V::F scale = V::set1(c.scale);
+  for (size_t t = 0; t < TILES; ++t) {
+    const size_t row0 = (firstTile + t) * V::kLanes;
+    const typename V::F out = V::mul(V::add(acc[0][t], acc[1][t]), scale);
+    if (row0 + V::kLanes <= c.n) V::storeu(c.y + row0, out);
+    else V::storePartial(c.y + row0, out, c.n - row0);
+  }
+}
+
+// Batch > 1: each weight vector is dequantized once and used for BC activation rows.
+template <size_t BC, int... S>
+inline void fusedGemmGroup(typename V::F (&acc)[BC], typename V::I words, const float* xg,
+                           size_t xStride, std::integer_sequence<int, S...>) {
+  (
+      [&] {
+        const typename V::F w = V::template weights<S>(words);
+        for (size_t b = 0; b < BC; ++b) acc[b] = V::fma(w, V::set1(xg[b * xStride + S]), acc[b]);
+      }(),
+      ...);
+}
+
+template <size_t BC>
+inline void fusedGemmTile(const uint32_t* words, size_t groups, size_t tile, size_t b0,
+                          const KernelCall& c) {
+  typename V::F acc[BC];
+  for (size_t b = 0; b < BC; ++b) acc[b] = V::zero();
+  const uint32_t* base = words + tile * groups * V::kLanes;
+  const float* x = c.x + b0 * c.xStride;
+  for (size_t g = 0; g < groups; ++g)
+    fusedGemmGroup<BC>(acc, V::loadWords(base + g * V::kLanes), x + g * kColumnsPerWord,
+                       c.xStride, ColumnSequence{});
+  const typename V::F scale = V::set1(c.scale);
+  const size_t row0 = tile * V::kLanes;
+  for (size_t b = 0; b < BC; ++b) {
+    float* y = c.y + (b0 + b) * c.n + row0;
+    const typename V::F out = V::mul(acc[b], scale);
+    if (row0 + V::kLanes <= c.n) V::storeu(y, out);
+    else V::storePartial(y, out, c.n - row0);
+  }
+}
+
+template <size_t BC>
+inline void fusedGemmTileChunk(const uint32_t* words, size_t groups, size_t tile, size_t b0,
+                               size_t count, const KernelCall& c) {
+  if constexpr (BC == 0) {
+    (void)words, (void)groups, (void)tile, (void)b0, (void)count, (void)c;
+  } else if (count == BC) {
+    fusedGemmTile<BC>(words, groups, tile, b0, c);
+  } else {
+    fusedGemmTileChunk<BC - 1>(words, groups, tile, b0, count, c);
+  }
+}
+
+inline void fusedRunTiles(const uint8_t* prepared, const KernelCall& c) {
+  const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
+  const size_t groups = (c.k + kColumnsPerWord - 1) / kColumnsPerWord;
+  const size_t tileBegin = c.rowBegin / V::kLanes;
+  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
+  if (c.batch == 1) {
+    size_t t = tileBegin;
+    for (; t + kGemvTiles <= tileEnd; t += kGemvTiles) fusedGemvTiles<kGemvTiles>(words, groups, t, c);
+    for (; t < tileEnd; ++t) fusedGemvTiles<1>(words, groups, t, c);
+    return;
+  }
+  for (size_t t = tileBegin; t < tileEnd; ++t)
+    for (size_t b0 = 0; b0 < c.batch; b0 += V::kMaxBatchChunk) {
+      const size_t count = c.batch - b0 < V::kMaxBatchChunk ? c.batch - b0 : V::kMaxBatchChunk;
+      fusedGemmTileChunk<V::kMaxBatchChunk>(words, groups, t, b0, count, c);
+    }
+}

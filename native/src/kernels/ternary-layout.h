@@ -1,0 +1,48 @@
+// The packed ternary format (DESIGN.md, public contract) and the row-tile layout the SIMD
+// fused kernels repack it into once, at preparation.
+//
+// Public format: code c = w + 1 in {0, 1, 2}, four per byte, row-major, row stride
+// ceil(k / 4) bytes, column 4j + m at bits (6 - 2m), padding code 1.
+//
+// Row-tile layout (rows per tile R = the SIMD lane count): tiles of R rows, groups of 16
+// columns; for tile t and group g, R consecutive uint32 words, word r holding the codes of
+// row tR + r, columns 16g .. 16g + 15, column 16g + s at bits 2s. Rows and columns past the
+// matrix hold code 1 (zero), so kernels never need a remainder case for weights.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "kernel-table.h"
+
+namespace bitbench {
+
+constexpr int kCodeZero = 1;
+constexpr int kCodeInvalid = 3;
+
+inline size_t packedRowBytes(size_t k) { return (k + 3) / 4; }
+inline size_t packedBytes(size_t n, size_t k) { return n * packedRowBytes(k); }
+inline size_t roundUp(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+inline int packedCode(const uint8_t* packed, size_t k, size_t row, size_t col) {
+  const uint8_t byte = packed[row * packedRowBytes(k) + col / 4];
+  return (byte >> (6 - 2 * (col % 4))) & 3;
+}
+
+// Throws std::invalid_argument naming the first byte that holds code 3, or a padding code
+// other than 1.
+void validatePacked(const uint8_t* packed, size_t n, size_t k);
+
+size_t rowTileBytes(size_t n, size_t k, size_t rowsPerTile);
+void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
+
+// Dense weights in {-1, 0, +1}, rows of kStride values, zero-padded.
+void dequantizeRowsF32(const uint8_t* packed, size_t k, size_t kStride, size_t rowBegin,
+                       size_t rowEnd, float* out);
+void dequantizeRowsBf16(const uint8_t* packed, size_t k, size_t kStride, size_t rowBegin,
+                        size_t rowEnd, uint16_t* out);
+
+// Round-to-nearest-even fp32 -> bf16 (NaN kept quiet).
+uint16_t floatToBf16(float value);
+
+}  // namespace bitbench

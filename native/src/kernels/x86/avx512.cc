@@ -1,0 +1,69 @@
+// AVX-512 (F, BW, VL, DQ) kernels. Compiled with AVX-512 target flags; reached only through
+// dispatch after the CPU and OS support are checked. Includes nothing that instantiates
+// shared inline library code (see kernel-table.h).
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "../kernel-table.h"
+#include "../isa-tables.h"
+
+namespace bitbench {
+namespace {
+
+struct V {
+  using F = __m512;
+  using I = __m512i;
+  static constexpr size_t kLanes = 16;
+  // 32 vector registers: eight accumulators, the weights, two LUTs and the code words fit.
+  static constexpr size_t kMaxBatchChunk = 8;
+
+  static F zero() { return _mm512_setzero_ps(); }
+  static F set1(float v) { return _mm512_set1_ps(v); }
+  static F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static F loadBf16(const uint16_t* p) {
+    const __m256i half = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+  }
+  static void storeu(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static void storePartial(float* p, F v, size_t count) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1), v);
+  }
+  static float hsum(F v) { return _mm512_reduce_add_ps(v); }
+  static I loadWords(const uint32_t* p) { return _mm512_loadu_si512(p); }
+
+  // vpermps reads the low four bits of each index: two adjacent codes. One shift serves two
+  // columns, one table decoding the low code and one the high code.
+  template <int S>
+  static F weights(I words) {
+    const F lowCode = _mm512_setr_ps(-1, 0, 1, 0, -1, 0, 1, 0, -1, 0, 1, 0, -1, 0, 1, 0);
+    const F highCode = _mm512_setr_ps(-1, -1, -1, -1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
+    const I index = (S / 2) ? _mm512_srli_epi32(words, 4 * (S / 2)) : words;
+    return _mm512_permutexvar_ps(index, (S & 1) ? highCode : lowCode);
+  }
+};
+
+#include "../fused-tiles.inl"
+#include "../dense-rows.inl"
+
+const KernelTable kTable = {
+    .fusedRowTile = V::kLanes,
+    .fusedKernelName = "avx512 fused: vpermps LUT dequant + fp32 FMA",
+    .fusedRun = fusedRunTiles,
+    .denseF32KernelName = "avx512 dense fp32 (builtin)",
+    .denseF32Run = denseF32Rows,
+    .denseBf16KernelName = "avx512 bf16 widened to fp32 + FMA",
+    .denseBf16Run = denseBf16Rows,
+    .denseBf16ReadsBf16Activations = false,
+};
+
+}  // namespace
+
+const KernelTable& avx512Table() { return kTable; }
+
+}  // namespace bitbench

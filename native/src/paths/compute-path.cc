@@ -1,0 +1,71 @@
+#include "compute-path.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "../kernels/ternary-layout.h"
+#include "../runtime/thread-pool.h"
+#include "paths.h"
+
+namespace bitbench {
+
+namespace {
+// Padding to a whole 64-byte line of bf16 lets every SIMD width read rows without a tail.
+constexpr size_t kStrideMultiple = 32;
+}  // namespace
+
+PathKind parsePathKind(const std::string& name) {
+  if (name == "baseline") return PathKind::kBaseline;
+  if (name == "cached-f32") return PathKind::kCachedF32;
+  if (name == "cached-bf16") return PathKind::kCachedBf16;
+  if (name == "fused") return PathKind::kFused;
+  throw std::invalid_argument(
+      "Expected path to be one of baseline, cached-f32, cached-bf16, fused but received '" + name + "'");
+}
+
+const char* pathKindName(PathKind kind) {
+  switch (kind) {
+    case PathKind::kBaseline: return "baseline";
+    case PathKind::kCachedF32: return "cached-f32";
+    case PathKind::kCachedBf16: return "cached-bf16";
+    case PathKind::kFused: return "fused";
+  }
+  return "unknown";
+}
+
+ComputePath::ComputePath(const PathConfig& config)
+    : config_(config),
+      table_(config.implementation->table(cpuFeatures())),
+      kStride_(roundUp(config.k, kStrideMultiple)),
+      paddedActivations_(config.maxBatch * roundUp(config.k, kStrideMultiple) * sizeof(float)) {
+  std::memset(paddedActivations_.as<void>(), 0, paddedActivations_.bytes());
+}
+
+void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads) {
+  if (batch > config_.maxBatch) throw std::invalid_argument("batch exceeds the batch the path was built for");
+  float* padded = paddedActivations_.as<float>();
+  for (size_t b = 0; b < batch; ++b) std::memcpy(padded + b * kStride_, x + b * config_.k, config_.k * sizeof(float));
+  beforeRows(batch);
+  const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, 0};
+  const size_t tile = rowTile();
+  ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned count) {
+    const RowRange rows = splitRows(config_.n, tile, index, count);
+    if (rows.begin >= rows.end) return;
+    KernelCall call = base;
+    call.rowBegin = rows.begin;
+    call.rowEnd = rows.end;
+    runRows(prepared, call);
+  });
+}
+
+std::unique_ptr<ComputePath> makeComputePath(const PathConfig& config) {
+  switch (config.kind) {
+    case PathKind::kBaseline: return makeBaselinePath(config);
+    case PathKind::kCachedF32: return makeCachedF32Path(config);
+    case PathKind::kCachedBf16: return makeCachedBf16Path(config);
+    case PathKind::kFused: return makeFusedPath(config);
+  }
+  throw std::invalid_argument("unknown path");
+}
+
+}  // namespace bitbench

@@ -1,0 +1,68 @@
+// A compute path (DESIGN.md, "Compute paths"): what is prepared once from the packed ternary
+// weights, and what each call does with it. Paths are built for one shape and one ISA.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "../dispatch/implementations.h"
+#include "../runtime/aligned-buffer.h"
+
+namespace bitbench {
+
+enum class PathKind { kBaseline, kCachedF32, kCachedBf16, kFused };
+
+// Throws std::invalid_argument naming the known paths.
+PathKind parsePathKind(const std::string& name);
+const char* pathKindName(PathKind kind);
+
+struct PathConfig {
+  PathKind kind;
+  const Implementation* implementation;
+  size_t n;
+  size_t k;
+  size_t maxBatch;
+  float scale;
+  // Dense fp32 products through the system BLAS when one was built in.
+  bool useBlas;
+};
+
+class ComputePath {
+ public:
+  explicit ComputePath(const PathConfig& config);
+  virtual ~ComputePath() = default;
+
+  // Bytes of one prepared copy of the weights: what each call reads.
+  virtual size_t preparedBytes() const = 0;
+  // Validates the packed weights (std::invalid_argument naming the bad byte) and writes the
+  // prepared form into `out` (preparedBytes() bytes).
+  virtual void prepare(const uint8_t* packed, uint8_t* out) const = 0;
+  // y (batch x n) = scale * W x for x (batch x k), on `threads` threads of the shared pool.
+  void run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads);
+
+  // What ran: the kernel and, for dense products, the BLAS or builtin loop.
+  virtual std::string kernelName() const = 0;
+  virtual std::string blasName() const { return ""; }
+
+  const PathConfig& config() const { return config_; }
+  // Row stride, in elements, of padded activations and dense weights.
+  size_t kStride() const { return kStride_; }
+
+ protected:
+  // Called once per run(), on the calling thread, after the activations are padded.
+  virtual void beforeRows(size_t batch) { (void)batch; }
+  virtual size_t rowTile() const { return 16; }
+  virtual void runRows(const uint8_t* prepared, const KernelCall& call) = 0;
+
+  const KernelTable& table() const { return *table_; }
+
+  PathConfig config_;
+  const KernelTable* table_;
+  size_t kStride_;
+  AlignedBuffer paddedActivations_;
+};
+
+std::unique_ptr<ComputePath> makeComputePath(const PathConfig& config);
+
+}  // namespace bitbench

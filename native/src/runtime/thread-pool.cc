@@ -1,0 +1,94 @@
+#include "thread-pool.h"
+
+#include <chrono>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define BITBENCH_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define BITBENCH_CPU_RELAX() __asm__ volatile("yield")
+#else
+#define BITBENCH_CPU_RELAX() ((void)0)
+#endif
+
+namespace bitbench {
+
+namespace {
+// Long enough to bridge two benchmark iterations, short enough not to steal a core from
+// whatever runs next for long.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(500);
+}  // namespace
+
+ThreadPool& ThreadPool::shared() {
+  // Never destroyed: worker threads must not be joined from a static destructor at exit.
+  static ThreadPool* pool = new ThreadPool();
+  return *pool;
+}
+
+unsigned ThreadPool::hardwareThreads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+void ThreadPool::growTo(unsigned workers) {
+  while (workers_.size() < workers) {
+    const unsigned index = static_cast<unsigned>(workers_.size()) + 1;
+    // The new thread may start after the call that created it is published: it must treat
+    // that call as new, so it starts from the value before publication.
+    const uint64_t before = call_.load(std::memory_order_relaxed);
+    workers_.emplace_back([this, index, before] { workerLoop(index, before); });
+    workers_.back().detach();
+  }
+}
+
+void ThreadPool::parallel(unsigned count, const Task& task) {
+  if (count <= 1) {
+    task(0, 1);
+    return;
+  }
+  std::lock_guard<std::mutex> call(callMutex_);
+  growTo(count - 1);
+  task_ = &task;
+  remaining_.store(count - 1, std::memory_order_relaxed);
+  const uint64_t callNumber = (call_.load(std::memory_order_relaxed) >> 16) + 1;
+  call_.store((callNumber << 16) | count, std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard<std::mutex> lock(sleepMutex_);
+    wake_.notify_all();
+  }
+  task(0, count);
+  while (remaining_.load(std::memory_order_acquire) != 0) BITBENCH_CPU_RELAX();
+}
+
+void ThreadPool::workerLoop(unsigned index, uint64_t seen) {
+  for (;;) {
+    const auto spinUntil = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+    unsigned spins = 0;
+    uint64_t call;
+    while ((call = call_.load(std::memory_order_acquire)) == seen) {
+      BITBENCH_CPU_RELAX();
+      if ((++spins & 255) == 0 && std::chrono::steady_clock::now() > spinUntil) {
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        std::unique_lock<std::mutex> lock(sleepMutex_);
+        wake_.wait(lock, [&] { return call_.load(std::memory_order_seq_cst) != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+    seen = call;
+    // A participant is waited for by the caller, so task_ still belongs to this call.
+    const unsigned count = static_cast<unsigned>(call & 0xffff);
+    if (index < count) {
+      (*task_)(index, count);
+      remaining_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+}
+
+RowRange splitRows(size_t rows, size_t tile, unsigned index, unsigned count) {
+  const size_t tiles = (rows + tile - 1) / tile;
+  const size_t begin = tiles * index / count * tile;
+  const size_t end = tiles * (index + 1) / count * tile;
+  return {begin < rows ? begin : rows, end < rows ? end : rows};
+}
+
+}  // namespace bitbench

@@ -1,0 +1,39 @@
+// The timing loop: prepare once (timed apart), warm up, then time every call. Runs entirely
+// in native code so that no sample includes a JS boundary crossing.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../paths/compute-path.h"
+
+namespace bitbench {
+
+struct BenchmarkOptions {
+  size_t batch;
+  unsigned threads;
+  // Cold: rotate through copies of the prepared weights that together span coldBytes, so
+  // each call reads its weights from memory rather than cache, as a model's layers do.
+  bool cold;
+  size_t coldBytes;
+  size_t warmup;
+  size_t minSamples;
+  size_t maxSamples;
+  // Keep sampling past minSamples until this much time was spent timing calls.
+  double minTimeNs;
+  uint64_t seed;
+};
+
+struct BenchmarkOutcome {
+  double prepareNs = 0;
+  size_t preparedBytes = 0;
+  size_t copies = 0;
+  size_t footprintBytes = 0;
+  std::vector<double> samplesNs;
+  // Sum of the last call's outputs: keeps the work observable and lets runs be compared.
+  double checksum = 0;
+};
+
+BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const BenchmarkOptions& options);
+
+}  // namespace bitbench
