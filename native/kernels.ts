@@ -39,9 +39,15 @@ function activeIsaName(list: AddonImplementation[], env: NodeJS.ProcessEnv): str
  * ERR_BITBENCH_ISA_UNSUPPORTED naming the missing features.
  */
 export function resolveIsa(requested?: string, env: NodeJS.ProcessEnv = process.env): IsaName {
+  if (requested !== undefined && typeof requested !== 'string') {
+    throw new TypeError(`Expected a string for isa but received ${requested === null ? 'null' : typeof requested}`);
+  }
   const list = addon.implementations();
+  if (requested !== undefined && requested.trim() === '') {
+    throw new RangeError(`Expected isa to be one of ${list.map((i) => i.name).join(', ')} but received ''`);
+  }
   const name = requested?.trim() || activeIsaName(list, env);
-  const source = requested?.trim() ? 'isa' : env.BITBENCH_ISA?.trim() ? 'BITBENCH_ISA' : 'isa';
+  const source = requested !== undefined ? 'isa' : env.BITBENCH_ISA?.trim() ? 'BITBENCH_ISA' : 'isa';
   const impl = list.find((entry) => entry.name === name);
   if (!impl) {
     throw new RangeError(`Expected ${source} to be one of ${list.map((i) => i.name).join(', ')} but received '${name}'`);

@@ -34,6 +34,15 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
   virtual void compute() = 0;
   void OnError(const Napi::Error& error) final { deferred_.Reject(error.Value()); }
+  // When a worker thread's environment is torn down with calls in flight, completion still
+  // runs but N-API calls fail; an exception escaping here would terminate the process.
+  void OnWorkComplete(Napi::Env env, napi_status status) final {
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);
+    } catch (const Napi::Error&) {
+      Destroy();
+    }
+  }
 
   Napi::Promise::Deferred deferred_;
 };

@@ -10,7 +10,7 @@
 // The dense weights never exist: each code is turned into a weight in a register and goes
 // straight into an FMA.
 
-constexpr size_t kGemvTiles = 4;
+constexpr size_t kGemvTiles = kTilesPerBlock;
 using ColumnSequence = std::make_integer_sequence<int, 16>;
 
 // Batch 1: several tiles at once share each broadcast activation; two accumulators per tile
@@ -32,11 +32,13 @@ inline void fusedGemvTiles(const uint32_t* words, size_t groups, size_t firstTil
                            const KernelCall& c) {
   typename V::F acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = V::zero();
-  const size_t tileWords = groups * V::kLanes;
-  const uint32_t* base = words + firstTile * tileWords;
+  // Consecutive tiles of a block are adjacent; one group of a tile is kTilesPerBlock words
+  // vectors after the previous one.
+  const uint32_t* base = words + tileWordOffset(firstTile, 0, groups, V::kLanes);
+  const size_t groupStride = kTilesPerBlock * V::kLanes;
   for (size_t g = 0; g < groups; ++g) {
     typename V::I w[TILES];
-    for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(base + t * tileWords + g * V::kLanes);
+    for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(base + g * groupStride + t * V::kLanes);
     fusedGemvGroup<TILES>(acc, w, c.x + g * kColumnsPerWord, ColumnSequence{});
   }
   const typename V::F scale = V::set1(c.scale);
@@ -65,10 +67,10 @@ inline void fusedGemmTile(const uint32_t* words, size_t groups, size_t tile, siz
                           const KernelCall& c) {
   typename V::F acc[BC];
   for (size_t b = 0; b < BC; ++b) acc[b] = V::zero();
-  const uint32_t* base = words + tile * groups * V::kLanes;
+  const uint32_t* base = words + tileWordOffset(tile, 0, groups, V::kLanes);
   const float* x = c.x + b0 * c.xStride;
   for (size_t g = 0; g < groups; ++g)
-    fusedGemmGroup<BC>(acc, V::loadWords(base + g * V::kLanes), x + g * kColumnsPerWord,
+    fusedGemmGroup<BC>(acc, V::loadWords(base + g * kTilesPerBlock * V::kLanes), x + g * kColumnsPerWord,
                        c.xStride, ColumnSequence{});
   const typename V::F scale = V::set1(c.scale);
   const size_t row0 = tile * V::kLanes;
@@ -92,14 +94,16 @@ inline void fusedGemmTileChunk(const uint32_t* words, size_t groups, size_t tile
   }
 }
 
-inline void fusedRunTiles(const uint8_t* prepared, const KernelCall& c) {
+inline void fusedRunTiles(const uint8_t* prepared, const void*, const KernelCall& c) {
   const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
   const size_t groups = (c.k + kColumnsPerWord - 1) / kColumnsPerWord;
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
   if (c.batch == 1) {
     size_t t = tileBegin;
-    for (; t + kGemvTiles <= tileEnd; t += kGemvTiles) fusedGemvTiles<kGemvTiles>(words, groups, t, c);
+    // Whole blocks where the thread's rows start at one (the path splits rows by blocks).
+    for (; t % kGemvTiles == 0 && t + kGemvTiles <= tileEnd; t += kGemvTiles)
+      fusedGemvTiles<kGemvTiles>(words, groups, t, c);
     for (; t < tileEnd; ++t) fusedGemvTiles<1>(words, groups, t, c);
     return;
   }

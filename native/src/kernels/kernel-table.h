@@ -7,8 +7,27 @@
 
 namespace bitbench {
 
-// Columns per 32-bit code word of the fused row-tile layout (ternary-layout.h).
+// Columns per 32-bit code word of the fused row-tile layouts (ternary-layout.h).
 constexpr size_t kColumnsPerWord = 16;
+constexpr size_t kTripleColumnsPerWord = 18;
+// Tiles interleaved group by group in the fused layouts: a batch-1 kernel working on four
+// tiles at once then reads one sequential stream, which hardware prefetchers follow best.
+constexpr size_t kTilesPerBlock = 4;
+
+// Index of the first word of tile t, group g in a fused layout (ternary-layout.h). Static:
+// each translation unit, whatever its target flags, keeps its own copy.
+static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, size_t rowsPerTile) {
+  return ((tile / kTilesPerBlock * groups + group) * kTilesPerBlock + tile % kTilesPerBlock) * rowsPerTile;
+}
+
+// How a fused implementation repacks the public format at preparation.
+enum class FusedLayout {
+  // 2 bits per weight, 16 columns per 32-bit word, one word per row of a tile.
+  kCodePairs,
+  // 3 weights per 5-bit index (27 of 32 values), 6 indexes (18 columns) per 32-bit word:
+  // 1.78 bits per weight read instead of 2.
+  kCodeTriples,
+};
 
 // Rows [rowBegin, rowEnd) of y = scale * (W x) for `batch` activation rows.
 // x: batch rows of xStride floats (zero-padded past k); y: batch rows of n floats.
@@ -25,11 +44,15 @@ struct KernelCall {
 };
 
 struct KernelTable {
-  // Fused ternary: rows per tile of the repacked layout (see ternary-layout.h). Zero means
-  // the implementation reads the public packed format directly.
+  // Fused ternary: the repacked layout and its rows per tile (see ternary-layout.h).
+  FusedLayout fusedLayout;
   size_t fusedRowTile;
   const char* fusedKernelName;
-  void (*fusedRun)(const uint8_t* prepared, const KernelCall& call);
+  // Optional per-call work done once on the calling thread before the rows are split (e.g.
+  // tables built from the activations), into fusedCallScratchBytes(k) bytes.
+  size_t (*fusedCallScratchBytes)(size_t k);
+  void (*fusedBeforeCall)(const KernelCall& call, void* scratch);
+  void (*fusedRun)(const uint8_t* prepared, const void* scratch, const KernelCall& call);
 
   // Dense fp32 weights, rows of kStride floats (zero-padded), used when no BLAS is linked.
   const char* denseF32KernelName;

@@ -32,15 +32,15 @@ void validatePacked(const uint8_t* packed, size_t n, size_t k) {
       const uint8_t byte = bytes[j];
       // Code 3 has both bits set: (byte & (byte >> 1)) has bit 2m set for each such code.
       const bool hasInvalid = (byte & (byte >> 1) & 0x55) != 0;
-      bool badPadding = false;
+      size_t badPaddingColumn = 0;
       if (j == fullBytes && tailColumns != 0) {
-        for (size_t m = tailColumns; m < 4; ++m)
-          if (((byte >> (6 - 2 * m)) & 3) != kCodeZero) badPadding = true;
+        for (size_t m = 4; m-- > tailColumns;)
+          if (((byte >> (6 - 2 * m)) & 3) != kCodeZero) badPaddingColumn = j * 4 + m;
       }
-      if (hasInvalid || badPadding) {
+      if (hasInvalid || badPaddingColumn != 0) {
         int m = 0;
         while (m < 4 && ((byte >> (6 - 2 * m)) & 3) != kCodeInvalid) ++m;
-        const size_t col = j * 4 + (hasInvalid ? m : tailColumns);
+        const size_t col = hasInvalid ? j * 4 + m : badPaddingColumn;
         const std::string where = "byte " + std::to_string(row * rowBytes + j) + " (row " +
                                   std::to_string(row) + ", column " + std::to_string(col) + ")";
         if (hasInvalid && col < k)
@@ -53,28 +53,80 @@ void validatePacked(const uint8_t* packed, size_t n, size_t k) {
   }
 }
 
-size_t rowTileBytes(size_t n, size_t k, size_t rowsPerTile) {
+namespace {
+
+size_t blockedTiles(size_t n, size_t rowsPerTile) {
   const size_t tiles = (n + rowsPerTile - 1) / rowsPerTile;
+  return roundUp(tiles, kTilesPerBlock);
+}
+
+// Writes every word of a blocked tile layout; wordFor(row, firstColumn) builds one word.
+template <class WordFor>
+void repackBlockedTiles(size_t n, size_t groups, size_t columnsPerWord, size_t rowsPerTile, uint8_t* out,
+                        WordFor wordFor) {
+  uint32_t* words = reinterpret_cast<uint32_t*>(out);
+  const size_t tiles = blockedTiles(n, rowsPerTile);
+  for (size_t t = 0; t < tiles; ++t)
+    for (size_t g = 0; g < groups; ++g) {
+      uint32_t* tileWords = words + tileWordOffset(t, g, groups, rowsPerTile);
+      for (size_t r = 0; r < rowsPerTile; ++r) tileWords[r] = wordFor(t * rowsPerTile + r, g * columnsPerWord);
+    }
+}
+
+}  // namespace
+
+size_t rowTileBytes(size_t n, size_t k, size_t rowsPerTile) {
   const size_t groups = (k + kColumnsPerWord - 1) / kColumnsPerWord;
-  return tiles * groups * rowsPerTile * sizeof(uint32_t);
+  return blockedTiles(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
 }
 
 void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
-  const size_t tiles = (n + rowsPerTile - 1) / rowsPerTile;
   const size_t groups = (k + kColumnsPerWord - 1) / kColumnsPerWord;
-  uint32_t* words = reinterpret_cast<uint32_t*>(out);
-  for (size_t t = 0; t < tiles; ++t)
-    for (size_t g = 0; g < groups; ++g)
-      for (size_t r = 0; r < rowsPerTile; ++r) {
-        const size_t row = t * rowsPerTile + r;
-        uint32_t word = 0;
-        for (size_t s = 0; s < kColumnsPerWord; ++s) {
-          const size_t col = g * kColumnsPerWord + s;
-          const uint32_t code = (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
-          word |= code << (2 * s);
-        }
-        *words++ = word;
-      }
+  repackBlockedTiles(n, groups, kColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
+    uint32_t word = 0;
+    for (size_t s = 0; s < kColumnsPerWord; ++s) {
+      const size_t col = col0 + s;
+      const uint32_t code = (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
+      word |= code << (2 * s);
+    }
+    return word;
+  });
+}
+
+size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
+  const size_t groups = (k + kTripleColumnsPerWord - 1) / kTripleColumnsPerWord;
+  return blockedTiles(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
+}
+
+void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  const size_t groups = (k + kTripleColumnsPerWord - 1) / kTripleColumnsPerWord;
+  auto codeAt = [&](size_t row, size_t col) -> uint32_t {
+    return (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
+  };
+  repackBlockedTiles(n, groups, kTripleColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
+    uint32_t word = 0;
+    for (size_t triple = 0; triple < kTripleColumnsPerWord / 3; ++triple) {
+      const size_t col = col0 + 3 * triple;
+      const uint32_t index = codeAt(row, col) + 3 * codeAt(row, col + 1) + 9 * codeAt(row, col + 2);
+      word |= index << (5 * triple);
+    }
+    return word;
+  });
+}
+
+size_t fusedColumnMultiple(FusedLayout layout) {
+  return layout == FusedLayout::kCodeTriples ? kTripleColumnsPerWord : kColumnsPerWord;
+}
+
+size_t fusedPreparedBytes(FusedLayout layout, size_t n, size_t k, size_t rowsPerTile) {
+  return layout == FusedLayout::kCodeTriples ? tripleTileBytes(n, k, rowsPerTile)
+                                             : rowTileBytes(n, k, rowsPerTile);
+}
+
+void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile,
+                 uint8_t* out) {
+  if (layout == FusedLayout::kCodeTriples) repackTripleTiles(packed, n, k, rowsPerTile, out);
+  else repackRowTiles(packed, n, k, rowsPerTile, out);
 }
 
 void dequantizeRowsF32(const uint8_t* packed, size_t k, size_t kStride, size_t rowBegin,

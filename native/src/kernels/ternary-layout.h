@@ -6,8 +6,10 @@
 //
 // Row-tile layout (rows per tile R = the SIMD lane count): tiles of R rows, groups of 16
 // columns; for tile t and group g, R consecutive uint32 words, word r holding the codes of
-// row tR + r, columns 16g .. 16g + 15, column 16g + s at bits 2s. Rows and columns past the
-// matrix hold code 1 (zero), so kernels never need a remainder case for weights.
+// row tR + r, columns 16g .. 16g + 15, column 16g + s at bits 2s. Tiles come in blocks of
+// kTilesPerBlock, interleaved by group: the R words of (t, g) start at word
+// ((t / 4 * groups + g) * 4 + t % 4) * R. Rows and columns past the matrix (up to whole
+// blocks) hold code 1 (zero), so kernels never need a remainder case for weights.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +37,17 @@ void validatePacked(const uint8_t* packed, size_t n, size_t k);
 
 size_t rowTileBytes(size_t n, size_t k, size_t rowsPerTile);
 void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
+
+// Triple-tile layout: as the row-tile layout, but each 32-bit word holds 18 columns as six
+// 5-bit indexes c0 + 3 c1 + 9 c2 (codes of columns 3t, 3t+1, 3t+2 of the group) at bits 5t.
+size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile);
+void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
+
+// Columns a fused layout's words cover: activations are zero-padded at least that far.
+size_t fusedColumnMultiple(FusedLayout layout);
+size_t fusedPreparedBytes(FusedLayout layout, size_t n, size_t k, size_t rowsPerTile);
+void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile,
+                 uint8_t* out);
 
 // Dense weights in {-1, 0, +1}, rows of kStride values, zero-padded.
 void dequantizeRowsF32(const uint8_t* packed, size_t k, size_t kStride, size_t rowBegin,

@@ -26,8 +26,9 @@ class CachedBf16Path : public ComputePath {
   std::string blasName() const override { return table().denseBf16KernelName; }
 
  protected:
-  void beforeRows(size_t batch) override {
+  void beforeRows(const KernelCall& call) override {
     if (activationsBf16_.bytes() == 0) return;
+    const size_t batch = call.batch;
     // Rounding the activations is part of each call: a bf16 kernel pays it too.
     const float* x = paddedActivations_.as<float>();
     uint16_t* out = activationsBf16_.as<uint16_t>();

@@ -33,11 +33,11 @@ const char* pathKindName(PathKind kind) {
   return "unknown";
 }
 
-ComputePath::ComputePath(const PathConfig& config)
+ComputePath::ComputePath(const PathConfig& config, size_t columnMultiple)
     : config_(config),
       table_(config.implementation->table(cpuFeatures())),
-      kStride_(roundUp(config.k, kStrideMultiple)),
-      paddedActivations_(config.maxBatch * roundUp(config.k, kStrideMultiple) * sizeof(float)) {
+      kStride_(roundUp(roundUp(config.k, columnMultiple), kStrideMultiple)),
+      paddedActivations_(config.maxBatch * kStride_ * sizeof(float)) {
   std::memset(paddedActivations_.as<void>(), 0, paddedActivations_.bytes());
 }
 
@@ -45,8 +45,8 @@ void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, flo
   if (batch > config_.maxBatch) throw std::invalid_argument("batch exceeds the batch the path was built for");
   float* padded = paddedActivations_.as<float>();
   for (size_t b = 0; b < batch; ++b) std::memcpy(padded + b * kStride_, x + b * config_.k, config_.k * sizeof(float));
-  beforeRows(batch);
-  const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, 0};
+  const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, config_.n};
+  beforeRows(base);
   const size_t tile = rowTile();
   ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned count) {
     const RowRange rows = splitRows(config_.n, tile, index, count);

@@ -30,7 +30,8 @@ struct PathConfig {
 
 class ComputePath {
  public:
-  explicit ComputePath(const PathConfig& config);
+  // Activations are zero-padded to a multiple of columnMultiple columns (and of 32).
+  explicit ComputePath(const PathConfig& config, size_t columnMultiple = 1);
   virtual ~ComputePath() = default;
 
   // Bytes of one prepared copy of the weights: what each call reads.
@@ -50,8 +51,9 @@ class ComputePath {
   size_t kStride() const { return kStride_; }
 
  protected:
-  // Called once per run(), on the calling thread, after the activations are padded.
-  virtual void beforeRows(size_t batch) { (void)batch; }
+  // Called once per run(), on the calling thread, after the activations are padded; `call`
+  // covers all rows.
+  virtual void beforeRows(const KernelCall& call) { (void)call; }
   virtual size_t rowTile() const { return 16; }
   virtual void runRows(const uint8_t* prepared, const KernelCall& call) = 0;
 

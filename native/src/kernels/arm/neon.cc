@@ -58,8 +58,11 @@ struct V {
 #include "../dense-rows.inl"
 
 const KernelTable kTable = {
+    .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
     .fusedKernelName = "neon fused: tbl LUT dequant + fp32 FMA",
+    .fusedCallScratchBytes = nullptr,
+    .fusedBeforeCall = nullptr,
     .fusedRun = fusedRunTiles,
     .denseF32KernelName = "neon dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,

@@ -47,8 +47,11 @@ struct V {
 #include "../dense-rows.inl"
 
 const KernelTable kTable = {
+    .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
     .fusedKernelName = "scalar fused: LUT dequant + fp32 multiply-add",
+    .fusedCallScratchBytes = nullptr,
+    .fusedBeforeCall = nullptr,
     .fusedRun = fusedRunTiles,
     .denseF32KernelName = "scalar dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,

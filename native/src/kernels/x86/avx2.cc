@@ -57,8 +57,11 @@ struct V {
 #include "../dense-rows.inl"
 
 const KernelTable kTable = {
+    .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
     .fusedKernelName = "avx2 fused: vpermps LUT dequant + fp32 FMA",
+    .fusedCallScratchBytes = nullptr,
+    .fusedBeforeCall = nullptr,
     .fusedRun = fusedRunTiles,
     .denseF32KernelName = "avx2 dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,

@@ -17,7 +17,7 @@ struct V {
   using F = __m512;
   using I = __m512i;
   static constexpr size_t kLanes = 16;
-  // 32 vector registers: eight accumulators, the weights, two LUTs and the code words fit.
+  // 32 vector registers: eight accumulators, six weight tables, three weights and the codes fit.
   static constexpr size_t kMaxBatchChunk = 8;
 
   static F zero() { return _mm512_setzero_ps(); }
@@ -36,25 +36,18 @@ struct V {
   }
   static float hsum(F v) { return _mm512_reduce_add_ps(v); }
   static I loadWords(const uint32_t* p) { return _mm512_loadu_si512(p); }
-
-  // vpermps reads the low four bits of each index: two adjacent codes. One shift serves two
-  // columns, one table decoding the low code and one the high code.
-  template <int S>
-  static F weights(I words) {
-    const F lowCode = _mm512_setr_ps(-1, 0, 1, 0, -1, 0, 1, 0, -1, 0, 1, 0, -1, 0, 1, 0);
-    const F highCode = _mm512_setr_ps(-1, -1, -1, -1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
-    const I index = (S / 2) ? _mm512_srli_epi32(words, 4 * (S / 2)) : words;
-    return _mm512_permutexvar_ps(index, (S & 1) ? highCode : lowCode);
-  }
 };
 
-#include "../fused-tiles.inl"
 #include "../dense-rows.inl"
+#include "avx512-triples.inl"
 
 const KernelTable kTable = {
+    .fusedLayout = FusedLayout::kCodeTriples,
     .fusedRowTile = V::kLanes,
-    .fusedKernelName = "avx512 fused: vpermps LUT dequant + fp32 FMA",
-    .fusedRun = fusedRunTiles,
+    .fusedKernelName = "avx512 fused: 5-bit triple codes, vpermt2ps LUT of activation sums (batch 1) / weights + FMA",
+    .fusedCallScratchBytes = tripleTableBytes,
+    .fusedBeforeCall = buildTripleTables,
+    .fusedRun = tripleRun,
     .denseF32KernelName = "avx512 dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,
     .denseBf16KernelName = "avx512 bf16 widened to fp32 + FMA",

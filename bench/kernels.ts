@@ -1,0 +1,93 @@
+// `npm run bench:kernels`: this machine's version of the seed notebook's kernel table.
+// 4096 x 4096 GEMV (batch 1) and GEMM (batch 64), hot and cold weights, every path on every
+// supported ISA, with speedups against the baseline path of the same shape and cache mode.
+// Figures are medians of many calls; compare them as ratios within one run.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { buildInfo, implementations, type IsaName, type PathName } from '../native/index.js';
+import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
+
+const N = 4096;
+const K = 4096;
+const shapes = [
+  { label: 'GEMV', batch: 1 },
+  { label: 'GEMM b64', batch: 64 },
+];
+const caches = ['hot', 'cold'] as const;
+const threads = Number(process.env.BITBENCH_THREADS ?? availableParallelism());
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^model name|^CPU part/.test(l));
+    return line?.split(':')[1]?.trim() ?? 'unknown CPU';
+  } catch {
+    return 'unknown CPU';
+  }
+}
+
+const supported = implementations().filter((impl) => impl.supported).map((impl) => impl.name);
+const blas = buildInfo().blas;
+// With OpenBLAS the dense product ignores the ISA, so the BLAS paths run once, on the best ISA.
+const dense: PathName[] = ['baseline', 'cached-f32'];
+const perIsa: PathName[] = ['cached-bf16', 'fused'];
+const cells: { path: PathName; isa: IsaName }[] = [];
+for (const path of dense) {
+  for (const isa of blas ? supported.slice(0, 1) : supported) cells.push({ path, isa });
+}
+for (const path of perIsa) for (const isa of supported) cells.push({ path, isa });
+
+console.log(`bitbench kernel table: ${N}x${K}, ${threads} threads, ${cpuModel()}`);
+console.log(`dense fp32: ${blas ?? 'builtin SIMD loops'}`);
+const results: KernelResult[] = [];
+const total = cells.length * shapes.length * caches.length;
+for (const shape of shapes) {
+  for (const cache of caches) {
+    for (const cell of cells) {
+      process.stderr.write(`\r  measuring ${results.length + 1}/${total}: ${cell.path} ${cell.isa} ${shape.label} ${cache}        `);
+      results.push(
+        await runKernelJob({ ...cell, n: N, k: K, batch: shape.batch, threads, cache, minSamples: 7, minTimeMs: 400 }),
+      );
+    }
+  }
+}
+process.stderr.write('\r' + ' '.repeat(80) + '\r');
+
+function find(path: PathName, batch: number, cache: string, isa?: IsaName): KernelResult | undefined {
+  return results.find((r) => r.path === path && r.batch === batch && r.cache === cache && (!isa || r.isa === isa));
+}
+
+const header = ['shape', 'cache', 'path', 'isa', 'median ms', '95% CI ms', 'CV', 'GOPS', 'weight GB/s', 'vs baseline'];
+const rows: string[][] = [header];
+for (const shape of shapes) {
+  for (const cache of caches) {
+    const base = find('baseline', shape.batch, cache);
+    for (const r of results.filter((x) => x.batch === shape.batch && x.cache === cache)) {
+      rows.push([
+        shape.label,
+        cache,
+        r.path,
+        r.blas && r.path !== 'cached-bf16' ? 'openblas' : r.isa,
+        (r.medianNs / 1e6).toFixed(3),
+        `${(r.ci95Ns[0] / 1e6).toFixed(3)}-${(r.ci95Ns[1] / 1e6).toFixed(3)}`,
+        `${(100 * r.cv).toFixed(1)}%`,
+        r.gops.toFixed(1),
+        r.weightGBs.toFixed(1),
+        base ? `${(base.medianNs / r.medianNs).toFixed(2)}x` : '',
+      ]);
+    }
+  }
+}
+const widths = header.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+
+// The comparisons the project tracks, as ratios of medians from this one run.
+const bestIsa = supported[0]!;
+const ratio = (a?: KernelResult, b?: KernelResult) => (a && b ? (a.medianNs / b.medianNs).toFixed(2) + 'x' : 'n/a');
+const fusedColdGemv = find('fused', 1, 'cold', bestIsa);
+console.log('');
+console.log(`cold GEMV: fused (${bestIsa}) vs cached-f32: ${ratio(find('cached-f32', 1, 'cold'), fusedColdGemv)} faster`);
+console.log(`cold GEMV: fused (${bestIsa}) vs baseline:   ${ratio(find('baseline', 1, 'cold'), fusedColdGemv)} faster`);
+console.log(`cold GEMV: fused (${bestIsa}) vs cached-bf16: ${ratio(find('cached-bf16', 1, 'cold', bestIsa), fusedColdGemv)} faster`);
+if (supported.includes('avx512') && supported.includes('avx2')) {
+  console.log(`hot GEMV:  fused avx512 vs fused avx2:   ${ratio(find('fused', 1, 'hot', 'avx2'), find('fused', 1, 'hot', 'avx512'))} faster`);
+}

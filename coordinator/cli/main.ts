@@ -1,0 +1,71 @@
+// The bitbench command line: one subcommand per user task.
+import { readFileSync } from 'node:fs';
+import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli-error.js';
+import { isaCommand } from './isa-command.js';
+import { kernelCommand } from './kernel-command.js';
+
+const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
+  kernel: { run: kernelCommand, summary: 'time one compute path (fused, cached-f32, cached-bf16, baseline) on this machine' },
+  isa: { run: isaCommand, summary: 'list the kernel ISA implementations and which one is active' },
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  return [
+    'Usage: bitbench <command> [options]',
+    '',
+    'How fast 1.58-bit (ternary, BitNet b1.58) inference runs on this CPU, and why.',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'bitbench <command> --help' for a command's options.",
+    'Environment: BITBENCH_ISA=NAME forces a kernel ISA (avx512, avx2, neon, scalar).',
+    '',
+  ].join('\n');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+// parseArgs reads `--n -3` as a flag followed by another flag; joining it into `--n=-3`
+// lets the value reach validation, which then names the flag and what it expects.
+function attachNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(commands).join(', ')})`);
+    await command.run(attachNegativeValues(rest));
+    return 0;
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`bitbench: ${message.split('\n')[0]}\n`);
+    return usage ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}

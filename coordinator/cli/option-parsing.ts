@@ -1,0 +1,35 @@
+// Turning flag strings into checked values, with errors that name the flag.
+import { availableParallelism } from 'node:os';
+import { UsageError } from './cli-error.js';
+
+export function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${flag}: expected a positive integer but received '${text}'`);
+  }
+  return Number(text);
+}
+
+export function nonNegativeNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) {
+    throw new UsageError(`--${flag}: expected a non-negative number but received '${text}'`);
+  }
+  return value;
+}
+
+/** A thread count, or 'all' for every CPU this process may use. */
+export function threadCount(text: string | undefined, fallback: 'all' | number = 'all'): number {
+  const value = text ?? String(fallback);
+  if (value === 'all') return availableParallelism();
+  return positiveInteger('threads', value, 1);
+}
+
+export function oneOf<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(`--${flag}: expected one of ${choices.join(', ')} but received '${text}'`);
+  }
+  return text as T;
+}

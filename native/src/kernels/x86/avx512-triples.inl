@@ -1,0 +1,171 @@
+// AVX-512 fused kernels over the triple layout (ternary-layout.h): each 5-bit index holds the
+// codes of three columns, 27 of its 32 values used. vpermt2ps looks up 32-entry tables held in
+// two registers with exactly such an index, which no narrower ISA has.
+//
+// Batch 1 (memory- and shuffle-bound): per call, for every triple of columns, a table of the
+// 27 possible sums +-x0 +-x1 +-x2 is built once (a few microseconds), and each row then adds
+// one looked-up partial sum per three weights: a shift, a vpermt2ps and an add per 48 weights.
+// Batch > 1 (FMA-bound): the index is turned into three weight vectors, each reused by up to
+// kMaxBatchChunk activation rows.
+//
+// Included by avx512.cc inside its anonymous namespace.
+
+constexpr size_t kTriplesPerWord = kTripleColumnsPerWord / 3;
+constexpr size_t kTableFloats = 32;  // one table: two zmm registers
+
+constexpr float tripleWeight(int index, int column) {
+  if (index >= 27) return 0.0f;
+  const int code = column == 0 ? index % 3 : column == 1 ? (index / 3) % 3 : index / 9;
+  return static_cast<float>(code - 1);
+}
+
+struct TripleWeights {
+  alignas(64) float w[3][kTableFloats];
+  constexpr TripleWeights() : w{} {
+    for (int i = 0; i < static_cast<int>(kTableFloats); ++i)
+      for (int j = 0; j < 3; ++j) w[j][i] = tripleWeight(i, j);
+  }
+};
+constexpr TripleWeights kTripleWeights{};
+
+size_t tripleGroups(size_t k) { return (k + kTripleColumnsPerWord - 1) / kTripleColumnsPerWord; }
+
+size_t tripleTableBytes(size_t k) { return tripleGroups(k) * kTriplesPerWord * kTableFloats * sizeof(float); }
+
+void buildTripleTables(const KernelCall& c, void* scratch) {
+  if (c.batch != 1) return;
+  float* tables = static_cast<float*>(scratch);
+  __m512 lo[3], hi[3];
+  for (int j = 0; j < 3; ++j) {
+    lo[j] = _mm512_load_ps(kTripleWeights.w[j]);
+    hi[j] = _mm512_load_ps(kTripleWeights.w[j] + 16);
+  }
+  // The activations are zero-padded to whole groups, so padding columns add nothing.
+  const size_t triples = tripleGroups(c.k) * kTriplesPerWord;
+  for (size_t t = 0; t < triples; ++t) {
+    const float* x = c.x + 3 * t;
+    const __m512 x0 = _mm512_set1_ps(x[0]), x1 = _mm512_set1_ps(x[1]), x2 = _mm512_set1_ps(x[2]);
+    float* table = tables + t * kTableFloats;
+    _mm512_storeu_ps(table, _mm512_fmadd_ps(lo[2], x2, _mm512_fmadd_ps(lo[1], x1, _mm512_mul_ps(lo[0], x0))));
+    _mm512_storeu_ps(table + 16, _mm512_fmadd_ps(hi[2], x2, _mm512_fmadd_ps(hi[1], x1, _mm512_mul_ps(hi[0], x0))));
+  }
+}
+
+template <int T>
+inline __m512i tripleIndex(__m512i words) {
+  if constexpr (T == 0) return words;
+  else return _mm512_srli_epi32(words, 5 * T);
+}
+
+template <size_t TILES, int... T>
+inline void tripleGemvWord(__m512 (&acc)[2][TILES], const __m512i (&words)[TILES], const float* tables,
+                           std::integer_sequence<int, T...>) {
+  (
+      [&] {
+        const __m512 lo = _mm512_loadu_ps(tables + T * kTableFloats);
+        const __m512 hi = _mm512_loadu_ps(tables + T * kTableFloats + 16);
+        for (size_t tile = 0; tile < TILES; ++tile)
+          acc[T & 1][tile] =
+              _mm512_add_ps(acc[T & 1][tile], _mm512_permutex2var_ps(lo, tripleIndex<T>(words[tile]), hi));
+      }(),
+      ...);
+}
+
+template <size_t TILES>
+inline void tripleGemvTiles(const uint32_t* words, size_t groups, size_t firstTile, const float* tables,
+                            const KernelCall& c) {
+  __m512 acc[2][TILES];
+  for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = _mm512_setzero_ps();
+  const uint32_t* base = words + tileWordOffset(firstTile, 0, groups, V::kLanes);
+  const size_t groupStride = kTilesPerBlock * V::kLanes;
+  for (size_t g = 0; g < groups; ++g) {
+    __m512i w[TILES];
+    for (size_t t = 0; t < TILES; ++t) w[t] = _mm512_loadu_si512(base + g * groupStride + t * V::kLanes);
+    tripleGemvWord<TILES>(acc, w, tables + g * kTriplesPerWord * kTableFloats,
+                          std::make_integer_sequence<int, kTriplesPerWord>{});
+  }
+  const __m512 scale = _mm512_set1_ps(c.scale);
+  for (size_t t = 0; t < TILES; ++t) {
+    const size_t row0 = (firstTile + t) * V::kLanes;
+    const __m512 out = _mm512_mul_ps(_mm512_add_ps(acc[0][t], acc[1][t]), scale);
+    if (row0 + V::kLanes <= c.n) V::storeu(c.y + row0, out);
+    else V::storePartial(c.y + row0, out, c.n - row0);
+  }
+}
+
+template <size_t BC, int... T>
+inline void tripleGemmWord(__m512 (&acc)[BC], __m512i words, const __m512 (&lo)[3], const __m512 (&hi)[3],
+                           const float* x, size_t xStride, std::integer_sequence<int, T...>) {
+  (
+      [&] {
+        const __m512i index = tripleIndex<T>(words);
+        const __m512 w0 = _mm512_permutex2var_ps(lo[0], index, hi[0]);
+        const __m512 w1 = _mm512_permutex2var_ps(lo[1], index, hi[1]);
+        const __m512 w2 = _mm512_permutex2var_ps(lo[2], index, hi[2]);
+        for (size_t b = 0; b < BC; ++b) {
+          const float* xb = x + b * xStride + 3 * T;
+          acc[b] = _mm512_fmadd_ps(w0, _mm512_set1_ps(xb[0]), acc[b]);
+          acc[b] = _mm512_fmadd_ps(w1, _mm512_set1_ps(xb[1]), acc[b]);
+          acc[b] = _mm512_fmadd_ps(w2, _mm512_set1_ps(xb[2]), acc[b]);
+        }
+      }(),
+      ...);
+}
+
+template <size_t BC>
+inline void tripleGemmTile(const uint32_t* words, size_t groups, size_t tile, size_t b0, const KernelCall& c) {
+  __m512 lo[3], hi[3];
+  for (int j = 0; j < 3; ++j) {
+    lo[j] = _mm512_load_ps(kTripleWeights.w[j]);
+    hi[j] = _mm512_load_ps(kTripleWeights.w[j] + 16);
+  }
+  __m512 acc[BC];
+  for (size_t b = 0; b < BC; ++b) acc[b] = _mm512_setzero_ps();
+  const uint32_t* base = words + tileWordOffset(tile, 0, groups, V::kLanes);
+  const float* x = c.x + b0 * c.xStride;
+  for (size_t g = 0; g < groups; ++g)
+    tripleGemmWord<BC>(acc, _mm512_loadu_si512(base + g * kTilesPerBlock * V::kLanes), lo, hi, x + g * kTripleColumnsPerWord,
+                       c.xStride, std::make_integer_sequence<int, kTriplesPerWord>{});
+  const __m512 scale = _mm512_set1_ps(c.scale);
+  const size_t row0 = tile * V::kLanes;
+  for (size_t b = 0; b < BC; ++b) {
+    float* y = c.y + (b0 + b) * c.n + row0;
+    const __m512 out = _mm512_mul_ps(acc[b], scale);
+    if (row0 + V::kLanes <= c.n) V::storeu(y, out);
+    else V::storePartial(y, out, c.n - row0);
+  }
+}
+
+template <size_t BC>
+inline void tripleGemmTileChunk(const uint32_t* words, size_t groups, size_t tile, size_t b0, size_t count,
+                                const KernelCall& c) {
+  if constexpr (BC == 0) {
+    (void)words, (void)groups, (void)tile, (void)b0, (void)count, (void)c;
+  } else if (count == BC) {
+    tripleGemmTile<BC>(words, groups, tile, b0, c);
+  } else {
+    tripleGemmTileChunk<BC - 1>(words, groups, tile, b0, count, c);
+  }
+}
+
+constexpr size_t kTripleGemvTiles = kTilesPerBlock;
+
+void tripleRun(const uint8_t* prepared, const void* scratch, const KernelCall& c) {
+  const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
+  const size_t groups = tripleGroups(c.k);
+  const size_t tileBegin = c.rowBegin / V::kLanes;
+  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
+  if (c.batch == 1) {
+    const float* tables = static_cast<const float*>(scratch);
+    size_t t = tileBegin;
+    for (; t % kTripleGemvTiles == 0 && t + kTripleGemvTiles <= tileEnd; t += kTripleGemvTiles)
+      tripleGemvTiles<kTripleGemvTiles>(words, groups, t, tables, c);
+    for (; t < tileEnd; ++t) tripleGemvTiles<1>(words, groups, t, tables, c);
+    return;
+  }
+  for (size_t t = tileBegin; t < tileEnd; ++t)
+    for (size_t b0 = 0; b0 < c.batch; b0 += V::kMaxBatchChunk) {
+      const size_t count = c.batch - b0 < V::kMaxBatchChunk ? c.batch - b0 : V::kMaxBatchChunk;
+      tripleGemmTileChunk<V::kMaxBatchChunk>(words, groups, t, b0, count, c);
+    }
+}

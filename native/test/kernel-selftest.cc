@@ -1,0 +1,267 @@
+// Standalone kernel self-test: every supported implementation x every compute path, over
+// awkward shapes, against a double-precision reference computed from the packed codes. Built
+// for AArch64 with native/cmake/aarch64-linux-gnu.cmake and run under qemu-aarch64-static by
+// test/native/neon-qemu.test.ts, so the NEON kernels are checked on an x86 CI host; it runs
+// natively as well. One line per case, then "N passed, M failed"; exit status 1 on a failure.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../src/dispatch/cpu-features.h"
+#include "../src/dispatch/implementations.h"
+#include "../src/kernels/ternary-layout.h"
+#include "../src/paths/compute-path.h"
+#include "../src/runtime/aligned-buffer.h"
+#include "../src/runtime/synthetic-data.h"
+
+namespace {
+
+using namespace bitbench;
+
+// Named tolerances (STYLE.md): fp32 paths per output, relative to the sum of |w x| so that
+// cancellation does not make a correct kernel look wrong; bf16 over the whole output.
+constexpr double kF32RelativeTolerance = 1e-4;
+constexpr double kF32AbsoluteTolerance = 1e-6;
+constexpr double kBf16MinCosine = 0.9999;
+
+struct Shape {
+  size_t n;
+  size_t k;
+};
+
+// K = 4 (one byte per row), K not a multiple of 4, 16 or 64, multiples of 16 and 64, N = 1,
+// N not a multiple of any SIMD row tile.
+constexpr Shape kShapes[] = {{1, 4}, {1, 70}, {7, 5}, {37, 70}, {19, 131}, {33, 48}, {5, 64}, {17, 200}};
+constexpr size_t kBatches[] = {1, 3, 64};
+constexpr size_t kMaxBatch = 64;
+constexpr unsigned kThreadCounts[] = {1, 2};
+constexpr PathKind kPaths[] = {PathKind::kBaseline, PathKind::kCachedF32, PathKind::kCachedBf16,
+                               PathKind::kFused};
+
+struct Tally {
+  int passed = 0;
+  int failed = 0;
+  void record(bool ok, const std::string& line) {
+    std::printf("%s %s\n", ok ? "PASS" : "FAIL", line.c_str());
+    std::fflush(stdout);
+    (ok ? passed : failed) += 1;
+  }
+};
+
+struct Reference {
+  std::vector<double> y;          // batch x n
+  std::vector<double> magnitude;  // scale * sum |w x|, batch x n
+};
+
+Reference referenceProduct(const std::vector<uint8_t>& packed, const std::vector<float>& x, size_t n,
+                           size_t k, size_t batch, float scale) {
+  Reference ref{std::vector<double>(batch * n), std::vector<double>(batch * n)};
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t row = 0; row < n; ++row) {
+      double sum = 0, magnitude = 0;
+      for (size_t col = 0; col < k; ++col) {
+        const double w = packedCode(packed.data(), k, row, col) - 1;
+        const double xv = x[b * k + col];
+        sum += w * xv;
+        magnitude += std::fabs(w * xv);
+      }
+      ref.y[b * n + row] = double{scale} * sum;
+      ref.magnitude[b * n + row] = std::fabs(double{scale}) * magnitude;
+    }
+  return ref;
+}
+
+std::string format(const char* pattern, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
+}
+
+// Returns an empty string when y matches, else what is wrong.
+std::string compareF32(const std::vector<float>& y, const Reference& ref, double& worst) {
+  worst = 0;
+  for (size_t i = 0; i < ref.y.size(); ++i) {
+    const double error = std::fabs(double{y[i]} - ref.y[i]);
+    const double tolerance = kF32RelativeTolerance * ref.magnitude[i] + kF32AbsoluteTolerance;
+    if (!std::isfinite(y[i]) || !(error <= tolerance))
+      return "output " + std::to_string(i) + " = " + format("%.9g", y[i]) + ", expected " +
+             format("%.9g", ref.y[i]) + " (tolerance " + format("%.3g", tolerance) + ")";
+    worst = std::fmax(worst, error / (ref.magnitude[i] + 1e-30));
+  }
+  return "";
+}
+
+std::string compareCosine(const std::vector<float>& y, const Reference& ref, double& cosine) {
+  double dot = 0, yy = 0, rr = 0;
+  for (size_t i = 0; i < ref.y.size(); ++i) {
+    if (!std::isfinite(y[i])) return "output " + std::to_string(i) + " is not finite";
+    dot += y[i] * ref.y[i];
+    yy += double{y[i]} * y[i];
+    rr += ref.y[i] * ref.y[i];
+  }
+  if (rr == 0 && yy == 0) {
+    cosine = 1;
+    return "";
+  }
+  cosine = (rr == 0 || yy == 0) ? 0 : dot / std::sqrt(yy * rr);
+  if (!(cosine >= kBf16MinCosine)) return "cosine " + format("%.7f", cosine) + " below " + format("%.4f", kBf16MinCosine);
+  return "";
+}
+
+std::string caseName(const Implementation& impl, PathKind kind, size_t n, size_t k) {
+  return std::string(impl.name) + " " + pathKindName(kind) + " n=" + std::to_string(n) + " k=" + std::to_string(k);
+}
+
+void checkProducts(const Implementation& impl, PathKind kind, const Shape& shape, uint64_t seed, Tally& tally) {
+  const size_t n = shape.n, k = shape.k;
+  const float scale = 0.5f + 0.125f * static_cast<float>(seed % 7);
+  std::vector<uint8_t> packed(packedBytes(n, k));
+  syntheticPackedWeights(seed, n, k, packed.data());
+  std::vector<float> x(kMaxBatch * k);
+  syntheticActivations(seed + 1, x.size(), x.data());
+
+  const std::string name = caseName(impl, kind, n, k);
+  std::unique_ptr<ComputePath> path;
+  AlignedBuffer prepared;
+  try {
+    path = makeComputePath(PathConfig{kind, &impl, n, k, kMaxBatch, scale, /*useBlas=*/true});
+    prepared = AlignedBuffer(path->preparedBytes());
+    path->prepare(packed.data(), prepared.as<uint8_t>());
+  } catch (const std::exception& error) {
+    tally.record(false, name + " prepare threw: " + error.what());
+    return;
+  }
+
+  // One prepared copy serves every batch and thread count, as in a benchmark.
+  for (size_t batch : kBatches)
+    for (unsigned threads : kThreadCounts) {
+      const std::string line = name + " batch=" + std::to_string(batch) + " threads=" + std::to_string(threads);
+      const Reference ref = referenceProduct(packed, x, n, k, batch, scale);
+      // NaN everywhere first: an output row the kernel skips cannot pass by luck.
+      std::vector<float> y(batch * n, std::numeric_limits<float>::quiet_NaN());
+      try {
+        path->run(prepared.as<uint8_t>(), x.data(), batch, y.data(), threads);
+      } catch (const std::exception& error) {
+        tally.record(false, line + " run threw: " + error.what());
+        continue;
+      }
+      if (kind == PathKind::kCachedBf16) {
+        double cosine = 0;
+        const std::string problem = compareCosine(y, ref, cosine);
+        tally.record(problem.empty(), line + (problem.empty() ? " cosine=" + format("%.8f", cosine) : ": " + problem));
+      } else {
+        double worst = 0;
+        const std::string problem = compareF32(y, ref, worst);
+        tally.record(problem.empty(), line + (problem.empty() ? " maxRelErr=" + format("%.2e", worst) : ": " + problem));
+      }
+    }
+}
+
+// Returns an empty string when prepare throws std::invalid_argument.
+std::string prepareRejection(const Implementation& impl, PathKind kind, size_t n, size_t k,
+                             const std::vector<uint8_t>& packed, std::string& message) {
+  try {
+    auto path = makeComputePath(PathConfig{kind, &impl, n, k, 1, 1.0f, true});
+    AlignedBuffer prepared(path->preparedBytes());
+    path->prepare(packed.data(), prepared.as<uint8_t>());
+  } catch (const std::invalid_argument& error) {
+    message = error.what();
+    return "";
+  } catch (const std::exception& error) {
+    return std::string("threw something other than std::invalid_argument: ") + error.what();
+  }
+  return "did not throw";
+}
+
+void checkInvalidCodes(const Implementation& impl, PathKind kind, Tally& tally) {
+  const size_t n = 5, k = 37;  // 10 bytes per row, the last holding one column and padding
+  std::vector<uint8_t> valid(packedBytes(n, k));
+  syntheticPackedWeights(99, n, k, valid.data());
+
+  // Code 3 in column 1 of byte 4 of row 2 (column 17), the other columns of that byte zero.
+  std::vector<uint8_t> codeThree = valid;
+  codeThree[2 * packedRowBytes(k) + 4] = 0x75;  // codes 1, 3, 1, 1
+  std::string message;
+  std::string problem = prepareRejection(impl, kind, n, k, codeThree, message);
+  const std::string name = caseName(impl, kind, n, k);
+  tally.record(problem.empty(), name + " code 3 rejected" + (problem.empty() ? ": " + message : " -> " + problem));
+
+  // Padding past column k - 1 must be code 1 (ternary-layout.h).
+  std::vector<uint8_t> badPadding = valid;
+  badPadding[3 * packedRowBytes(k) + packedRowBytes(k) - 1] = 0x60;  // column 36 = code 1, padding 2, 0, 0
+  problem = prepareRejection(impl, kind, n, k, badPadding, message);
+  tally.record(problem.empty(), name + " non-zero padding rejected" + (problem.empty() ? ": " + message : " -> " + problem));
+}
+
+void checkDispatch(Tally& tally) {
+  const Implementation& best = bestImplementation();
+#if defined(__aarch64__)
+  bool neonSupported = false;
+  for (const Implementation& impl : allImplementations())
+    if (std::string(impl.name) == "neon") neonSupported = isSupported(impl, cpuFeatures());
+  tally.record(neonSupported, std::string("dispatch: neon supported on aarch64 = ") + (neonSupported ? "yes" : "no"));
+  tally.record(std::string(best.name) == "neon", std::string("dispatch: best implementation on aarch64 is ") + best.name);
+  // x86 ISAs are not built into an Arm binary: a clear error, never a jump into missing code.
+  try {
+    supportedImplementation("avx2");
+    tally.record(false, "dispatch: forcing avx2 on aarch64 did not throw");
+  } catch (const IsaUnsupportedError& error) {
+    tally.record(true, std::string("dispatch: forcing avx2 on aarch64 throws IsaUnsupportedError: ") + error.what());
+  } catch (const std::exception& error) {
+    tally.record(false, std::string("dispatch: forcing avx2 on aarch64 threw the wrong type: ") + error.what());
+  }
+#else
+  tally.record(isSupported(best, cpuFeatures()), std::string("dispatch: best implementation ") + best.name + " is supported");
+#endif
+  try {
+    supportedImplementation("no-such-isa");
+    tally.record(false, "dispatch: an unknown ISA name did not throw");
+  } catch (const std::invalid_argument& error) {
+    tally.record(true, std::string("dispatch: an unknown ISA name throws std::invalid_argument: ") + error.what());
+  } catch (const std::exception& error) {
+    tally.record(false, std::string("dispatch: an unknown ISA name threw the wrong type: ") + error.what());
+  }
+}
+
+void printPlatform() {
+  std::printf("architecture: %s\n", buildArchitecture());
+  std::string features;
+  for (int f = 0; f < static_cast<int>(Feature::kCount); ++f)
+    if (cpuFeatures().has(static_cast<Feature>(f)))
+      features += std::string(features.empty() ? "" : " ") + featureName(static_cast<Feature>(f));
+  std::printf("features: %s\n", features.empty() ? "(none)" : features.c_str());
+  const Implementation& best = bestImplementation();
+  for (const Implementation& impl : allImplementations()) {
+    std::string missing;
+    for (const std::string& m : missingFeatures(impl, cpuFeatures())) missing += (missing.empty() ? "" : ",") + m;
+    std::printf("implementation %s compiled=%s supported=%s best=%s missing=%s\n", impl.name,
+                impl.compiled ? "yes" : "no", isSupported(impl, cpuFeatures()) ? "yes" : "no",
+                &impl == &best ? "yes" : "no", missing.empty() ? "-" : missing.c_str());
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main() {
+  printPlatform();
+  Tally tally;
+  checkDispatch(tally);
+  for (const Implementation& impl : allImplementations()) {
+    if (!isSupported(impl, cpuFeatures())) continue;
+    for (PathKind kind : kPaths) {
+      uint64_t seed = 1;
+      for (const Shape& shape : kShapes) checkProducts(impl, kind, shape, seed++, tally);
+      checkInvalidCodes(impl, kind, tally);
+    }
+  }
+  std::printf("%d passed, %d failed\n", tally.passed, tally.failed);
+  return tally.failed == 0 ? 0 : 1;
+}
