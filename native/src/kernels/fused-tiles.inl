@@ -10,7 +10,6 @@
 // The dense weights never exist: each code is turned into a weight in a register and goes
 // straight into an FMA.
 
-constexpr size_t kGemvTiles = kTilesPerBlock;
 using ColumnSequence = std::make_integer_sequence<int, 16>;
 
 // Batch 1: several tiles at once share each broadcast activation; two accumulators per tile
@@ -27,23 +26,22 @@ inline void fusedGemvGroup(typename V::F (&acc)[2][TILES], const typename V::I (
       ...);
 }
 
+// Tiles first, first + stride, first + 2 stride, ...: see kGemvStreams.
 template <size_t TILES>
-inline void fusedGemvTiles(const uint32_t* words, size_t groups, size_t firstTile,
+inline void fusedGemvTiles(const uint32_t* words, size_t groups, size_t first, size_t stride,
                            const KernelCall& c) {
   typename V::F acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = V::zero();
-  // Consecutive tiles of a block are adjacent; one group of a tile is kTilesPerBlock words
-  // vectors after the previous one.
-  const uint32_t* base = words + tileWordOffset(firstTile, 0, groups, V::kLanes);
-  const size_t groupStride = kTilesPerBlock * V::kLanes;
+  const uint32_t* base[TILES];
+  for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
   for (size_t g = 0; g < groups; ++g) {
     typename V::I w[TILES];
-    for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(base + g * groupStride + t * V::kLanes);
+    for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(base[t] + g * V::kLanes);
     fusedGemvGroup<TILES>(acc, w, c.x + g * kColumnsPerWord, ColumnSequence{});
   }
   const typename V::F scale = V::set1(c.scale);
   for (size_t t = 0; t < TILES; ++t) {
-    const size_t row0 = (firstTile + t) * V::kLanes;
+    const size_t row0 = (first + t * stride) * V::kLanes;
     const typename V::F out = V::mul(V::add(acc[0][t], acc[1][t]), scale);
     if (row0 + V::kLanes <= c.n) V::storeu(c.y + row0, out);
     else V::storePartial(c.y + row0, out, c.n - row0);
@@ -70,7 +68,7 @@ inline void fusedGemmTile(const uint32_t* words, size_t groups, size_t tile, siz
   const uint32_t* base = words + tileWordOffset(tile, 0, groups, V::kLanes);
   const float* x = c.x + b0 * c.xStride;
   for (size_t g = 0; g < groups; ++g)
-    fusedGemmGroup<BC>(acc, V::loadWords(base + g * kTilesPerBlock * V::kLanes), x + g * kColumnsPerWord,
+    fusedGemmGroup<BC>(acc, V::loadWords(base + g * V::kLanes), x + g * kColumnsPerWord,
                        c.xStride, ColumnSequence{});
   const typename V::F scale = V::set1(c.scale);
   const size_t row0 = tile * V::kLanes;
@@ -94,17 +92,15 @@ inline void fusedGemmTileChunk(const uint32_t* words, size_t groups, size_t tile
   }
 }
 
-inline void fusedRunTiles(const uint8_t* prepared, const void*, const KernelCall& c) {
+inline void fusedRunTiles(const uint8_t* prepared, void*, const KernelCall& c) {
   const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
   const size_t groups = (c.k + kColumnsPerWord - 1) / kColumnsPerWord;
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
   if (c.batch == 1) {
-    size_t t = tileBegin;
-    // Whole blocks where the thread's rows start at one (the path splits rows by blocks).
-    for (; t % kGemvTiles == 0 && t + kGemvTiles <= tileEnd; t += kGemvTiles)
-      fusedGemvTiles<kGemvTiles>(words, groups, t, c);
-    for (; t < tileEnd; ++t) fusedGemvTiles<1>(words, groups, t, c);
+    const size_t part = (tileEnd - tileBegin) / kGemvStreams;
+    for (size_t i = 0; i < part; ++i) fusedGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, c);
+    for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) fusedGemvTiles<1>(words, groups, t, 0, c);
     return;
   }
   for (size_t t = tileBegin; t < tileEnd; ++t)

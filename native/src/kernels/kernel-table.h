@@ -10,15 +10,16 @@ namespace bitbench {
 // Columns per 32-bit code word of the fused row-tile layouts (ternary-layout.h).
 constexpr size_t kColumnsPerWord = 16;
 constexpr size_t kTripleColumnsPerWord = 18;
-// Tiles interleaved group by group in the fused layouts: a batch-1 kernel working on four
-// tiles at once then reads one sequential stream, which hardware prefetchers follow best.
-constexpr size_t kTilesPerBlock = 4;
-
 // Index of the first word of tile t, group g in a fused layout (ternary-layout.h). Static:
 // each translation unit, whatever its target flags, keeps its own copy.
 static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, size_t rowsPerTile) {
-  return ((tile / kTilesPerBlock * groups + group) * kTilesPerBlock + tile % kTilesPerBlock) * rowsPerTile;
+  return (tile * groups + group) * rowsPerTile;
 }
+
+// Batch-1 fused kernels work on this many tiles at once, taken from as many far-apart parts
+// of the thread's rows: each is a long sequential stream, and a core keeps several streams
+// in flight where it would wait on one (memory-level parallelism for cold weights).
+constexpr size_t kGemvStreams = 4;
 
 // How a fused implementation repacks the public format at preparation.
 enum class FusedLayout {
@@ -48,11 +49,11 @@ struct KernelTable {
   FusedLayout fusedLayout;
   size_t fusedRowTile;
   const char* fusedKernelName;
-  // Optional per-call work done once on the calling thread before the rows are split (e.g.
-  // tables built from the activations), into fusedCallScratchBytes(k) bytes.
-  size_t (*fusedCallScratchBytes)(size_t k);
-  void (*fusedBeforeCall)(const KernelCall& call, void* scratch);
-  void (*fusedRun)(const uint8_t* prepared, const void* scratch, const KernelCall& call);
+  // Scratch memory each thread of a call gets to itself (e.g. tables built from the
+  // activations: each thread builds its own, since building is cheaper than reading another
+  // core's copy); kStride is the padded activation length. May be null: no scratch.
+  size_t (*fusedThreadScratchBytes)(size_t kStride);
+  void (*fusedRun)(const uint8_t* prepared, void* threadScratch, const KernelCall& call);
 
   // Dense fp32 weights, rows of kStride floats (zero-padded), used when no BLAS is linked.
   const char* denseF32KernelName;

@@ -55,17 +55,14 @@ void validatePacked(const uint8_t* packed, size_t n, size_t k) {
 
 namespace {
 
-size_t blockedTiles(size_t n, size_t rowsPerTile) {
-  const size_t tiles = (n + rowsPerTile - 1) / rowsPerTile;
-  return roundUp(tiles, kTilesPerBlock);
-}
+size_t tileCount(size_t n, size_t rowsPerTile) { return (n + rowsPerTile - 1) / rowsPerTile; }
 
-// Writes every word of a blocked tile layout; wordFor(row, firstColumn) builds one word.
+// Writes every word of a tile layout; wordFor(row, firstColumn) builds one word.
 template <class WordFor>
-void repackBlockedTiles(size_t n, size_t groups, size_t columnsPerWord, size_t rowsPerTile, uint8_t* out,
+void repackTiles(size_t n, size_t groups, size_t columnsPerWord, size_t rowsPerTile, uint8_t* out,
                         WordFor wordFor) {
   uint32_t* words = reinterpret_cast<uint32_t*>(out);
-  const size_t tiles = blockedTiles(n, rowsPerTile);
+  const size_t tiles = tileCount(n, rowsPerTile);
   for (size_t t = 0; t < tiles; ++t)
     for (size_t g = 0; g < groups; ++g) {
       uint32_t* tileWords = words + tileWordOffset(t, g, groups, rowsPerTile);
@@ -77,12 +74,12 @@ void repackBlockedTiles(size_t n, size_t groups, size_t columnsPerWord, size_t r
 
 size_t rowTileBytes(size_t n, size_t k, size_t rowsPerTile) {
   const size_t groups = (k + kColumnsPerWord - 1) / kColumnsPerWord;
-  return blockedTiles(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
+  return tileCount(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
 }
 
 void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
   const size_t groups = (k + kColumnsPerWord - 1) / kColumnsPerWord;
-  repackBlockedTiles(n, groups, kColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
+  repackTiles(n, groups, kColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
     uint32_t word = 0;
     for (size_t s = 0; s < kColumnsPerWord; ++s) {
       const size_t col = col0 + s;
@@ -95,7 +92,7 @@ void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTil
 
 size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
   const size_t groups = (k + kTripleColumnsPerWord - 1) / kTripleColumnsPerWord;
-  return blockedTiles(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
+  return tileCount(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
 }
 
 void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
@@ -103,7 +100,7 @@ void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPer
   auto codeAt = [&](size_t row, size_t col) -> uint32_t {
     return (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
   };
-  repackBlockedTiles(n, groups, kTripleColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
+  repackTiles(n, groups, kTripleColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
     uint32_t word = 0;
     for (size_t triple = 0; triple < kTripleColumnsPerWord / 3; ++triple) {
       const size_t col = col0 + 3 * triple;

@@ -6,10 +6,9 @@
 //
 // Row-tile layout (rows per tile R = the SIMD lane count): tiles of R rows, groups of 16
 // columns; for tile t and group g, R consecutive uint32 words, word r holding the codes of
-// row tR + r, columns 16g .. 16g + 15, column 16g + s at bits 2s. Tiles come in blocks of
-// kTilesPerBlock, interleaved by group: the R words of (t, g) start at word
-// ((t / 4 * groups + g) * 4 + t % 4) * R. Rows and columns past the matrix (up to whole
-// blocks) hold code 1 (zero), so kernels never need a remainder case for weights.
+// row tR + r, columns 16g .. 16g + 15, column 16g + s at bits 2s: the R words of (t, g)
+// start at word (t * groups + g) * R, so each tile is one contiguous run. Rows and columns
+// past the matrix hold code 1 (zero), so kernels never need a remainder case for weights.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -26,7 +26,7 @@ class BaselinePath : public ComputePath {
   std::string blasName() const override { return dense_.name(); }
 
  protected:
-  void runRows(const uint8_t* prepared, const KernelCall& call) override {
+  void runRows(const uint8_t* prepared, const KernelCall& call, unsigned) override {
     float* dense = dequantized_.as<float>();
     dequantizeRowsF32(prepared, config_.k, kStride_, call.rowBegin, call.rowEnd, dense);
     dense_.run(dense, kStride_, call);

@@ -26,7 +26,7 @@ class CachedBf16Path : public ComputePath {
   std::string blasName() const override { return table().denseBf16KernelName; }
 
  protected:
-  void beforeRows(const KernelCall& call) override {
+  void beforeRows(const KernelCall& call, unsigned) override {
     if (activationsBf16_.bytes() == 0) return;
     const size_t batch = call.batch;
     // Rounding the activations is part of each call: a bf16 kernel pays it too.
@@ -34,7 +34,7 @@ class CachedBf16Path : public ComputePath {
     uint16_t* out = activationsBf16_.as<uint16_t>();
     for (size_t i = 0; i < batch * kStride_; ++i) out[i] = floatToBf16(x[i]);
   }
-  void runRows(const uint8_t* prepared, const KernelCall& call) override {
+  void runRows(const uint8_t* prepared, const KernelCall& call, unsigned) override {
     table().denseBf16Run(reinterpret_cast<const uint16_t*>(prepared), kStride_,
                          activationsBf16_.as<uint16_t>(), call);
   }

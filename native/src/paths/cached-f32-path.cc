@@ -20,7 +20,7 @@ class CachedF32Path : public ComputePath {
   std::string blasName() const override { return dense_.name(); }
 
  protected:
-  void runRows(const uint8_t* prepared, const KernelCall& call) override {
+  void runRows(const uint8_t* prepared, const KernelCall& call, unsigned) override {
     dense_.run(reinterpret_cast<const float*>(prepared), kStride_, call);
   }
 

@@ -46,7 +46,7 @@ void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, flo
   float* padded = paddedActivations_.as<float>();
   for (size_t b = 0; b < batch; ++b) std::memcpy(padded + b * kStride_, x + b * config_.k, config_.k * sizeof(float));
   const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, config_.n};
-  beforeRows(base);
+  beforeRows(base, threads);
   const size_t tile = rowTile();
   ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned count) {
     const RowRange rows = splitRows(config_.n, tile, index, count);
@@ -54,7 +54,7 @@ void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, flo
     KernelCall call = base;
     call.rowBegin = rows.begin;
     call.rowEnd = rows.end;
-    runRows(prepared, call);
+    runRows(prepared, call, index);
   });
 }
 

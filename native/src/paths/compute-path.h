@@ -53,9 +53,10 @@ class ComputePath {
  protected:
   // Called once per run(), on the calling thread, after the activations are padded; `call`
   // covers all rows.
-  virtual void beforeRows(const KernelCall& call) { (void)call; }
+  virtual void beforeRows(const KernelCall& call, unsigned threads) { (void)call, (void)threads; }
   virtual size_t rowTile() const { return 16; }
-  virtual void runRows(const uint8_t* prepared, const KernelCall& call) = 0;
+  // Rows of one thread; `thread` is its index in [0, threads).
+  virtual void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) = 0;
 
   const KernelTable& table() const { return *table_; }
 

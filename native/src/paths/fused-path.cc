@@ -2,6 +2,7 @@
 // partial sums) in registers inside the multiply-accumulate loop. The dense matrix never
 // exists.
 #include <cstring>
+#include <vector>
 
 #include "../kernels/ternary-layout.h"
 #include "paths.h"
@@ -16,7 +17,7 @@ class FusedPath : public ComputePath {
  public:
   explicit FusedPath(const PathConfig& config)
       : ComputePath(config, fusedColumnMultiple(tableOf(config).fusedLayout)),
-        callScratch_(table().fusedCallScratchBytes ? table().fusedCallScratchBytes(kStride_) : 0) {}
+        scratchBytes_(table().fusedThreadScratchBytes ? table().fusedThreadScratchBytes(kStride_) : 0) {}
 
   size_t preparedBytes() const override {
     return fusedPreparedBytes(table().fusedLayout, config_.n, config_.k, table().fusedRowTile);
@@ -28,17 +29,18 @@ class FusedPath : public ComputePath {
   std::string kernelName() const override { return table().fusedKernelName; }
 
  protected:
-  // Threads take whole blocks of tiles, so each reads one sequential stream.
-  size_t rowTile() const override { return table().fusedRowTile * kTilesPerBlock; }
-  void beforeRows(const KernelCall& call) override {
-    if (table().fusedBeforeCall) table().fusedBeforeCall(call, callScratch_.as<void>());
+  size_t rowTile() const override { return table().fusedRowTile; }
+  void beforeRows(const KernelCall&, unsigned threads) override {
+    // Allocated on the calling thread; each thread then writes only its own buffer.
+    while (scratchBytes_ != 0 && threadScratch_.size() < threads) threadScratch_.emplace_back(scratchBytes_);
   }
-  void runRows(const uint8_t* prepared, const KernelCall& call) override {
-    table().fusedRun(prepared, callScratch_.as<void>(), call);
+  void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
+    table().fusedRun(prepared, scratchBytes_ ? threadScratch_[thread].as<void>() : nullptr, call);
   }
 
  private:
-  AlignedBuffer callScratch_;
+  size_t scratchBytes_;
+  std::vector<AlignedBuffer> threadScratch_;
 };
 
 }  // namespace

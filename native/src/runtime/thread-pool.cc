@@ -85,9 +85,11 @@ void ThreadPool::workerLoop(unsigned index, uint64_t seen) {
 }
 
 RowRange splitRows(size_t rows, size_t tile, unsigned index, unsigned count) {
+  // Lower indexes take the remainder: the calling thread (index 0) is never the idle one.
   const size_t tiles = (rows + tile - 1) / tile;
-  const size_t begin = tiles * index / count * tile;
-  const size_t end = tiles * (index + 1) / count * tile;
+  const size_t per = tiles / count, extra = tiles % count;
+  const size_t begin = (index * per + (index < extra ? index : extra)) * tile;
+  const size_t end = begin + (per + (index < extra ? 1 : 0)) * tile;
   return {begin < rows ? begin : rows, end < rows ? end : rows};
 }
 

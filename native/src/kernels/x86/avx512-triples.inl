@@ -2,8 +2,9 @@
 // codes of three columns, 27 of its 32 values used. vpermt2ps looks up 32-entry tables held in
 // two registers with exactly such an index, which no narrower ISA has.
 //
-// Batch 1 (memory- and shuffle-bound): per call, for every triple of columns, a table of the
-// 27 possible sums +-x0 +-x1 +-x2 is built once (a few microseconds), and each row then adds
+// Batch 1 (memory- and shuffle-bound): per call and thread, for every triple of columns, a
+// table of the 27 possible sums +-x0 +-x1 +-x2 is built once (about a microsecond per 1000
+// columns), and each row then adds
 // one looked-up partial sum per three weights: a shift, a vpermt2ps and an add per 48 weights.
 // Batch > 1 (FMA-bound): the index is turned into three weight vectors, each reused by up to
 // kMaxBatchChunk activation rows.
@@ -32,9 +33,7 @@ size_t tripleGroups(size_t k) { return (k + kTripleColumnsPerWord - 1) / kTriple
 
 size_t tripleTableBytes(size_t k) { return tripleGroups(k) * kTriplesPerWord * kTableFloats * sizeof(float); }
 
-void buildTripleTables(const KernelCall& c, void* scratch) {
-  if (c.batch != 1) return;
-  float* tables = static_cast<float*>(scratch);
+void buildTripleTables(const KernelCall& c, float* tables) {
   __m512 lo[3], hi[3];
   for (int j = 0; j < 3; ++j) {
     lo[j] = _mm512_load_ps(kTripleWeights.w[j]);
@@ -71,22 +70,23 @@ inline void tripleGemvWord(__m512 (&acc)[2][TILES], const __m512i (&words)[TILES
       ...);
 }
 
+// Tiles first, first + stride, ...: see kGemvStreams.
 template <size_t TILES>
-inline void tripleGemvTiles(const uint32_t* words, size_t groups, size_t firstTile, const float* tables,
-                            const KernelCall& c) {
+inline void tripleGemvTiles(const uint32_t* words, size_t groups, size_t first, size_t stride,
+                            const float* tables, const KernelCall& c) {
   __m512 acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = _mm512_setzero_ps();
-  const uint32_t* base = words + tileWordOffset(firstTile, 0, groups, V::kLanes);
-  const size_t groupStride = kTilesPerBlock * V::kLanes;
+  const uint32_t* base[TILES];
+  for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
   for (size_t g = 0; g < groups; ++g) {
     __m512i w[TILES];
-    for (size_t t = 0; t < TILES; ++t) w[t] = _mm512_loadu_si512(base + g * groupStride + t * V::kLanes);
+    for (size_t t = 0; t < TILES; ++t) w[t] = _mm512_loadu_si512(base[t] + g * V::kLanes);
     tripleGemvWord<TILES>(acc, w, tables + g * kTriplesPerWord * kTableFloats,
                           std::make_integer_sequence<int, kTriplesPerWord>{});
   }
   const __m512 scale = _mm512_set1_ps(c.scale);
   for (size_t t = 0; t < TILES; ++t) {
-    const size_t row0 = (firstTile + t) * V::kLanes;
+    const size_t row0 = (first + t * stride) * V::kLanes;
     const __m512 out = _mm512_mul_ps(_mm512_add_ps(acc[0][t], acc[1][t]), scale);
     if (row0 + V::kLanes <= c.n) V::storeu(c.y + row0, out);
     else V::storePartial(c.y + row0, out, c.n - row0);
@@ -124,7 +124,7 @@ inline void tripleGemmTile(const uint32_t* words, size_t groups, size_t tile, si
   const uint32_t* base = words + tileWordOffset(tile, 0, groups, V::kLanes);
   const float* x = c.x + b0 * c.xStride;
   for (size_t g = 0; g < groups; ++g)
-    tripleGemmWord<BC>(acc, _mm512_loadu_si512(base + g * kTilesPerBlock * V::kLanes), lo, hi, x + g * kTripleColumnsPerWord,
+    tripleGemmWord<BC>(acc, _mm512_loadu_si512(base + g * V::kLanes), lo, hi, x + g * kTripleColumnsPerWord,
                        c.xStride, std::make_integer_sequence<int, kTriplesPerWord>{});
   const __m512 scale = _mm512_set1_ps(c.scale);
   const size_t row0 = tile * V::kLanes;
@@ -148,19 +148,17 @@ inline void tripleGemmTileChunk(const uint32_t* words, size_t groups, size_t til
   }
 }
 
-constexpr size_t kTripleGemvTiles = kTilesPerBlock;
-
-void tripleRun(const uint8_t* prepared, const void* scratch, const KernelCall& c) {
+void tripleRun(const uint8_t* prepared, void* scratch, const KernelCall& c) {
   const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
   const size_t groups = tripleGroups(c.k);
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
   if (c.batch == 1) {
-    const float* tables = static_cast<const float*>(scratch);
-    size_t t = tileBegin;
-    for (; t % kTripleGemvTiles == 0 && t + kTripleGemvTiles <= tileEnd; t += kTripleGemvTiles)
-      tripleGemvTiles<kTripleGemvTiles>(words, groups, t, tables, c);
-    for (; t < tileEnd; ++t) tripleGemvTiles<1>(words, groups, t, tables, c);
+    float* tables = static_cast<float*>(scratch);
+    buildTripleTables(c, tables);
+    const size_t part = (tileEnd - tileBegin) / kGemvStreams;
+    for (size_t i = 0; i < part; ++i) tripleGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, tables, c);
+    for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) tripleGemvTiles<1>(words, groups, t, 0, tables, c);
     return;
   }
   for (size_t t = tileBegin; t < tileEnd; ++t)
