@@ -14,8 +14,7 @@ class BaselinePath : public ComputePath {
  public:
   explicit BaselinePath(const PathConfig& config)
       : ComputePath(config),
-        dense_(denseF32Product(table(), config.useBlas)),
-        dequantized_(config.n * kStride_ * sizeof(float)) {}
+        dense_(denseF32Product(table(), config.useBlas)) {}
 
   size_t preparedBytes() const override { return packedBytes(config_.n, config_.k); }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
@@ -26,15 +25,19 @@ class BaselinePath : public ComputePath {
   std::string blasName() const override { return dense_.name(); }
 
  protected:
+  void beforeRows(const KernelCall&, unsigned) override {
+    dequantized_ = static_cast<float*>(
+        workspace().get(Workspace::kDequantizedWeights, config_.n * kStride_ * sizeof(float)));
+  }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned) override {
-    float* dense = dequantized_.as<float>();
+    float* dense = dequantized_;
     dequantizeRowsF32(prepared, config_.k, kStride_, call.rowBegin, call.rowEnd, dense);
     dense_.run(dense, kStride_, call);
   }
 
  private:
   DenseF32Product dense_;
-  AlignedBuffer dequantized_;
+  float* dequantized_ = nullptr;
 };
 
 }  // namespace

@@ -11,11 +11,7 @@ namespace {
 
 class CachedBf16Path : public ComputePath {
  public:
-  explicit CachedBf16Path(const PathConfig& config)
-      : ComputePath(config),
-        activationsBf16_(table().denseBf16ReadsBf16Activations
-                             ? config.maxBatch * kStride_ * sizeof(uint16_t)
-                             : 0) {}
+  explicit CachedBf16Path(const PathConfig& config) : ComputePath(config) {}
 
   size_t preparedBytes() const override { return config_.n * kStride_ * sizeof(uint16_t); }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
@@ -27,20 +23,19 @@ class CachedBf16Path : public ComputePath {
 
  protected:
   void beforeRows(const KernelCall& call, unsigned) override {
-    if (activationsBf16_.bytes() == 0) return;
-    const size_t batch = call.batch;
+    if (!table().denseBf16ReadsBf16Activations) return;
     // Rounding the activations is part of each call: a bf16 kernel pays it too.
-    const float* x = paddedActivations_.as<float>();
-    uint16_t* out = activationsBf16_.as<uint16_t>();
-    for (size_t i = 0; i < batch * kStride_; ++i) out[i] = floatToBf16(x[i]);
+    const size_t count = call.batch * kStride_;
+    const float* x = paddedActivations();
+    activationsBf16_ = static_cast<uint16_t*>(workspace().get(Workspace::kBf16Activations, count * sizeof(uint16_t)));
+    for (size_t i = 0; i < count; ++i) activationsBf16_[i] = floatToBf16(x[i]);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned) override {
-    table().denseBf16Run(reinterpret_cast<const uint16_t*>(prepared), kStride_,
-                         activationsBf16_.as<uint16_t>(), call);
+    table().denseBf16Run(reinterpret_cast<const uint16_t*>(prepared), kStride_, activationsBf16_, call);
   }
 
  private:
-  AlignedBuffer activationsBf16_;
+  uint16_t* activationsBf16_ = nullptr;
 };
 
 }  // namespace

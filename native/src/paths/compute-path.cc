@@ -36,15 +36,19 @@ const char* pathKindName(PathKind kind) {
 ComputePath::ComputePath(const PathConfig& config, size_t columnMultiple)
     : config_(config),
       table_(config.implementation->table(cpuFeatures())),
-      kStride_(roundUp(roundUp(config.k, columnMultiple), kStrideMultiple)),
-      paddedActivations_(config.maxBatch * kStride_ * sizeof(float)) {
-  std::memset(paddedActivations_.as<void>(), 0, paddedActivations_.bytes());
+      kStride_(roundUp(roundUp(config.k, columnMultiple), kStrideMultiple)) {
+  if (!config_.workspace) config_.workspace = std::make_shared<Workspace>();
 }
 
 void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads) {
   if (batch > config_.maxBatch) throw std::invalid_argument("batch exceeds the batch the path was built for");
-  float* padded = paddedActivations_.as<float>();
-  for (size_t b = 0; b < batch; ++b) std::memcpy(padded + b * kStride_, x + b * config_.k, config_.k * sizeof(float));
+  // The workspace may hold another path's data: write the zero padding every call.
+  float* padded = static_cast<float*>(workspace().get(Workspace::kPaddedActivations, batch * kStride_ * sizeof(float)));
+  for (size_t b = 0; b < batch; ++b) {
+    std::memcpy(padded + b * kStride_, x + b * config_.k, config_.k * sizeof(float));
+    std::memset(padded + b * kStride_ + config_.k, 0, (kStride_ - config_.k) * sizeof(float));
+  }
+  padded_ = padded;
   const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, config_.n};
   beforeRows(base, threads);
   const size_t tile = rowTile();

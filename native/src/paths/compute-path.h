@@ -8,6 +8,7 @@
 
 #include "../dispatch/implementations.h"
 #include "../runtime/aligned-buffer.h"
+#include "../runtime/workspace.h"
 
 namespace bitbench {
 
@@ -26,6 +27,8 @@ struct PathConfig {
   float scale;
   // Dense fp32 products through the system BLAS when one was built in.
   bool useBlas;
+  // Scratch shared with paths that never run at the same time; null: the path's own.
+  std::shared_ptr<Workspace> workspace = nullptr;
 };
 
 class ComputePath {
@@ -60,10 +63,16 @@ class ComputePath {
 
   const KernelTable& table() const { return *table_; }
 
+  // The padded activations of the current call (valid inside run()).
+  const float* paddedActivations() const { return padded_; }
+  Workspace& workspace() const { return *config_.workspace; }
+
   PathConfig config_;
   const KernelTable* table_;
   size_t kStride_;
-  AlignedBuffer paddedActivations_;
+
+ private:
+  const float* padded_ = nullptr;
 };
 
 std::unique_ptr<ComputePath> makeComputePath(const PathConfig& config);

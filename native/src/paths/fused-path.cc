@@ -31,16 +31,18 @@ class FusedPath : public ComputePath {
  protected:
   size_t rowTile() const override { return table().fusedRowTile; }
   void beforeRows(const KernelCall&, unsigned threads) override {
-    // Allocated on the calling thread; each thread then writes only its own buffer.
-    while (scratchBytes_ != 0 && threadScratch_.size() < threads) threadScratch_.emplace_back(scratchBytes_);
+    // Taken on the calling thread; each thread then writes only its own buffer.
+    threadScratch_.assign(threads, nullptr);
+    if (scratchBytes_ == 0) return;
+    for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, scratchBytes_);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
-    table().fusedRun(prepared, scratchBytes_ ? threadScratch_[thread].as<void>() : nullptr, call);
+    table().fusedRun(prepared, threadScratch_[thread], call);
   }
 
  private:
   size_t scratchBytes_;
-  std::vector<AlignedBuffer> threadScratch_;
+  std::vector<void*> threadScratch_;
 };
 
 }  // namespace
