@@ -65,7 +65,60 @@ export interface AddonBenchmarkResult {
   blas: string | null;
 }
 
+export interface AddonModelDims {
+  hidden: number;
+  ffn: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  vocab: number;
+  ropeTheta: number;
+  rmsEps: number;
+}
+
+export type KvDtype = 'bf16' | 'int8';
+export type LmHeadDtype = 'bf16' | 'int8';
+
+export interface AddonModelSpec {
+  dims: AddonModelDims;
+  path: PathName;
+  isa?: IsaName;
+  threads: number;
+  useBlas?: boolean;
+  kv?: KvDtype;
+  lmHead?: LmHeadDtype;
+  seed?: number;
+  /** Sequences in lockstep, prompt tokens per sequence, tokens decoded per sequence. */
+  sequences: number;
+  prompt: number;
+  tokens?: number;
+}
+
+export interface AddonModelRunSpec extends AddonModelSpec {
+  /** sequences x prompt, sequence-major. */
+  promptTokens: Int32Array;
+  /** tokens x sequences, step-major. */
+  decodeTokens: Int32Array;
+}
+
+export interface AddonModelBenchmark {
+  buildNs: number;
+  prefillNs: number;
+  stepNs: Float64Array;
+  weightBytesPerStep: number;
+  kvBytesPerStep: number;
+  peakRssBytes: number;
+  kernel: string;
+  isa: IsaName;
+  estimateBytes: number;
+}
+
 export interface Addon {
+  estimateModelBytes(spec: AddonModelSpec): number;
+  benchmarkModel(spec: AddonModelSpec, onProgress?: (done: number, total: number) => void): Promise<AddonModelBenchmark>;
+  runModel(spec: AddonModelRunSpec): Promise<{ promptLogits: Float32Array; decodeLogits: Float32Array }>;
+  modelWeights(spec: AddonModelSpec): unknown;
+  measureBandwidth(spec: { bytes: number; threads: number; passes?: number; isa?: IsaName }): Promise<{ readGBs: number[] }>;
   cpuFeatures(): Record<string, boolean>;
   implementations(): AddonImplementation[];
   buildInfo(): AddonBuildInfo;

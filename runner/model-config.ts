@@ -247,12 +247,12 @@ export function resolveModel(options: { preset?: string; config?: string }): Res
   const { preset: presetName, config } = options;
   if (presetName !== undefined && config !== undefined) {
     throw new ModelConfigError('options', [
-      { field: 'preset', message: `pass either --preset or --config, not both (received --preset ${presetName} and --config ${config})` },
+      { field: 'preset/config', message: `pass either --preset or --config, not both (received --preset ${presetName} and --config ${config})` },
     ]);
   }
   if (presetName === undefined && config === undefined) {
     throw new ModelConfigError('options', [
-      { field: 'preset', message: `pass one of --preset <name> or --config <path to config.json> (known presets: ${PRESET_NAMES.join(', ')})` },
+      { field: 'preset/config', message: `pass one of --preset <name> or --config <path to config.json> (known presets: ${PRESET_NAMES.join(', ')})` },
     ]);
   }
   if (presetName !== undefined) {

@@ -1,11 +1,14 @@
 // The bitbench command line: one subcommand per user task.
 import { readFileSync } from 'node:fs';
+import { ModelConfigError } from '../../runner/model-config.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli-error.js';
 import { isaCommand } from './isa-command.js';
 import { kernelCommand } from './kernel-command.js';
+import { modelCommand } from './model-command.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
   kernel: { run: kernelCommand, summary: 'time one compute path (fused, cached-f32, cached-bf16, baseline) on this machine' },
+  model: { run: modelCommand, summary: 'run the full BitNet b1.58 model on one path: prefill and decode tokens/s, roofline' },
   isa: { run: isaCommand, summary: 'list the kernel ISA implementations and which one is active' },
 };
 
@@ -63,9 +66,14 @@ export async function main(argv: string[]): Promise<number> {
     await command.run(attachNegativeValues(rest));
     return 0;
   } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const usage =
+      error instanceof UsageError ||
+      error instanceof ModelConfigError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`bitbench: ${message.split('\n')[0]}\n`);
+    // One line, except a config error listing several fields: each gets its line.
+    const text = error instanceof ModelConfigError ? message : message.split('\n')[0];
+    process.stderr.write(`bitbench: ${text}\n`);
     return usage ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

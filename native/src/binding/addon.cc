@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "kernel-workers.h"
+#include "model-workers.h"
 #include "platform-info.h"
 
 namespace {
@@ -14,6 +15,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, buildInfo, "buildInfo"));
   exports.Set("runKernel", Napi::Function::New(env, runKernel, "runKernel"));
   exports.Set("benchmarkKernel", Napi::Function::New(env, benchmarkKernel, "benchmarkKernel"));
+  exports.Set("estimateModelBytes", Napi::Function::New(env, estimateModelBytes, "estimateModelBytes"));
+  exports.Set("benchmarkModel", Napi::Function::New(env, benchmarkModel, "benchmarkModel"));
+  exports.Set("runModel", Napi::Function::New(env, runModel, "runModel"));
+  exports.Set("modelWeights", Napi::Function::New(env, modelWeights, "modelWeights"));
+  exports.Set("measureBandwidth", Napi::Function::New(env, measureBandwidth, "measureBandwidth"));
   return exports;
 }
 

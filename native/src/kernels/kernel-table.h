@@ -65,6 +65,10 @@ struct KernelTable {
   void (*denseBf16Run)(const uint16_t* weights, size_t kStride, const uint16_t* xBf16,
                        const KernelCall& call);
   bool denseBf16ReadsBf16Activations;
+
+  // Dense int8 weights with one fp32 scale per row (rowScales[row]), rows of kStride values;
+  // y = call.scale * rowScale * (w . x). Used by the int8 LM head of the model.
+  void (*denseI8Run)(const int8_t* weights, const float* rowScales, size_t kStride, const KernelCall& call);
 };
 
 }  // namespace bitbench

@@ -50,6 +50,8 @@ class ComputePath {
   virtual std::string blasName() const { return ""; }
 
   const PathConfig& config() const { return config_; }
+  // The per-tensor scale (y = scale * W x), known once the weights are.
+  void setScale(float scale) { config_.scale = scale; }
   // Row stride, in elements, of padded activations and dense weights.
   size_t kStride() const { return kStride_; }
 

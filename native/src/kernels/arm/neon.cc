@@ -28,6 +28,10 @@ struct V {
   static F loadBf16(const uint16_t* p) {
     return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16));
   }
+  static F loadI8(const int8_t* p) {
+    int8_t bytes[8] = {p[0], p[1], p[2], p[3], 0, 0, 0, 0};
+    return vcvtq_f32_s32(vmovl_s16(vget_low_s16(vmovl_s8(vld1_s8(bytes)))));
+  }
   static void storeu(float* p, F v) { vst1q_f32(p, v); }
   static void storePartial(float* p, F v, size_t count) {
     float lanes[kLanes];
@@ -68,6 +72,7 @@ const KernelTable kTable = {
     .denseBf16KernelName = "neon bf16 widened to fp32 + FMA",
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
+    .denseI8Run = denseI8Rows,
 };
 
 }  // namespace

@@ -29,6 +29,7 @@ struct V {
     std::memcpy(&value, &bits, sizeof value);
     return value;
   }
+  static F loadI8(const int8_t* p) { return static_cast<float>(*p); }
   static void storeu(float* p, F v) { *p = v; }
   static void storePartial(float* p, F v, size_t count) {
     if (count) *p = v;
@@ -57,6 +58,7 @@ const KernelTable kTable = {
     .denseBf16KernelName = "scalar bf16 widened to fp32",
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
+    .denseI8Run = denseI8Rows,
 };
 
 }  // namespace

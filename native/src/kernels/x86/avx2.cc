@@ -29,6 +29,9 @@ struct V {
     const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(half), 16));
   }
+  static F loadI8(const int8_t* p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  }
   static void storeu(float* p, F v) { _mm256_storeu_ps(p, v); }
   static void storePartial(float* p, F v, size_t count) {
     alignas(32) float lanes[kLanes];
@@ -67,6 +70,7 @@ const KernelTable kTable = {
     .denseBf16KernelName = "avx2 bf16 widened to fp32 + FMA",
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
+    .denseI8Run = denseI8Rows,
 };
 
 }  // namespace

@@ -30,6 +30,9 @@ struct V {
     const __m256i half = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
   }
+  static F loadI8(const int8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
   static void storeu(float* p, F v) { _mm512_storeu_ps(p, v); }
   static void storePartial(float* p, F v, size_t count) {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1), v);
@@ -52,6 +55,7 @@ const KernelTable kTable = {
     .denseBf16KernelName = "avx512 bf16 widened to fp32 + FMA",
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
+    .denseI8Run = denseI8Rows,
 };
 
 }  // namespace

@@ -1,0 +1,66 @@
+// `npm run bench:model`: this machine's decode tokens/s for the BitNet b1.58 2B-4T model,
+// batch 1 and batch 32, on every compute path that fits in memory, against the memory
+// bandwidth roofline (bandwidth / bytes read per token). Each cell runs in its own
+// `bitbench model` process, so one path's memory never shapes the next one's figures.
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { PATHS } from '../native/index.js';
+import { MemoryGuardError } from '../runner/memory-guard.js';
+import { checkModelFits, type ModelResult } from '../runner/model-job.js';
+
+const preset = process.env.BITBENCH_PRESET ?? 'bitnet-b1.58-2b-4t';
+const threads = Number(process.env.BITBENCH_THREADS ?? availableParallelism());
+const cli = fileURLToPath(new URL('../../bin/bitbench.js', import.meta.url));
+const runs = [
+  { batch: 1, prompt: 16, tokens: 32 },
+  { batch: 32, prompt: 4, tokens: 6 },
+];
+
+console.log(`bitbench model table: ${preset}, ${threads} threads`);
+const header = ['path', 'batch', 'decode tok/s', 'step p50 ms', 'prefill tok/s', 'GB/token', 'roofline tok/s', '% roofline', 'peak RSS GB'];
+const rows: string[][] = [header];
+const results: ModelResult[] = [];
+for (const run of runs) {
+  for (const path of PATHS) {
+    try {
+      checkModelFits({ preset, path, threads, ...run });
+    } catch (error) {
+      if (!(error instanceof MemoryGuardError)) throw error;
+      rows.push([path, String(run.batch), `does not fit (needs about ${(error.estimateBytes / 1e9).toFixed(1)} GB)`]);
+      continue;
+    }
+    process.stderr.write(`\r  ${path} batch ${run.batch}...                    `);
+    const args = ['model', '--json', '--preset', preset, '--path', path, '--threads', String(threads)];
+    for (const [flag, value] of Object.entries(run)) args.push(`--${flag}`, String(value));
+    const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    if (child.status !== 0) {
+      rows.push([path, String(run.batch), `failed: ${child.stderr.trim().split('\n')[0]}`]);
+      continue;
+    }
+    const r = JSON.parse(child.stdout) as ModelResult;
+    results.push(r);
+    rows.push([
+      path,
+      String(run.batch),
+      r.decodeTokS.toFixed(2),
+      r.p50Ms.toFixed(1),
+      r.prefillTokS.toFixed(1),
+      (r.bytesPerToken / 1e9).toFixed(3),
+      r.rooflineTokS.toFixed(2),
+      `${(100 * r.rooflineFraction).toFixed(0)}%`,
+      (r.peakRssBytes / 1e9).toFixed(2),
+    ]);
+  }
+}
+process.stderr.write('\r' + ' '.repeat(60) + '\r');
+const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+
+const at = (path: string, batch: number) => results.find((r) => r.path === path && r.batch === batch);
+const fused = at('fused', 1);
+const bf16 = at('cached-bf16', 1);
+console.log('');
+if (fused) console.log(`measured read bandwidth (fused run): ${fused.bandwidthGBs.toFixed(1)} GB/s, ${threads} threads`);
+if (fused && bf16) console.log(`batch 1 decode: fused vs cached-bf16: ${(fused.decodeTokS / bf16.decodeTokS).toFixed(2)}x`);
+if (fused) console.log(`batch 1 decode: fused reaches ${(100 * fused.rooflineFraction).toFixed(0)}% of its roofline`);

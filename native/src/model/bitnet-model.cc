@@ -1,0 +1,326 @@
+#include "bitnet-model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "../kernels/ternary-layout.h"
+#include "../runtime/thread-pool.h"
+#include "synthetic-model.h"
+
+namespace bitbench {
+
+namespace {
+
+constexpr int kInputNorm = 0, kAttentionSubNorm = 1, kPostAttentionNorm = 2, kFfnSubNorm = 3;
+
+void rmsNorm(const float* x, const float* weight, size_t size, float eps, float* out) {
+  double squares = 0;
+  for (size_t i = 0; i < size; ++i) squares += static_cast<double>(x[i]) * x[i];
+  const float inverse = 1.0f / std::sqrt(static_cast<float>(squares / static_cast<double>(size)) + eps);
+  for (size_t i = 0; i < size; ++i) out[i] = x[i] * inverse * weight[i];
+}
+
+// Rotates pairs (i, i + d/2) of each head by position * theta^(-2i/d) (rotate-half RoPE).
+void applyRope(float* vector, size_t heads, size_t headDim, size_t position, float theta) {
+  const size_t half = headDim / 2;
+  for (size_t i = 0; i < half; ++i) {
+    const double frequency = std::pow(static_cast<double>(theta), -2.0 * static_cast<double>(i) / static_cast<double>(headDim));
+    const double angle = static_cast<double>(position) * frequency;
+    const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
+    for (size_t h = 0; h < heads; ++h) {
+      float* v = vector + h * headDim;
+      const float a = v[i], b = v[i + half];
+      v[i] = a * c - b * s;
+      v[i + half] = b * c + a * s;
+    }
+  }
+}
+
+float bf16ToFloat(uint16_t bits) {
+  const uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, sizeof value);
+  return value;
+}
+
+size_t maxRowsOf(const ModelSpec& spec) {
+  return std::max(spec.maxSequences * spec.maxPromptTokens, spec.maxSequences);
+}
+
+PathConfig projectionConfig(const ModelSpec& spec, Projection projection, size_t maxRows,
+                            std::shared_ptr<Workspace> workspace) {
+  const ProjectionShape shape = projectionShape(spec.dims, projection);
+  return {spec.path, spec.implementation, shape.n, shape.k, maxRows, 1.0f, spec.useBlas, std::move(workspace)};
+}
+
+}  // namespace
+
+struct BitNetModel::Linear {
+  std::unique_ptr<ComputePath> path;
+  AlignedBuffer weights;
+  void run(const float* x, size_t batch, float* y, unsigned threads) {
+    path->run(weights.as<uint8_t>(), x, batch, y, threads);
+  }
+};
+
+struct BitNetModel::Layer {
+  Linear projections[kProjections];
+  std::vector<float> norms[4];
+};
+
+BitNetModel::~BitNetModel() = default;
+
+BitNetModel::BitNetModel(const ModelSpec& spec)
+    : spec_(spec),
+      maxRows_(maxRowsOf(spec)),
+      hiddenStride_(roundUp(spec.dims.hidden, 32)),
+      workspace_(std::make_shared<Workspace>()) {
+  checkModelDims(spec.dims);
+  const auto start = std::chrono::steady_clock::now();
+  const ModelDims& d = spec.dims;
+  ThreadPool& pool = ThreadPool::shared();
+
+  layers_.resize(d.layers);
+  for (size_t l = 0; l < d.layers; ++l)
+    for (int p = 0; p < kProjections; ++p) {
+      Linear& linear = layers_[l].projections[p];
+      linear.path = makeComputePath(projectionConfig(spec, static_cast<Projection>(p), maxRows_, workspace_));
+      linear.weights = AlignedBuffer(linear.path->preparedBytes());
+    }
+
+  // Tensors are independent: each thread generates and prepares its share.
+  const size_t tensors = d.layers * kProjections;
+  pool.parallel(spec.threads, [&](unsigned index, unsigned count) {
+    for (size_t t = index; t < tensors; t += count) {
+      const size_t l = t / kProjections;
+      const Projection p = static_cast<Projection>(t % kProjections);
+      float scale = 1.0f;
+      const std::vector<uint8_t> packed = syntheticProjection(spec.seed, l, p, d, &scale);
+      Linear& linear = layers_[l].projections[static_cast<int>(p)];
+      linear.path->setScale(scale);
+      linear.path->prepare(packed.data(), linear.weights.as<uint8_t>());
+    }
+  });
+  for (size_t l = 0; l < d.layers; ++l) {
+    layers_[l].norms[kInputNorm] = syntheticNorm(spec.seed, l, kInputNorm, d.hidden);
+    layers_[l].norms[kAttentionSubNorm] = syntheticNorm(spec.seed, l, kAttentionSubNorm, d.hidden);
+    layers_[l].norms[kPostAttentionNorm] = syntheticNorm(spec.seed, l, kPostAttentionNorm, d.hidden);
+    layers_[l].norms[kFfnSubNorm] = syntheticNorm(spec.seed, l, kFfnSubNorm, d.ffn);
+  }
+  finalNorm_ = syntheticNorm(spec.seed, d.layers, 0, d.hidden);
+
+  embedding_ = AlignedBuffer(d.vocab * hiddenStride_ * sizeof(uint16_t));
+  if (spec.lmHead == LmHeadDtype::kInt8) {
+    lmHeadInt8_ = AlignedBuffer(d.vocab * hiddenStride_);
+    lmHeadScales_ = AlignedBuffer(d.vocab * sizeof(float));
+  }
+  pool.parallel(spec.threads, [&](unsigned index, unsigned count) {
+    const RowRange rows = splitRows(d.vocab, 64, index, count);
+    uint16_t* table = embedding_.as<uint16_t>();
+    syntheticEmbeddingRows(spec.seed, d, hiddenStride_, rows.begin, rows.end, table);
+    if (spec.lmHead != LmHeadDtype::kInt8) return;
+    // The int8 head: the same rows, absmax-quantized with one scale per row.
+    for (size_t row = rows.begin; row < rows.end; ++row) {
+      const uint16_t* src = table + row * hiddenStride_;
+      float absmax = 0;
+      // A plain compare: GCC 12 for AArch64 crashes vectorizing an fmax reduction here.
+      for (size_t i = 0; i < d.hidden; ++i) {
+        const float magnitude = std::fabs(bf16ToFloat(src[i]));
+        if (magnitude > absmax) absmax = magnitude;
+      }
+      const float scale = absmax > 0 ? absmax / 127.0f : 1.0f;
+      lmHeadScales_.as<float>()[row] = scale;
+      int8_t* dst = lmHeadInt8_.as<int8_t>() + row * hiddenStride_;
+      for (size_t i = 0; i < hiddenStride_; ++i)
+        dst[i] = i < d.hidden ? static_cast<int8_t>(std::lrint(bf16ToFloat(src[i]) / scale)) : 0;
+    }
+  });
+  kv_ = std::make_unique<KvCache>(d, spec.kv, spec.maxSequences, spec.maxPositions);
+  buildNs_ = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+}
+
+size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
+  checkModelDims(spec.dims);
+  const ModelDims& d = spec.dims;
+  const size_t maxRows = maxRowsOf(spec);
+  const size_t hiddenStride = roundUp(d.hidden, 32);
+  auto workspace = std::make_shared<Workspace>();
+  size_t weights = 0, largestPacked = 0, largestDense = 0, largestStride = 0;
+  for (int p = 0; p < kProjections; ++p) {
+    const std::unique_ptr<ComputePath> path =
+        makeComputePath(projectionConfig(spec, static_cast<Projection>(p), maxRows, workspace));
+    const ProjectionShape shape = projectionShape(d, static_cast<Projection>(p));
+    weights += d.layers * path->preparedBytes();
+    largestPacked = std::max(largestPacked, packedBytes(shape.n, shape.k));
+    largestDense = std::max(largestDense, shape.n * path->kStride() * sizeof(float));
+    largestStride = std::max(largestStride, path->kStride());
+  }
+  size_t total = weights;
+  total += spec.threads * largestPacked;                               // packed tensors while building
+  total += d.vocab * hiddenStride * sizeof(uint16_t);                  // embedding (and bf16 head)
+  if (spec.lmHead == LmHeadDtype::kInt8) total += d.vocab * (hiddenStride + sizeof(float));
+  total += KvCache::bytesFor(d, spec.kv, spec.maxSequences, spec.maxPositions);
+  total += maxRows * (6 * d.hidden + 3 * d.ffn + 2 * d.kvHeads * d.headDim) * sizeof(float);  // activations
+  total += maxRows * d.vocab * sizeof(float);                          // logits
+  total += maxRows * largestStride * (sizeof(float) + sizeof(uint16_t));  // padded activations
+  if (spec.path == PathKind::kBaseline) total += largestDense;         // dequantized weights
+  total += spec.threads * (largestStride * 64 + spec.maxPositions * sizeof(float) * 4);  // per-thread scratch
+  return total;
+}
+
+std::string BitNetModel::kernelName() const { return layers_.front().projections[0].path->kernelName(); }
+
+void BitNetModel::embed(const TokenRow* rows, size_t count, float* x) const {
+  const size_t hidden = spec_.dims.hidden;
+  for (size_t r = 0; r < count; ++r) {
+    const uint16_t* src = embedding_.as<uint16_t>() + static_cast<size_t>(rows[r].token) * hiddenStride_;
+    for (size_t i = 0; i < hidden; ++i) x[r * hidden + i] = bf16ToFloat(src[i]);
+  }
+}
+
+void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const float* q, float* out) {
+  const ModelDims& d = spec_.dims;
+  const size_t group = d.heads / d.kvHeads;
+  const float inverseSqrt = 1.0f / std::sqrt(static_cast<float>(d.headDim));
+  const size_t items = count * d.kvHeads;
+  ThreadPool::shared().parallel(spec_.threads, [&](unsigned index, unsigned threads) {
+    const RowRange range = splitRows(items, 1, index, threads);
+    std::vector<float> scores(group * (rows[0].position + count + 1));
+    std::vector<float> key(d.headDim), value(d.headDim);
+    for (size_t item = range.begin; item < range.end; ++item) {
+      const TokenRow& row = rows[item / d.kvHeads];
+      const size_t kvHead = item % d.kvHeads;
+      const size_t span = row.position + 1;
+      if (scores.size() < group * span) scores.resize(group * span);
+      const float* qRow = q + (item / d.kvHeads) * d.hidden;
+      // Each key is read once for the group of query heads that share it.
+      for (size_t j = 0; j < span; ++j) {
+        kv_->readKey(layer, row.sequence, j, kvHead, key.data());
+        for (size_t g = 0; g < group; ++g) {
+          const float* qHead = qRow + (kvHead * group + g) * d.headDim;
+          float dot = 0;
+          for (size_t i = 0; i < d.headDim; ++i) dot += qHead[i] * key[i];
+          scores[g * span + j] = dot * inverseSqrt;
+        }
+      }
+      for (size_t g = 0; g < group; ++g) {
+        float* s = scores.data() + g * span;
+        const float top = *std::max_element(s, s + span);
+        float sum = 0;
+        for (size_t j = 0; j < span; ++j) sum += (s[j] = std::exp(s[j] - top));
+        for (size_t j = 0; j < span; ++j) s[j] /= sum;
+        float* o = out + (item / d.kvHeads) * d.hidden + (kvHead * group + g) * d.headDim;
+        std::fill(o, o + d.headDim, 0.0f);
+      }
+      for (size_t j = 0; j < span; ++j) {
+        kv_->readValue(layer, row.sequence, j, kvHead, value.data());
+        for (size_t g = 0; g < group; ++g) {
+          const float p = scores[g * span + j];
+          float* o = out + (item / d.kvHeads) * d.hidden + (kvHead * group + g) * d.headDim;
+          for (size_t i = 0; i < d.headDim; ++i) o[i] += p * value[i];
+        }
+      }
+    }
+  });
+}
+
+void BitNetModel::lmHead(const float* normed, size_t count, float* logits) {
+  const ModelDims& d = spec_.dims;
+  const KernelTable& table = *spec_.implementation->table(cpuFeatures());
+  float* padded = static_cast<float*>(workspace_->get(Workspace::kPaddedActivations, count * hiddenStride_ * sizeof(float)));
+  for (size_t r = 0; r < count; ++r) {
+    std::memcpy(padded + r * hiddenStride_, normed + r * d.hidden, d.hidden * sizeof(float));
+    std::fill(padded + r * hiddenStride_ + d.hidden, padded + (r + 1) * hiddenStride_, 0.0f);
+  }
+  uint16_t* paddedBf16 = nullptr;
+  if (spec_.lmHead == LmHeadDtype::kBf16 && table.denseBf16ReadsBf16Activations) {
+    paddedBf16 = static_cast<uint16_t*>(workspace_->get(Workspace::kBf16Activations, count * hiddenStride_ * sizeof(uint16_t)));
+    for (size_t i = 0; i < count * hiddenStride_; ++i) paddedBf16[i] = floatToBf16(padded[i]);
+  }
+  const KernelCall base{d.vocab, d.hidden, padded, hiddenStride_, count, 1.0f, logits, 0, d.vocab};
+  ThreadPool::shared().parallel(spec_.threads, [&](unsigned index, unsigned threads) {
+    const RowRange rows = splitRows(d.vocab, 16, index, threads);
+    if (rows.begin >= rows.end) return;
+    KernelCall call = base;
+    call.rowBegin = rows.begin;
+    call.rowEnd = rows.end;
+    if (spec_.lmHead == LmHeadDtype::kInt8)
+      table.denseI8Run(lmHeadInt8_.as<int8_t>(), lmHeadScales_.as<float>(), hiddenStride_, call);
+    else
+      table.denseBf16Run(embedding_.as<uint16_t>(), hiddenStride_, paddedBf16, call);
+  });
+}
+
+void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitRows, float* logits) {
+  const ModelDims& d = spec_.dims;
+  if (count == 0) return;
+  if (count > maxRows_) throw std::invalid_argument("forward: more rows than the model was built for");
+  for (size_t r = 0; r < count; ++r) {
+    if (rows[r].token < 0 || static_cast<size_t>(rows[r].token) >= d.vocab)
+      throw std::invalid_argument("forward: token " + std::to_string(rows[r].token) + " is outside the vocabulary");
+    if (rows[r].sequence >= spec_.maxSequences || rows[r].position >= spec_.maxPositions)
+      throw std::invalid_argument("forward: sequence or position outside what the model was built for");
+  }
+  const size_t kvWidth = d.kvHeads * d.headDim;
+  std::vector<float> x(count * d.hidden), normed(count * d.hidden), q(count * d.hidden),
+      k(count * kvWidth), v(count * kvWidth), attention(count * d.hidden), projected(count * d.hidden),
+      gate(count * d.ffn), up(count * d.ffn);
+  embed(rows, count, x.data());
+  const unsigned threads = spec_.threads;
+  for (size_t l = 0; l < d.layers; ++l) {
+    Layer& layer = layers_[l];
+    for (size_t r = 0; r < count; ++r)
+      rmsNorm(&x[r * d.hidden], layer.norms[kInputNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
+    layer.projections[static_cast<int>(Projection::kQ)].run(normed.data(), count, q.data(), threads);
+    layer.projections[static_cast<int>(Projection::kK)].run(normed.data(), count, k.data(), threads);
+    layer.projections[static_cast<int>(Projection::kV)].run(normed.data(), count, v.data(), threads);
+    for (size_t r = 0; r < count; ++r) {
+      applyRope(&q[r * d.hidden], d.heads, d.headDim, rows[r].position, d.ropeTheta);
+      applyRope(&k[r * kvWidth], d.kvHeads, d.headDim, rows[r].position, d.ropeTheta);
+      kv_->store(l, rows[r].sequence, rows[r].position, &k[r * kvWidth], &v[r * kvWidth]);
+    }
+    attend(l, rows, count, q.data(), attention.data());
+    for (size_t r = 0; r < count; ++r)
+      rmsNorm(&attention[r * d.hidden], layer.norms[kAttentionSubNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
+    layer.projections[static_cast<int>(Projection::kO)].run(normed.data(), count, projected.data(), threads);
+    for (size_t i = 0; i < count * d.hidden; ++i) x[i] += projected[i];
+
+    for (size_t r = 0; r < count; ++r)
+      rmsNorm(&x[r * d.hidden], layer.norms[kPostAttentionNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
+    layer.projections[static_cast<int>(Projection::kGate)].run(normed.data(), count, gate.data(), threads);
+    layer.projections[static_cast<int>(Projection::kUp)].run(normed.data(), count, up.data(), threads);
+    for (size_t i = 0; i < count * d.ffn; ++i) {
+      const float relu = gate[i] > 0 ? gate[i] : 0.0f;
+      gate[i] = relu * relu * up[i];  // squared ReLU gate
+    }
+    for (size_t r = 0; r < count; ++r)
+      rmsNorm(&gate[r * d.ffn], layer.norms[kFfnSubNorm].data(), d.ffn, d.rmsEps, &up[r * d.ffn]);
+    layer.projections[static_cast<int>(Projection::kDown)].run(up.data(), count, projected.data(), threads);
+    for (size_t i = 0; i < count * d.hidden; ++i) x[i] += projected[i];
+  }
+  size_t outRows = 0;
+  for (size_t r = 0; r < count; ++r) {
+    if (logitRows && !logitRows[r]) continue;
+    rmsNorm(&x[r * d.hidden], finalNorm_.data(), d.hidden, d.rmsEps, &normed[outRows * d.hidden]);
+    ++outRows;
+  }
+  lmHead(normed.data(), outRows, logits);
+}
+
+size_t BitNetModel::weightBytesPerStep(size_t sequences) const {
+  size_t total = 0;
+  for (const Layer& layer : layers_)
+    for (const Linear& linear : layer.projections) total += linear.path->preparedBytes();
+  const size_t head = spec_.lmHead == LmHeadDtype::kInt8 ? spec_.dims.vocab * (hiddenStride_ + sizeof(float))
+                                                         : spec_.dims.vocab * hiddenStride_ * sizeof(uint16_t);
+  return total + head + sequences * hiddenStride_ * sizeof(uint16_t);
+}
+
+size_t BitNetModel::kvBytesPerStep(size_t sequences, size_t positions) const {
+  return spec_.dims.layers * sequences * kv_->bytesPerLayerRead(positions);
+}
+
+}  // namespace bitbench

@@ -1,0 +1,58 @@
+// What a model run is: dimensions (a preset or a Hugging Face config, validated in
+// TypeScript), the compute path every ternary linear layer uses, and the run's limits.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "../paths/compute-path.h"
+
+namespace bitbench {
+
+struct ModelDims {
+  size_t hidden;
+  size_t ffn;
+  size_t layers;
+  size_t heads;
+  size_t kvHeads;
+  size_t vocab;
+  size_t headDim;
+  float ropeTheta;
+  float rmsEps;
+};
+
+enum class KvDtype { kBf16, kInt8 };
+enum class LmHeadDtype { kBf16, kInt8 };
+
+struct ModelSpec {
+  ModelDims dims;
+  PathKind path;
+  const Implementation* implementation;
+  bool useBlas;
+  unsigned threads;
+  KvDtype kv;
+  LmHeadDtype lmHead;
+  uint64_t seed;
+  // Sequences decoded in lockstep, prompt tokens per sequence, and the positions each
+  // sequence may reach (prompt + generated).
+  size_t maxSequences;
+  size_t maxPromptTokens;
+  size_t maxPositions;
+};
+
+// The seven ternary projections of a layer, in weight-file order.
+enum class Projection : int { kQ, kK, kV, kO, kGate, kUp, kDown, kCount };
+constexpr int kProjections = static_cast<int>(Projection::kCount);
+
+struct ProjectionShape {
+  size_t n;  // outputs
+  size_t k;  // inputs
+};
+ProjectionShape projectionShape(const ModelDims& dims, Projection projection);
+const char* projectionName(Projection projection);
+
+// Throws std::invalid_argument naming the field when dimensions cannot describe a model
+// (TypeScript validates first; this keeps the native core safe on its own).
+void checkModelDims(const ModelDims& dims);
+
+}  // namespace bitbench
