@@ -1,0 +1,103 @@
+// `bitbench model` as a user runs it: figures in text and JSON, bad configs, the memory guard.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { addon } from '../../native/addon.js';
+import { availableMemoryBytes } from '../../runner/memory-guard.js';
+import { MODEL_PRESETS } from '../../runner/model-config.js';
+import { modelSpecFor, runModelJob } from '../../runner/model-job.js';
+
+const cli = fileURLToPath(new URL('../../bin/bitbench.js', import.meta.url));
+
+function bitbench(args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, BITBENCH_ISA: '' }, timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('bitbench model', () => {
+  it('prints one JSON object with the figures the issue names', () => {
+    const run = bitbench(['model', '--preset', 'tiny', '--prompt', '5', '--tokens', '6', '--batch', '2', '--threads', '2', '--kv', 'int8', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    expect(r).toMatchObject({ preset: 'tiny', path: 'fused', batch: 2, threads: 2, prompt: 5, tokens: 6, kv: 'int8', lmHead: 'bf16' });
+    for (const key of ['prefillTokS', 'decodeTokS', 'ttftMs', 'p50Ms', 'p99Ms', 'peakRssBytes', 'bytesPerToken', 'rooflineTokS', 'bandwidthGBs']) {
+      expect(r[key], key).toBeGreaterThan(0);
+    }
+    expect(r.stepNs).toHaveLength(6);
+    expect(r.p99Ms).toBeGreaterThanOrEqual(r.p50Ms);
+    expect(typeof r.isa).toBe('string');
+  });
+
+  it('prints the figures as text', () => {
+    const run = bitbench(['model', '--preset', 'tiny', '--path', 'cached-bf16', '--prompt', '3', '--tokens', '3', '--lm-head', 'int8']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/decode\s+[\d.]+ tokens\/s/);
+    expect(run.stdout).toMatch(/roofline\s+[\d.]+ tokens\/s at [\d.]+ GB\/s measured/);
+    expect(run.stdout).toContain('LM head int8');
+  });
+
+  it('reads a Hugging Face config.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bitbench-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ hidden_size: 32, intermediate_size: 48, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 50 }));
+    const run = bitbench(['model', '--config', file, '--prompt', '2', '--tokens', '2', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).dims).toMatchObject({ hidden: 32, ffn: 48, layers: 1, heads: 2, kvHeads: 1, vocab: 50 });
+  });
+
+  it('rejects a bad config before allocating anything, naming every bad field, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bitbench-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ hidden_size: 30, intermediate_size: 48, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 3, vocab_size: 50 }));
+    const run = bitbench(['model', '--config', file]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('num_attention_heads');
+    expect(run.stderr).toContain('num_key_value_heads');
+  });
+
+  it.each([
+    [['--preset', 'gpt-5'], /unknown preset/],
+    [['--preset', 'tiny', '--config', 'x.json'], /preset/],
+    [['--kv', 'fp8'], /--kv: expected one of bf16, int8/],
+    [['--batch', '0'], /--batch: expected a positive integer/],
+  ])('rejects %j with exit 2', (args, message) => {
+    const run = bitbench(['model', ...args]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('refuses a run that cannot fit in memory, before allocating it', () => {
+    // seed-7b on cached-f32 needs about 26 GB (the issue's figure).
+    const spec = { preset: 'seed-7b', path: 'cached-f32' as const, batch: 1, prompt: 32, tokens: 64, threads: 2 };
+    const estimate = addon.estimateModelBytes(modelSpecFor(spec, MODEL_PRESETS['seed-7b'], 'scalar'));
+    expect(estimate).toBeGreaterThan(25e9);
+    expect(estimate).toBeLessThan(29e9);
+    if (availableMemoryBytes().bytes > estimate * 1.2) return; // a machine this large can run it
+    const started = Date.now();
+    const run = bitbench(['model', '--preset', 'seed-7b', '--path', 'cached-f32']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/cached-f32 on seed-7b .* needs about 2\d\.\d GB but only .* available/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('estimates what it allocates: the 2B-4T cached-f32 path is about 8 GB', () => {
+    const dims = MODEL_PRESETS['bitnet-b1.58-2b-4t'];
+    const estimate = (path: 'cached-f32' | 'fused') =>
+      addon.estimateModelBytes(modelSpecFor({ path, batch: 1, prompt: 32, tokens: 64, threads: 2 }, dims, 'scalar'));
+    expect(estimate('cached-f32')).toBeGreaterThan(8e9);
+    expect(estimate('cached-f32')).toBeLessThan(10e9);
+    expect(estimate('fused')).toBeLessThan(estimate('cached-f32') / 5);
+  });
+
+  it('reports progress in tokens to the caller', async () => {
+    const seen: [number, number][] = [];
+    const result = await runModelJob({ preset: 'tiny', path: 'fused', batch: 3, prompt: 4, tokens: 5, threads: 1 }, (done, total) => seen.push([done, total]));
+    expect(result.decodeTokS).toBeGreaterThan(0);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[seen.length - 1]).toEqual([27, 27]);
+  });
+});
