@@ -3,16 +3,9 @@
 // attention, attention sub-norm, o, RMSNorm, ternary gate/up, ReLU^2 gating, FFN sub-norm,
 // down) -> final RMSNorm -> tied LM head. No quantization of activations, KV or LM head.
 
-export interface ModelDims {
-  hidden: number;
-  ffn: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  vocab: number;
-  ropeTheta: number;
-  rmsEps: number;
-}
+import type { AddonModelDims } from '../../native/addon.js';
+
+export type ModelDims = AddonModelDims;
 
 /** A projection as the addon hands it out: n rows of ceil(k / 4) bytes, y = scale * W x. */
 export interface PackedProjection {

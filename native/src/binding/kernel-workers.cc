@@ -8,53 +8,24 @@
 #include "../runtime/aligned-buffer.h"
 #include "../runtime/synthetic-data.h"
 #include "kernel-spec.h"
+#include "promise-worker.h"
 
 namespace bitbench::binding {
 
 namespace {
 
-// Execute runs on a libuv worker thread: no N-API calls there, only the baton.
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() final {
-    try {
-      compute();
-    } catch (const std::bad_alloc&) {
-      SetError("Out of memory: the kernel's buffers could not be allocated (reduce n, k, batch or coldBytes)");
-    } catch (const std::exception& error) {
-      SetError(error.what());
-    } catch (...) {
-      SetError("Unknown native error in the kernel");
-    }
-  }
-  virtual void compute() = 0;
-  void OnError(const Napi::Error& error) final { deferred_.Reject(error.Value()); }
-  // When a worker thread's environment is torn down with calls in flight, completion still
-  // runs but N-API calls fail; an exception escaping here would terminate the process.
-  void OnWorkComplete(Napi::Env env, napi_status status) final {
-    try {
-      Napi::AsyncWorker::OnWorkComplete(env, status);
-    } catch (const Napi::Error&) {
-      Destroy();
-    }
-  }
-
-  Napi::Promise::Deferred deferred_;
-};
+constexpr const char* kOutOfMemory =
+    "Out of memory: the kernel's buffers could not be allocated (reduce n, k, batch or coldBytes)";
 
 std::unique_ptr<ComputePath> buildPath(const KernelSpec& spec) { return makeComputePath(spec.path); }
 
-class RunKernelWorker : public PromiseWorker {
+class RunKernelWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
-  RunKernelWorker(Napi::Env env, RunSpec spec) : PromiseWorker(env), spec_(std::move(spec)) {}
+  RunKernelWorker(Napi::Env env, RunSpec spec) : PromiseWorker(env, env), spec_(std::move(spec)) {}
 
  protected:
-  void compute() override {
+  void Execute() override { settleErrors([&] { compute(); }, kOutOfMemory); }
+  void compute() {
     std::unique_ptr<ComputePath> path = buildPath(spec_.kernel);
     AlignedBuffer prepared(path->preparedBytes());
     path->prepare(spec_.kernel.packed.data(), prepared.as<uint8_t>());
@@ -73,12 +44,13 @@ class RunKernelWorker : public PromiseWorker {
   std::vector<float> y_;
 };
 
-class BenchmarkKernelWorker : public PromiseWorker {
+class BenchmarkKernelWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
-  BenchmarkKernelWorker(Napi::Env env, BenchmarkSpec spec) : PromiseWorker(env), spec_(std::move(spec)) {}
+  BenchmarkKernelWorker(Napi::Env env, BenchmarkSpec spec) : PromiseWorker(env, env), spec_(std::move(spec)) {}
 
  protected:
-  void compute() override {
+  void Execute() override { settleErrors([&] { compute(); }, kOutOfMemory); }
+  void compute() {
     const PathConfig& config = spec_.kernel.path;
     std::vector<uint8_t>& packed = spec_.kernel.packed;
     if (packed.empty()) {

@@ -18,6 +18,7 @@
 #include "arguments.h"
 #include "kernel-spec.h"
 #include "model-spec-reader.h"
+#include "promise-worker.h"
 
 namespace bitbench::binding {
 
@@ -55,18 +56,14 @@ struct Progress {
 
 void ignoreProgress(const Napi::CallbackInfo&) {}
 
-class BenchmarkModelWorker : public Napi::AsyncProgressWorker<Progress> {
+class BenchmarkModelWorker : public PromiseWorker<Napi::AsyncProgressWorker<Progress>> {
  public:
   BenchmarkModelWorker(Napi::Function onProgress, ModelSpec spec, ModelRunOptions options)
-      : Napi::AsyncProgressWorker<Progress>(onProgress),
-        deferred_(Napi::Promise::Deferred::New(onProgress.Env())),
-        spec_(spec),
-        options_(options) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
+      : PromiseWorker(onProgress.Env(), onProgress), spec_(spec), options_(options) {}
 
  protected:
   void Execute(const ExecutionProgress& progress) override {
-    try {
+    settleErrors([&] {
       resetPeakRss();
       BitNetModel model(spec_);
       buildNs_ = model.buildNs();
@@ -76,13 +73,7 @@ class BenchmarkModelWorker : public Napi::AsyncProgressWorker<Progress> {
         progress.Send(&p, 1);
       });
       peakRss_ = peakRssBytes();
-    } catch (const std::bad_alloc&) {
-      SetError(kOutOfMemory);
-    } catch (const std::exception& error) {
-      SetError(error.what());
-    } catch (...) {
-      SetError("Unknown native error in the model");
-    }
+    }, kOutOfMemory);
   }
   void OnProgress(const Progress* data, size_t count) override {
     if (count == 0 || Callback().IsEmpty()) return;
@@ -106,17 +97,8 @@ class BenchmarkModelWorker : public Napi::AsyncProgressWorker<Progress> {
     result.Set("estimateBytes", static_cast<double>(BitNetModel::estimateBytes(spec_)));
     deferred_.Resolve(result);
   }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-  void OnWorkComplete(Napi::Env env, napi_status status) override {
-    try {
-      Napi::AsyncProgressWorker<Progress>::OnWorkComplete(env, status);
-    } catch (const Napi::Error&) {
-      // The environment is going away (a worker thread exiting): nothing to report to.
-    }
-  }
 
  private:
-  Napi::Promise::Deferred deferred_;
   ModelSpec spec_;
   ModelRunOptions options_;
   ModelRunOutcome outcome_;
@@ -126,36 +108,16 @@ class BenchmarkModelWorker : public Napi::AsyncProgressWorker<Progress> {
 };
 
 // Plain promise worker around a function run on the worker thread.
-class ModelTaskWorker : public Napi::AsyncWorker {
+class ModelTaskWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
   ModelTaskWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> result)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
-        result_(std::move(result)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, env), work_(std::move(work)), result_(std::move(result)) {}
 
  protected:
-  void Execute() override {
-    try {
-      work_();
-    } catch (const std::bad_alloc&) {
-      SetError(kOutOfMemory);
-    } catch (const std::exception& error) {
-      SetError(error.what());
-    } catch (...) {
-      SetError("Unknown native error in the model");
-    }
-  }
+  void Execute() override { settleErrors(work_, kOutOfMemory); }
   void OnOK() override { deferred_.Resolve(result_(Env())); }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-  void OnWorkComplete(Napi::Env env, napi_status status) override {
-    try {
-      Napi::AsyncWorker::OnWorkComplete(env, status);
-    } catch (const Napi::Error&) {
-    }
-  }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::function<void()> work_;
   std::function<Napi::Value(Napi::Env)> result_;
 };
