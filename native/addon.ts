@@ -50,6 +50,9 @@ export interface AddonBenchmarkSpec extends AddonKernelSpec {
   minSamples?: number;
   maxSamples?: number;
   minTimeMs?: number;
+  /** Past minSamples and minTimeMs, add samples while the CV is above this, up to maxTimeMs. */
+  targetCv?: number;
+  maxTimeMs?: number;
   seed?: number;
 }
 
@@ -118,7 +121,7 @@ export interface Addon {
   benchmarkModel(spec: AddonModelSpec, onProgress?: (done: number, total: number) => void): Promise<AddonModelBenchmark>;
   runModel(spec: AddonModelRunSpec): Promise<{ promptLogits: Float32Array; decodeLogits: Float32Array }>;
   modelWeights(spec: AddonModelSpec): unknown;
-  measureBandwidth(spec: { bytes: number; threads: number; passes?: number; isa?: IsaName }): Promise<{ readGBs: number[] }>;
+  measureBandwidth(spec: { bytes: number; threads: number; passes?: number; isa?: IsaName }): Promise<{ readGBs: number[]; triadGBs: number[] }>;
   cpuFeatures(): Record<string, boolean>;
   implementations(): AddonImplementation[];
   buildInfo(): AddonBuildInfo;

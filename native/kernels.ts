@@ -118,6 +118,9 @@ export interface TimeKernelOptions {
   minSamples: number;
   maxSamples: number;
   minTimeMs: number;
+  /** Add samples while the coefficient of variation is above this (0: off), up to maxTimeMs. */
+  targetCv?: number;
+  maxTimeMs?: number;
   seed: number;
   useBlas?: boolean;
   /** Packed weights; synthetic from `seed` when absent. */

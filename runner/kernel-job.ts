@@ -2,6 +2,7 @@
 // person compares (median with its confidence interval, GOPS, weight bandwidth).
 import { timeKernel, type CacheMode, type IsaName, type PathName } from '../native/index.js';
 import { coldFootprint } from './cold-footprint.js';
+import { readCpuTimes, stealFraction } from './cpu-steal.js';
 import { summarize, type SampleSummary } from './statistics.js';
 
 export interface KernelJobSpec {
@@ -18,6 +19,9 @@ export interface KernelJobSpec {
   minSamples?: number;
   maxSamples?: number;
   minTimeMs?: number;
+  /** Add samples while the CV is above this (0: off), up to maxTimeMs; above it the result is noisy. */
+  targetCv?: number;
+  maxTimeMs?: number;
   /** Override of the cold footprint policy (bytes). */
   coldBytes?: number;
 }
@@ -37,6 +41,14 @@ export interface KernelResult {
   meanNs: number;
   stddevNs: number;
   cv: number;
+  p10Ns: number;
+  p90Ns: number;
+  /** Indexes of samples flagged as outliers (MAD); they stay in `samples` and the statistics. */
+  outliers: number[];
+  /** Fraction of CPU time the hypervisor stole while the job ran. */
+  steal: number;
+  /** CV above the target: compare with care. */
+  noisy: boolean;
   /** 2 * n * k * batch operations (multiply and add) per call, per second, in units of 1e9. */
   gops: number;
   /** Bytes of prepared weights each call reads, per second, in GB/s (1e9). */
@@ -51,9 +63,11 @@ export interface KernelResult {
   checksum: number;
 }
 
-export const KERNEL_JOB_DEFAULTS = { warmup: 3, minSamples: 10, maxSamples: 1000, minTimeMs: 500, seed: 1 };
+export const KERNEL_JOB_DEFAULTS = { warmup: 3, minSamples: 10, maxSamples: 1000, minTimeMs: 500, seed: 1, targetCv: 0.05, maxTimeMs: 3000 };
 
 export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
+  const cpuBefore = readCpuTimes();
+  const targetCv = spec.targetCv ?? KERNEL_JOB_DEFAULTS.targetCv;
   const timing = await timeKernel({
     path: spec.path,
     n: spec.n,
@@ -67,6 +81,8 @@ export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
     maxSamples: spec.maxSamples ?? KERNEL_JOB_DEFAULTS.maxSamples,
     minTimeMs: spec.minTimeMs ?? KERNEL_JOB_DEFAULTS.minTimeMs,
     seed: spec.seed ?? KERNEL_JOB_DEFAULTS.seed,
+    targetCv,
+    maxTimeMs: spec.maxTimeMs ?? KERNEL_JOB_DEFAULTS.maxTimeMs,
     ...(spec.isa ? { isa: spec.isa } : {}),
     ...(spec.useBlas !== undefined ? { useBlas: spec.useBlas } : {}),
   });
@@ -85,6 +101,11 @@ export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
     meanNs: stats.meanNs,
     stddevNs: stats.stddevNs,
     cv: stats.cv,
+    p10Ns: stats.p10Ns,
+    p90Ns: stats.p90Ns,
+    outliers: stats.outliers,
+    steal: stealFraction(cpuBefore, readCpuTimes()),
+    noisy: targetCv > 0 && stats.cv > targetCv,
     gops: (2 * spec.n * spec.k * spec.batch) / stats.medianNs,
     weightGBs: timing.preparedBytes / stats.medianNs,
     weightBytes: timing.preparedBytes,

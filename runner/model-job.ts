@@ -22,6 +22,8 @@ export interface ModelJobSpec {
   lmHead?: LmHeadDtype;
   seed?: number;
   useBlas?: boolean;
+  /** Read bandwidth for the roofline when already measured (e.g. by the fingerprint); else measured here. */
+  bandwidthGBs?: number;
 }
 
 export interface ModelResult {
@@ -104,7 +106,7 @@ export async function runModelJob(
     throw new RangeError(`prompt + tokens (${spec.prompt + spec.tokens}) exceeds the model's ${dims.maxPositions} positions`);
   }
   const isa = resolveIsa(spec.isa);
-  const bandwidthGBs = await readBandwidthGBs(spec.threads, isa);
+  const bandwidthGBs = spec.bandwidthGBs ?? (await readBandwidthGBs(spec.threads, isa));
   const run = await addon.benchmarkModel(modelSpecFor(spec, dims, isa), onProgress);
   const steps = Float64Array.from(run.stepNs).sort();
   const decodeNs = steps.reduce((sum, ns) => sum + ns, 0);

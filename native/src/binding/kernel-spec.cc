@@ -70,6 +70,8 @@ BenchmarkSpec readBenchmarkSpec(const Napi::CallbackInfo& info) {
                                                 ") to be at least minSamples (" +
                                                 std::to_string(o.minSamples) + ")");
   o.minTimeNs = optionalNumber(spec, "minTimeMs", 0, 3.6e6, 200) * 1e6;
+  o.targetCv = optionalNumber(spec, "targetCv", 0, 10, 0);
+  o.maxTimeNs = optionalNumber(spec, "maxTimeMs", 0, 3.6e6, 0) * 1e6;
   o.seed = optionalInteger(spec, "seed", 0, (size_t{1} << 53), 1);
   if (has(spec, "packed"))
     out.kernel.packed = requireUint8Array(spec, "packed", packedBytes(n, k), "n * ceil(k / 4)");

@@ -279,12 +279,15 @@ Napi::Value measureBandwidth(const Napi::CallbackInfo& info) {
   const KernelTable* table = readKernelSpec(isaField, 1).path.implementation->table(cpuFeatures());
   auto sample = std::make_shared<BandwidthSample>();
   auto* worker = new ModelTaskWorker(
-      info.Env(), [=] { *sample = measureReadBandwidth(*table, bytes, threads, passes); },
+      info.Env(), [=] { *sample = measureBandwidthSample(*table, bytes, threads, passes); },
       [=](Napi::Env env) -> Napi::Value {
         Napi::Object result = Napi::Object::New(env);
         Napi::Array values = Napi::Array::New(env, sample->readGBs.size());
         for (size_t i = 0; i < sample->readGBs.size(); ++i) values.Set(static_cast<uint32_t>(i), sample->readGBs[i]);
         result.Set("readGBs", values);
+        Napi::Array triad = Napi::Array::New(env, sample->triadGBs.size());
+        for (size_t i = 0; i < sample->triadGBs.size(); ++i) triad.Set(static_cast<uint32_t>(i), sample->triadGBs[i]);
+        result.Set("triadGBs", triad);
         return result;
       });
   Napi::Promise promise = worker->promise();

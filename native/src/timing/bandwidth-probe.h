@@ -11,9 +11,10 @@
 namespace bitbench {
 
 struct BandwidthSample {
-  std::vector<double> readGBs;  // one per pass
+  std::vector<double> readGBs;   // one per pass
+  std::vector<double> triadGBs;  // a[i] = b[i] + s c[i], counting three arrays of traffic (STREAM)
 };
 
-BandwidthSample measureReadBandwidth(const KernelTable& table, size_t bytes, unsigned threads, size_t passes);
+BandwidthSample measureBandwidthSample(const KernelTable& table, size_t bytes, unsigned threads, size_t passes);
 
 }  // namespace bitbench

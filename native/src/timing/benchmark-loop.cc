@@ -1,6 +1,7 @@
 #include "benchmark-loop.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 #include "../runtime/aligned-buffer.h"
@@ -52,13 +53,25 @@ BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const Be
 
   outcome.samplesNs.reserve(options.maxSamples);
   double timedNs = 0;
-  while (outcome.samplesNs.size() < options.maxSamples &&
-         (outcome.samplesNs.size() < options.minSamples || timedNs < options.minTimeNs)) {
+  // Welford's running mean and variance, for the coefficient of variation.
+  double mean = 0, squares = 0;
+  auto keepSampling = [&] {
+    const size_t n = outcome.samplesNs.size();
+    if (n >= options.maxSamples) return false;
+    if (n < options.minSamples || timedNs < options.minTimeNs) return true;
+    if (options.targetCv <= 0 || timedNs >= options.maxTimeNs || n < 2) return false;
+    const double cv = std::sqrt(squares / static_cast<double>(n - 1)) / mean;
+    return cv > options.targetCv;
+  };
+  while (keepSampling()) {
     const Clock::time_point start = Clock::now();
     call();
     const double ns = elapsedNs(start);
     outcome.samplesNs.push_back(ns);
     timedNs += ns;
+    const double delta = ns - mean;
+    mean += delta / static_cast<double>(outcome.samplesNs.size());
+    squares += delta * (ns - mean);
   }
   const float* out = y.as<float>();
   for (size_t i = 0; i < options.batch * config.n; ++i) outcome.checksum += out[i];

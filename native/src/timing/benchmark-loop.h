@@ -21,6 +21,10 @@ struct BenchmarkOptions {
   size_t maxSamples;
   // Keep sampling past minSamples until this much time was spent timing calls.
   double minTimeNs;
+  // Then, while the coefficient of variation is above targetCv (0: no target), add samples
+  // until maxTimeNs of timed calls (the "add runs while noisy" rule).
+  double targetCv;
+  double maxTimeNs;
   uint64_t seed;
 };
 

@@ -1,0 +1,43 @@
+// The sandbox child: runs one job at a time for the parent, so that a kernel that crashes
+// (a signal) or hangs takes down only this process. Jobs are data: only known kinds run.
+import { runKernelJob } from '../kernel-job.js';
+import { runModelJob } from '../model-job.js';
+import type { FromSandbox, SandboxJob, ToSandbox } from './sandbox-protocol.js';
+
+function send(message: FromSandbox): void {
+  process.send?.(message);
+}
+
+// Fault injection for the runner's own tests: BITBENCH_SANDBOX_FAULT=crash:<jobId> or
+// hang:<jobId> makes this child die by SIGSEGV or spin when it receives that job.
+function injectFault(job: SandboxJob): void {
+  const fault = process.env.BITBENCH_SANDBOX_FAULT;
+  if (!fault) return;
+  const [kind, id] = fault.split(':');
+  if (id !== job.id) return;
+  if (kind === 'crash') process.kill(process.pid, 'SIGSEGV');
+  if (kind === 'hang') for (;;);
+}
+
+async function run(job: SandboxJob): Promise<void> {
+  try {
+    injectFault(job);
+    const result =
+      job.kind === 'kernel'
+        ? await runKernelJob(job.spec)
+        : job.kind === 'model'
+          ? await runModelJob(job.spec, (done, total) => send({ type: 'progress', id: job.id, done, total }))
+          : null;
+    if (!result) throw new Error(`unknown job kind '${(job as { kind: unknown }).kind}'`);
+    send({ type: 'result', id: job.id, result });
+  } catch (error) {
+    send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+process.on('message', (message: ToSandbox) => {
+  if (message?.type === 'run') void run(message.job);
+});
+// The parent going away ends the child.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });
