@@ -25,6 +25,8 @@ Options:
   --min-samples N      at least this many timed calls                    (default: ${KERNEL_JOB_DEFAULTS.minSamples})
   --max-samples N      at most this many timed calls                     (default: ${KERNEL_JOB_DEFAULTS.maxSamples})
   --min-time-ms MS     keep sampling until this much time was timed      (default: ${KERNEL_JOB_DEFAULTS.minTimeMs})
+  --target-cv X        then add samples while the CV is above X (0: off) (default: ${KERNEL_JOB_DEFAULTS.targetCv})
+  --max-time-ms MS     ... for at most this much timed time              (default: ${KERNEL_JOB_DEFAULTS.maxTimeMs})
   --seed N             seed of the synthetic weights and activations     (default: ${KERNEL_JOB_DEFAULTS.seed})
   --json               print one JSON object (with every sample) instead of text
   -h, --help           this help
@@ -48,6 +50,8 @@ export async function kernelCommand(args: string[]): Promise<void> {
       'min-samples': { type: 'string' },
       'max-samples': { type: 'string' },
       'min-time-ms': { type: 'string' },
+      'target-cv': { type: 'string' },
+      'max-time-ms': { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -75,6 +79,8 @@ export async function kernelCommand(args: string[]): Promise<void> {
     minSamples,
     maxSamples,
     minTimeMs: nonNegativeNumber('min-time-ms', values['min-time-ms'], KERNEL_JOB_DEFAULTS.minTimeMs),
+    targetCv: nonNegativeNumber('target-cv', values['target-cv'], KERNEL_JOB_DEFAULTS.targetCv),
+    maxTimeMs: nonNegativeNumber('max-time-ms', values['max-time-ms'], KERNEL_JOB_DEFAULTS.maxTimeMs),
     seed: values.seed === '0' ? 0 : positiveInteger('seed', values.seed, KERNEL_JOB_DEFAULTS.seed),
     ...(isa ? { isa } : {}),
   });
@@ -91,6 +97,9 @@ export function describeKernelResult(r: KernelResult): string {
     `  kernel   ${r.kernel}`,
     ...(r.blas && r.blas !== r.kernel ? [`  dense    ${r.blas}`] : []),
     `  median   ${ms(r.medianNs)} ms  (95% CI ${ms(r.ci95Ns[0])} .. ${ms(r.ci95Ns[1])} ms, CV ${(100 * r.cv).toFixed(1)}%, ${r.samples.length} samples)`,
+    `  spread   p10 ${ms(r.p10Ns)} ms, p90 ${ms(r.p90Ns)} ms; ${r.outliers.length} outlier${r.outliers.length === 1 ? '' : 's'} flagged (kept)` +
+      (r.noisy ? '; NOISY: CV above the target' : '') +
+      (r.steal > 0.01 ? `; ${(100 * r.steal).toFixed(1)}% CPU stolen by the hypervisor` : ''),
     `  rate     ${r.gops.toFixed(2)} GOPS, ${r.weightGBs.toFixed(2)} GB/s of weights (${(r.weightBytes / 1e6).toFixed(2)} MB per call)`,
     `  prepare  ${r.prepareMs.toFixed(1)} ms` +
       (r.cache === 'cold' ? `; ${r.copies} weight copies spanning ${(r.footprintBytes / 2 ** 30).toFixed(2)} GiB` : ''),
