@@ -1,15 +1,22 @@
 // The bitbench command line: one subcommand per user task.
 import { readFileSync } from 'node:fs';
 import { ModelConfigError } from '../../runner/model-config.js';
+import { MatrixError } from '../matrix/load-matrix.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli-error.js';
+import { cpuCommand } from './cpu-command.js';
+import { exportCommand } from './export-command.js';
 import { isaCommand } from './isa-command.js';
 import { kernelCommand } from './kernel-command.js';
+import { localCommand } from './local-command.js';
 import { modelCommand } from './model-command.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
+  local: { run: localCommand, summary: 'run a benchmark matrix on this machine into the result store (default: matrices/quick.yaml)' },
   kernel: { run: kernelCommand, summary: 'time one compute path (fused, cached-f32, cached-bf16, baseline) on this machine' },
   model: { run: modelCommand, summary: 'run the full BitNet b1.58 model on one path: prefill and decode tokens/s, roofline' },
   isa: { run: isaCommand, summary: 'list the kernel ISA implementations and which one is active' },
+  cpu: { run: cpuCommand, summary: "print this machine's fingerprint (CPU, topology, ISA, instance, memory bandwidth)" },
+  export: { run: exportCommand, summary: 'write stored results out as JSON lines, CSV or a Markdown table' },
 };
 
 function mainHelp(): string {
@@ -69,10 +76,11 @@ export async function main(argv: string[]): Promise<number> {
     const usage =
       error instanceof UsageError ||
       error instanceof ModelConfigError ||
+      error instanceof MatrixError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = error instanceof Error ? error.message : String(error);
     // One line, except a config error listing several fields: each gets its line.
-    const text = error instanceof ModelConfigError ? message : message.split('\n')[0];
+    const text = error instanceof ModelConfigError || error instanceof MatrixError ? message : message.split('\n')[0];
     process.stderr.write(`bitbench: ${text}\n`);
     return usage ? EXIT_USAGE : EXIT_FAILURE;
   }

@@ -1,0 +1,88 @@
+// `bitbench export`: a result store's results as JSON lines, CSV or a Markdown table.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXPORT_FORMATS, exportResults, type ExportFormat } from '../store/export-results.js';
+import { DEFAULT_STORE_FILE, ResultStore, StoreNotFoundError } from '../store/result-store.js';
+import { UsageError } from './cli-error.js';
+import { oneOf } from './option-parsing.js';
+
+export const exportHelp = `Usage: bitbench export [options]
+
+Writes the results of a result store out, to stdout unless -o is given.
+
+Options:
+  --db FILE            the result store               (default: ${DEFAULT_STORE_FILE})
+  --run ID             only this run's results; repeat for several runs   (default: every run)
+  --format FORMAT      jsonl | csv | md    (default: from -o's extension, else md)
+  -o, --output FILE    write to FILE instead of stdout
+  -h, --help           this help
+
+Formats:
+  jsonl  one JSON object per result: ids, kind, instance type, path, ISA, the spec, the full
+         result (every sample), the fingerprint, medianNs, tokensPerS, noisy, start and end
+  csv    a header, then one row per result: the figures (median and 95% CI, CV, GOPS, GB/s,
+         tokens/s, roofline fraction) and the spec as JSON, for a spreadsheet
+  md     a table like llama-bench's, grouped by instance type and shape: CPU model, path, ISA,
+         batch, threads, cache, median ms ± half the 95% CI (tokens/s for a model), GOPS or
+         % of the bandwidth roofline, and whether the result was noisy
+`;
+
+const FORMAT_BY_EXTENSION: Record<string, ExportFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv', '.md': 'md' };
+
+export async function exportCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      db: { type: 'string' },
+      run: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(exportHelp);
+    return;
+  }
+  if (values.db === '') throw new UsageError(`--db: expected a file name but received ''`);
+  if (values.output === '') throw new UsageError(`-o/--output: expected a file name but received ''`);
+  const output = values.output;
+  const fallback = (output && FORMAT_BY_EXTENSION[extname(output).toLowerCase()]) || 'md';
+  const format = oneOf('format', values.format, EXPORT_FORMATS, fallback);
+  const file = values.db ?? DEFAULT_STORE_FILE;
+
+  let store: ResultStore;
+  try {
+    // Read-only: exporting never creates a store, nor changes one another process is writing.
+    store = ResultStore.open(file, { readonly: true });
+  } catch (error) {
+    if (error instanceof StoreNotFoundError) {
+      throw new UsageError(`--db: no result store at ${file} (run 'bitbench local' first, or pass --db FILE)`);
+    }
+    throw error;
+  }
+  let text: string;
+  try {
+    const runIds = values.run === undefined ? undefined : [...new Set(values.run)];
+    for (const id of runIds ?? []) {
+      if (id.trim() === '' || /[\u0000-\u001f\u007f]/.test(id)) throw new UsageError(`--run: expected a run id but received '${id}'`);
+      if (store.getRun(id) === undefined) {
+        const known = store.listRuns().map((run) => run.id);
+        const hint = known.length === 0 ? 'it has no runs' : `its runs: ${known.slice(-5).join(', ')}${known.length > 5 ? ', ...' : ''}`;
+        throw new UsageError(`--run: no run '${id}' in ${file} (${hint})`);
+      }
+    }
+    text = exportResults(store, { format, ...(runIds ? { runIds } : {}) });
+  } finally {
+    store.close();
+  }
+  if (output === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, text);
+}

@@ -1,0 +1,134 @@
+// `bitbench local`: run a benchmark matrix on this machine into the result store.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { exportResults } from '../store/export-results.js';
+import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
+import { runLocal, type LocalRunEvent } from '../local/run-local.js';
+import { UsageError } from './cli-error.js';
+import { positiveInteger } from './option-parsing.js';
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+export const DEFAULT_MATRIX = join(packageRoot(), 'matrices', 'quick.yaml');
+
+export const localHelp = `Usage: bitbench local [MATRIX] [options]
+
+Runs a benchmark matrix (YAML or JSON; default: matrices/quick.yaml, every compute path in a
+few minutes) on this machine: no Redis, no cloud. The machine is fingerprinted once (CPU,
+ISA, caches, memory bandwidth, EC2 identity if any); jobs run in a seeded random order in a
+sandbox process (a crash or a timeout is a failed job, and the run goes on); every result is
+stored as it finishes. Ctrl-C stops after the job in flight, keeping what finished.
+
+Options:
+  --db FILE            result store (default: ${DEFAULT_STORE_FILE})
+  --resume RUN_ID      continue an interrupted run: skip the jobs it already finished
+  --seed N             seed of the job order (default: random, recorded with the run)
+  --job-timeout S      seconds before a job is killed and recorded as failed (default: 600)
+  --no-imds            do not ask the EC2 metadata service who this machine is
+  -h, --help           this help
+
+Then: bitbench export --format md (or jsonl, csv) writes the results out.
+`;
+
+function reporter(stream: NodeJS.WriteStream = process.stderr) {
+  const tty = stream.isTTY === true;
+  let runStarted = Date.now();
+  let current = '';
+  return (event: LocalRunEvent) => {
+    switch (event.type) {
+      case 'fingerprint': {
+        const f = event.fingerprint;
+        const bw = f.bandwidth?.at(-1);
+        stream.write(`machine: ${f.cpu.modelName} (${f.cpu.microarchitecture}), ${f.topology.logicalCpus} CPUs, ISA ${f.isa.active}, instance ${f.instance.instanceType}${bw ? `, ${bw.readGBs.toFixed(1)} GB/s read` : ''}\n`);
+        break;
+      }
+      case 'start':
+        runStarted = Date.now();
+        stream.write(`run ${event.runId}: ${event.total} jobs${event.pending < event.total ? ` (${event.total - event.pending} already done)` : ''}, order seed ${event.seed}\n`);
+        break;
+      case 'job-start': {
+        current = `[${event.index}/${event.total}] ${event.description}`;
+        if (tty) stream.write(`\r\x1b[K${current}`);
+        break;
+      }
+      case 'job-progress':
+        if (tty) stream.write(`\r\x1b[K${current} (${event.done}/${event.total} tokens)`);
+        break;
+      case 'job-end': {
+        const elapsed = (Date.now() - runStarted) / 1000;
+        const eta = (elapsed / event.index) * (event.total - event.index);
+        const status = event.ok ? 'ok' : `FAILED: ${event.reason}`;
+        const line = `[${event.index}/${event.total}] ${event.description}: ${status} (${event.seconds.toFixed(1)} s, about ${Math.round(eta)} s left)`;
+        stream.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
+        break;
+      }
+    }
+  };
+}
+
+export async function localCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      resume: { type: 'string' },
+      seed: { type: 'string' },
+      'job-timeout': { type: 'string' },
+      'no-imds': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(localHelp);
+    return;
+  }
+  if (positionals.length > 1) throw new UsageError(`expected at most one matrix file but received ${positionals.length}`);
+  if (positionals.length && values.resume) throw new UsageError('--resume continues a stored run with its own matrix; do not name a matrix file too');
+  const dbPath = values.db ?? DEFAULT_STORE_FILE;
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: stopping after the job in flight (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await runLocal({
+      matrixPath: positionals[0] ?? DEFAULT_MATRIX,
+      dbPath,
+      ...(values.resume ? { resumeRunId: values.resume } : {}),
+      ...(values.seed !== undefined ? { seed: positiveInteger('seed', values.seed, 1) } : {}),
+      jobTimeoutMs: positiveInteger('job-timeout', values['job-timeout'], 600) * 1000,
+      imds: !values['no-imds'],
+      signal: controller.signal,
+      onEvent: reporter(),
+    });
+    const store = ResultStore.open(dbPath, { readonly: true });
+    try {
+      process.stdout.write(exportResults(store, { runIds: [summary.runId], format: 'md' }));
+    } finally {
+      store.close();
+    }
+    const overhead = summary.jobSeconds > 0 ? (100 * (summary.seconds - summary.jobSeconds)) / summary.jobSeconds : 0;
+    process.stdout.write(
+      `\nrun ${summary.runId}: ${summary.completed} done, ${summary.failed} failed, ${summary.skipped} skipped as already done; ` +
+        `${summary.seconds.toFixed(0)} s (${overhead.toFixed(1)}% beyond the jobs' own time); results in ${dbPath}\n`,
+    );
+    if (summary.interrupted) {
+      process.stdout.write(`interrupted: continue with  bitbench local --resume ${summary.runId}${values.db ? ` --db ${values.db}` : ''}\n`);
+      process.exitCode = 130;
+    } else if (summary.failed > 0) {
+      process.exitCode = 1;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,93 @@
+// A validated matrix becomes the jobs of one run: every section's cartesian product less its
+// excludes, once per instance type, each job normalized ('all' threads resolved, 'auto' ISA
+// left out) and given an id that hashes the normalized spec with the run id.
+import { jobIdFor } from '../../runner/protocol/job-id.js';
+import {
+  resolveRepetitions,
+  type JobSpec,
+  type KernelJob,
+  type ModelJob,
+} from '../../runner/protocol/job-spec.js';
+import { runIdName } from '../../runner/protocol/value-schemas.js';
+import { isExcluded, kernelCombinations, modelCombinations } from './matrix-combinations.js';
+import { sectionList, type IsaChoice, type Matrix, type ThreadsValue } from './matrix-schema.js';
+
+export { chooseRunSeed, mulberry32, runOrder } from './run-order.js';
+
+export interface ExpandOptions {
+  runId: string;
+  /**
+   * What threads: 'all' becomes. Locally, this machine's hardware threads. For a fleet, a
+   * function of the instance type (its vCPUs), because 'all' means each machine's own count.
+   */
+  hardwareThreads: number | ((instanceType: string) => number);
+}
+
+function isaField(isa: IsaChoice): { isa?: Exclude<IsaChoice, 'auto'> } {
+  return isa === 'auto' ? {} : { isa };
+}
+
+/**
+ * Every job of the matrix, instance types outermost, then sections and axes in file order.
+ * Jobs that normalize to the same spec (threads [8, all] on an 8-thread machine) appear once.
+ * Thread counts above the machine's are kept: the runner decides what to do with them.
+ */
+export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] {
+  const runId = runIdName.safeParse(options.runId);
+  if (!runId.success) throw new RangeError(`Expected a run id (letters, digits, '.', '_', ':', '-') but received ${JSON.stringify(options.runId)}`);
+
+  const jobs: JobSpec[] = [];
+  const seen = new Set<string>();
+  const add = (job: KernelJob | ModelJob, instanceType: string) => {
+    const identity = { runId: options.runId, instanceType };
+    const id = jobIdFor({ ...job, ...identity });
+    if (seen.has(id)) return;
+    seen.add(id);
+    jobs.push({ id, ...identity, ...job } as JobSpec);
+  };
+
+  for (const instanceType of matrix.instanceTypes) {
+    const hardwareThreads = typeof options.hardwareThreads === 'function' ? options.hardwareThreads(instanceType) : options.hardwareThreads;
+    if (!Number.isInteger(hardwareThreads) || hardwareThreads < 1) {
+      throw new RangeError(`Expected a positive integer of hardware threads for ${instanceType} but received ${hardwareThreads}`);
+    }
+    const threadsFor = (threads: ThreadsValue) => (threads === 'all' ? hardwareThreads : threads);
+
+    for (const section of sectionList(matrix.kernels)) {
+      const repetitions = resolveRepetitions(matrix.repetitions, section.repetitions);
+      for (const c of kernelCombinations(section)) {
+        if (isExcluded(c, section.exclude)) continue;
+        add({
+          kind: 'kernel',
+          path: c.path,
+          n: c.shape[0],
+          k: c.shape[1],
+          batch: c.batch,
+          threads: threadsFor(c.threads),
+          ...isaField(c.isa),
+          cache: c.cache,
+          repetitions: { ...repetitions },
+        }, instanceType);
+      }
+    }
+
+    for (const section of sectionList(matrix.models)) {
+      for (const c of modelCombinations(section)) {
+        if (isExcluded(c, section.exclude)) continue;
+        add({
+          kind: 'model',
+          preset: c.preset,
+          path: c.path,
+          batch: c.batch,
+          prompt: c.prompt,
+          tokens: c.tokens,
+          threads: threadsFor(c.threads),
+          ...isaField(c.isa),
+          kv: c.kv,
+          lmHead: c.lmHead,
+        }, instanceType);
+      }
+    }
+  }
+  return jobs;
+}

@@ -1,0 +1,150 @@
+// What a matrix file may say. Sections list axes; their cartesian product, less what an exclude
+// entry names, is the set of jobs (expand-matrix.ts). Every object is strict: a misspelt key is
+// an error, not a silently ignored axis that shrinks the run.
+import * as z from 'zod';
+import { ISA_NAMES } from '../../runner/protocol/names.js';
+import { repetitionOverridesSchema } from '../../runner/protocol/job-spec.js';
+import {
+  cacheMode,
+  instanceTypeName,
+  isaName,
+  kvDtype,
+  lmHeadDtype,
+  pathName,
+  positiveInteger,
+  presetName,
+  worded,
+} from '../../runner/protocol/value-schemas.js';
+
+/** Instance types when a matrix names none: this machine. */
+export const DEFAULT_INSTANCE_TYPES = ['local'] as const;
+
+/** An axis: a non-empty list of values. */
+function axis<T extends z.ZodType>(item: T) {
+  return z.array(item, { error: worded('a list') }).min(1, { error: 'must not be empty' });
+}
+
+/** A value or a non-empty list of them (exclude entries; a model's prompt and tokens). */
+function oneOrMany<T extends z.ZodType>(item: T, expectation: string) {
+  return z.union([item, axis(item)], { error: worded(`${expectation} or a list of them`) });
+}
+
+/** A section, or a list of sections each expanded on its own (one sweep per entry). */
+function oneOrManySections<T extends z.ZodType>(section: T) {
+  return z.union([section, z.array(section).min(1, { error: 'must not be empty' })], {
+    error: worded('a section (a mapping) or a list of sections'),
+  });
+}
+
+/** [n, k]: W has n output rows and k input columns. */
+export const shapeSchema = z.tuple([positiveInteger, positiveInteger], { error: worded('[n, k], two positive integers') });
+
+/** 'all': the hardware threads of the machine the job is expanded for. */
+export const threadsValueSchema = z.union([positiveInteger, z.literal('all')], { error: worded("a positive integer or 'all'") });
+
+export const ISA_CHOICES = ['auto', ...ISA_NAMES] as const;
+/** 'auto': the runner's best supported ISA. */
+export const isaChoiceSchema = z.enum(ISA_CHOICES, { error: worded(`one of ${ISA_CHOICES.join(', ')}`) });
+
+/** An empty entry would exclude every job; name at least one axis. */
+function excludeEntry<T extends z.ZodRawShape>(shape: T) {
+  return z
+    .strictObject(shape)
+    .partial()
+    .refine((entry) => Object.values(entry).some((value) => value !== undefined), {
+      error: `names no axis; an exclude entry needs at least one of ${Object.keys(shape).join(', ')}`,
+    });
+}
+
+/**
+ * A kernel job is excluded when, for every key of some entry, its axis value is (one of) the
+ * entry's. Values compare as written in the matrix: `threads: all` matches the jobs from the
+ * 'all' axis value and `isa: auto` those from 'auto', whatever they resolve to on a machine.
+ */
+export const kernelExcludeSchema = excludeEntry({
+  path: oneOrMany(pathName, 'a path'),
+  shape: oneOrMany(shapeSchema, '[n, k]'),
+  batch: oneOrMany(positiveInteger, 'a positive integer'),
+  threads: oneOrMany(threadsValueSchema, "a positive integer or 'all'"),
+  isa: oneOrMany(isaChoiceSchema, 'an ISA'),
+  cache: oneOrMany(cacheMode, 'hot or cold'),
+});
+
+export const kernelSectionSchema = z.strictObject({
+  paths: axis(pathName),
+  shapes: axis(shapeSchema),
+  batch: axis(positiveInteger),
+  threads: axis(threadsValueSchema),
+  isa: axis(isaChoiceSchema).default(['auto']),
+  cache: axis(cacheMode),
+  /** Over the matrix's own repetitions, for this section's jobs. */
+  repetitions: repetitionOverridesSchema.optional(),
+  exclude: z.array(kernelExcludeSchema, { error: worded('a list of exclude entries') }).optional(),
+});
+
+export const modelExcludeSchema = excludeEntry({
+  preset: oneOrMany(presetName, 'a preset'),
+  path: oneOrMany(pathName, 'a path'),
+  batch: oneOrMany(positiveInteger, 'a positive integer'),
+  prompt: oneOrMany(positiveInteger, 'a positive integer'),
+  tokens: oneOrMany(positiveInteger, 'a positive integer'),
+  threads: oneOrMany(threadsValueSchema, "a positive integer or 'all'"),
+  isa: oneOrMany(isaChoiceSchema, 'an ISA'),
+  kv: oneOrMany(kvDtype, 'bf16 or int8'),
+  lmHead: oneOrMany(lmHeadDtype, 'bf16 or int8'),
+});
+
+export const modelSectionSchema = z.strictObject({
+  presets: axis(presetName),
+  paths: axis(pathName),
+  /** Sequences decoded in lockstep. */
+  batch: axis(positiveInteger),
+  /** Prompt tokens per sequence: one value or an axis. */
+  prompt: oneOrMany(positiveInteger, 'a positive integer'),
+  /** Decoded tokens per sequence: one value or an axis. */
+  tokens: oneOrMany(positiveInteger, 'a positive integer'),
+  threads: axis(threadsValueSchema),
+  isa: axis(isaChoiceSchema).default(['auto']),
+  kv: axis(kvDtype).default(['bf16']),
+  lmHead: axis(lmHeadDtype).default(['bf16']),
+  exclude: z.array(modelExcludeSchema, { error: worded('a list of exclude entries') }).optional(),
+});
+
+export const matrixSchema = z.strictObject({
+  name: z.string({ error: worded('a string') }).min(1, { error: 'must not be empty' }).optional(),
+  description: z.string({ error: worded('a string') }).optional(),
+  /** One copy of every job per instance type; each type has its own queue in the fleet. */
+  instanceTypes: axis(instanceTypeName).default([...DEFAULT_INSTANCE_TYPES]),
+  /** Seed of the randomized run order; when absent the caller picks one and records it. */
+  seed: z
+    .int({ error: worded('an integer from 0 to 4294967295') })
+    .min(0, { error: worded('an integer from 0 to 4294967295') })
+    .max(0xffff_ffff, { error: worded('an integer from 0 to 4294967295') })
+    .optional(),
+  /** Over REPETITION_DEFAULTS, for every kernel job. */
+  repetitions: repetitionOverridesSchema.optional(),
+  kernels: oneOrManySections(kernelSectionSchema).optional(),
+  models: oneOrManySections(modelSectionSchema).optional(),
+});
+
+export type Matrix = z.output<typeof matrixSchema>;
+/** A matrix as written (defaults not yet filled in). */
+export type MatrixInput = z.input<typeof matrixSchema>;
+export type KernelSection = z.output<typeof kernelSectionSchema>;
+export type ModelSection = z.output<typeof modelSectionSchema>;
+export type KernelExclude = z.output<typeof kernelExcludeSchema>;
+export type ModelExclude = z.output<typeof modelExcludeSchema>;
+export type Shape = z.output<typeof shapeSchema>;
+export type ThreadsValue = z.output<typeof threadsValueSchema>;
+export type IsaChoice = z.output<typeof isaChoiceSchema>;
+
+/** A section field as a list: one section, a list of them, or none. */
+export function sectionList<T extends object>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A one-or-many field as a list. */
+export function valueList<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,266 @@
+// Stored results written out: JSON lines (everything, as stored), CSV (one row of figures per
+// result, for a spreadsheet) or a Markdown table like llama-bench's. A result written by an
+// older or newer runner may lack a field; its cell is left empty, never an exception.
+import type { ResultStore, StoredResult } from './result-store.js';
+
+export const EXPORT_FORMATS = ['jsonl', 'csv', 'md'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  /** Only these runs (default: every run). An id the store does not have is an error. */
+  runIds?: readonly string[];
+  format: ExportFormat;
+}
+
+type JsonRecord = Record<string, unknown>;
+
+function record(value: unknown): JsonRecord {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonRecord) : {};
+}
+
+function firstNumber(...candidates: unknown[]): number | undefined {
+  return candidates.find((c): c is number => typeof c === 'number' && Number.isFinite(c));
+}
+
+function firstString(...candidates: unknown[]): string | undefined {
+  return candidates.find((c): c is string => typeof c === 'string' && c !== '');
+}
+
+/** The figures of one result that the tables show, each absent when the result lacks it. */
+export interface ResultRowView {
+  jobId: string;
+  runId: string;
+  kind: string;
+  instanceType: string;
+  cpuModel?: string;
+  path: string;
+  isa: string;
+  n?: number;
+  k?: number;
+  preset?: string;
+  batch?: number;
+  threads?: number;
+  cache?: string;
+  kv?: string;
+  medianNs?: number;
+  ci95Ns?: [number, number];
+  cv?: number;
+  gops?: number;
+  weightGBs?: number;
+  tokensPerS?: number;
+  prefillTokS?: number;
+  rooflineFraction?: number;
+  noisy: boolean;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export function viewOf(stored: StoredResult): ResultRowView {
+  const result = record(stored.result);
+  const spec = record(stored.spec);
+  const cpu = record(record(stored.fingerprint).cpu);
+  const ci = result.ci95Ns;
+  const ci95Ns =
+    Array.isArray(ci) && ci.length === 2 && ci.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (ci as [number, number]) : undefined;
+  const config = firstString(spec.config);
+  const view: ResultRowView = {
+    jobId: stored.jobId,
+    runId: stored.runId,
+    kind: stored.kind,
+    instanceType: stored.instanceType,
+    cpuModel: firstString(cpu.modelName),
+    path: stored.path,
+    isa: stored.isa,
+    n: firstNumber(result.n, spec.n),
+    k: firstNumber(result.k, spec.k),
+    preset: firstString(result.preset, spec.preset, config?.split(/[\\/]/).pop()),
+    batch: firstNumber(result.batch, spec.batch),
+    threads: firstNumber(result.threads, spec.threads),
+    cache: firstString(result.cache, spec.cache),
+    kv: firstString(result.kv, spec.kv),
+    medianNs: firstNumber(stored.medianNs, result.medianNs),
+    ci95Ns,
+    cv: firstNumber(result.cv),
+    gops: firstNumber(result.gops),
+    weightGBs: firstNumber(result.weightGBs),
+    tokensPerS: firstNumber(stored.tokensPerS, result.decodeTokS),
+    prefillTokS: firstNumber(result.prefillTokS),
+    rooflineFraction: firstNumber(result.rooflineFraction),
+    noisy: stored.noisy,
+    startedAt: stored.startedAt,
+    finishedAt: stored.finishedAt,
+  };
+  return view;
+}
+
+// ---- JSON lines
+
+function toJsonLines(results: StoredResult[]): string {
+  return results
+    .map((r) =>
+      JSON.stringify({
+        jobId: r.jobId,
+        runId: r.runId,
+        kind: r.kind,
+        instanceType: r.instanceType,
+        path: r.path,
+        isa: r.isa,
+        spec: r.spec,
+        result: r.result,
+        fingerprint: r.fingerprint,
+        // Every line has every key: a column reader sees null, not a missing key.
+        medianNs: r.medianNs ?? null,
+        tokensPerS: r.tokensPerS ?? null,
+        noisy: r.noisy,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+      }) + '\n',
+    )
+    .join('');
+}
+
+// ---- CSV (RFC 4180 quoting; '\n' line ends, which every CSV reader accepts)
+
+const CSV_COLUMNS: [string, (v: ResultRowView, r: StoredResult) => unknown][] = [
+  ['job_id', (v) => v.jobId],
+  ['run_id', (v) => v.runId],
+  ['kind', (v) => v.kind],
+  ['instance_type', (v) => v.instanceType],
+  ['cpu_model', (v) => v.cpuModel],
+  ['path', (v) => v.path],
+  ['isa', (v) => v.isa],
+  ['n', (v) => v.n],
+  ['k', (v) => v.k],
+  ['preset', (v) => v.preset],
+  ['batch', (v) => v.batch],
+  ['threads', (v) => v.threads],
+  ['cache', (v) => v.cache],
+  ['kv', (v) => v.kv],
+  ['median_ns', (v) => v.medianNs],
+  ['ci95_low_ns', (v) => v.ci95Ns?.[0]],
+  ['ci95_high_ns', (v) => v.ci95Ns?.[1]],
+  ['cv', (v) => v.cv],
+  ['gops', (v) => v.gops],
+  ['weight_gbs', (v) => v.weightGBs],
+  ['tokens_per_s', (v) => v.tokensPerS],
+  ['prefill_tokens_per_s', (v) => v.prefillTokS],
+  ['roofline_fraction', (v) => v.rooflineFraction],
+  ['noisy', (v) => v.noisy],
+  ['started_at', (v) => v.startedAt],
+  ['finished_at', (v) => v.finishedAt],
+  ['spec_json', (_v, r) => JSON.stringify(r.spec)],
+];
+
+export function csvField(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = String(value);
+  // Quote what would split a field or a record, and edge spaces some readers would trim.
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function toCsv(results: StoredResult[]): string {
+  const lines = [CSV_COLUMNS.map(([name]) => name).join(',')];
+  for (const r of results) {
+    const view = viewOf(r);
+    lines.push(CSV_COLUMNS.map(([, get]) => csvField(get(view, r))).join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---- Markdown, like llama-bench's: one row per result, numbers right-aligned, padded
+
+function decimalsFor(x: number): number {
+  const magnitude = Math.abs(x);
+  return magnitude >= 100 ? 1 : magnitude >= 1 ? 3 : 4;
+}
+
+/** '0.2350 ± 0.0012 ms' (half the width of the 95% CI of the median), or tokens/s for a model. */
+function speedCell(v: ResultRowView): string {
+  if (v.kind === 'model') {
+    return v.tokensPerS === undefined ? '-' : `${v.tokensPerS.toFixed(2)} tok/s`;
+  }
+  if (v.medianNs === undefined) return v.tokensPerS === undefined ? '-' : `${v.tokensPerS.toFixed(2)} tok/s`;
+  const ms = v.medianNs / 1e6;
+  const digits = decimalsFor(ms);
+  const ci = v.ci95Ns ? ` ± ${((v.ci95Ns[1] - v.ci95Ns[0]) / 2e6).toFixed(digits)}` : '';
+  return `${ms.toFixed(digits)}${ci} ms`;
+}
+
+function rateCell(v: ResultRowView): string {
+  if (v.kind !== 'model' && v.gops !== undefined) return `${v.gops.toFixed(2)} GOPS`;
+  if (v.rooflineFraction !== undefined) return `${(100 * v.rooflineFraction).toFixed(1)}% roofline`;
+  return v.gops === undefined ? '-' : `${v.gops.toFixed(2)} GOPS`;
+}
+
+function shapeCell(v: ResultRowView): string | undefined {
+  if (v.kind === 'kernel' || v.preset === undefined) return v.n !== undefined && v.k !== undefined ? `${v.n}x${v.k}` : v.preset;
+  return v.preset;
+}
+
+function cacheCell(v: ResultRowView): string | undefined {
+  if (v.kind === 'model') return v.kv === undefined ? undefined : `kv ${v.kv}`;
+  return v.cache;
+}
+
+const MD_COLUMNS: { title: string; right: boolean; cell: (v: ResultRowView) => string | number | undefined }[] = [
+  { title: 'instance type', right: false, cell: (v) => v.instanceType },
+  { title: 'cpu model', right: false, cell: (v) => v.cpuModel },
+  { title: 'path', right: false, cell: (v) => v.path },
+  { title: 'isa', right: false, cell: (v) => v.isa },
+  { title: 'kind', right: false, cell: (v) => v.kind },
+  { title: 'shape/preset', right: false, cell: shapeCell },
+  { title: 'batch', right: true, cell: (v) => v.batch },
+  { title: 'threads', right: true, cell: (v) => v.threads },
+  { title: 'cache', right: false, cell: cacheCell },
+  { title: 'median ms or tok/s ± CI', right: true, cell: speedCell },
+  { title: 'GOPS or roofline', right: true, cell: rateCell },
+  { title: 'noisy', right: false, cell: (v) => (v.noisy ? 'noisy' : '') },
+];
+
+function markdownCell(value: string | number | undefined): string {
+  if (value === undefined) return '-';
+  return String(value).replace(/[\r\n]+/g, ' ').replaceAll('|', '\\|');
+}
+
+// Runs execute jobs in a shuffled order; a table reads best grouped by machine and shape.
+function compareViews(a: ResultRowView, b: ResultRowView): number {
+  const text = (x: string | undefined, y: string | undefined) => (x ?? '').localeCompare(y ?? '', 'en', { numeric: true });
+  const number = (x: number | undefined, y: number | undefined) => (x ?? Infinity) - (y ?? Infinity) || 0;
+  return (
+    text(a.instanceType, b.instanceType) ||
+    text(a.kind, b.kind) ||
+    text(shapeCell(a), shapeCell(b)) ||
+    number(a.batch, b.batch) ||
+    number(a.threads, b.threads) ||
+    text(cacheCell(a), cacheCell(b)) ||
+    text(a.path, b.path) ||
+    text(a.isa, b.isa) ||
+    text(a.jobId, b.jobId)
+  );
+}
+
+function toMarkdown(results: StoredResult[]): string {
+  const views = results.map(viewOf).sort(compareViews);
+  const rows = views.map((v) => MD_COLUMNS.map((c) => markdownCell(c.cell(v))));
+  const widths = MD_COLUMNS.map((c, i) => Math.max(c.title.length, 3, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    '| ' + cells.map((cell, i) => (MD_COLUMNS[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ') + ' |';
+  const rule = '| ' + widths.map((w, i) => (MD_COLUMNS[i]!.right ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ') + ' |';
+  return [line(MD_COLUMNS.map((c) => c.title)), rule, ...rows.map(line)].join('\n') + '\n';
+}
+
+export function exportResults(store: Pick<ResultStore, 'results' | 'getRun'>, options: ExportOptions): string {
+  const { runIds, format } = options;
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new TypeError(`Expected one of ${EXPORT_FORMATS.join(', ')} for format but received '${String(format)}'`);
+  }
+  if (runIds !== undefined) {
+    const unknown = runIds.filter((id) => store.getRun(id) === undefined);
+    if (unknown.length > 0) throw new RangeError(`No run ${unknown.map((id) => `'${id}'`).join(', ')} in the result store`);
+  }
+  const results = store.results(runIds === undefined ? {} : { runIds });
+  if (format === 'jsonl') return toJsonLines(results);
+  if (format === 'csv') return toCsv(results);
+  return toMarkdown(results);
+}

@@ -1,0 +1,171 @@
+// One expanded job, as it travels from the coordinator to a runner (in-process in local mode,
+// through Redis in the fleet). A job is data, never a command: every runner validates what it
+// takes with parseJobSpec before acting on it, and a spec that fails is a failed job that no
+// retry can fix.
+import * as z from 'zod';
+import { MODEL_PRESETS } from '../model-config.js';
+import { jobIdFor, JOB_ID_LENGTH } from './job-id.js';
+import {
+  cacheMode,
+  instanceTypeName,
+  isaName,
+  kvDtype,
+  lmHeadDtype,
+  nonNegativeInteger,
+  pathName,
+  positiveInteger,
+  positiveNumber,
+  presetName,
+  runIdName,
+  worded,
+} from './value-schemas.js';
+import { formatProblem, humanErrorMap, problemsFromIssues, type ValidationProblem } from './validation-problems.js';
+
+/**
+ * How long a kernel job samples: `warmup` untimed calls, then at least `minSamples`, stopping
+ * once the coefficient of variation is at most `targetCv` or `maxTimeMs` of sampling has passed
+ * (the "add runs while noisy" rule), and never more than `maxSamples`.
+ */
+export const repetitionPolicyShape = {
+  warmup: nonNegativeInteger,
+  minSamples: positiveInteger,
+  maxSamples: positiveInteger,
+  targetCv: z
+    .number({ error: worded('a coefficient of variation in (0, 1]') })
+    .positive({ error: worded('a coefficient of variation in (0, 1]') })
+    .max(1, { error: worded('a coefficient of variation in (0, 1]') }),
+  maxTimeMs: positiveNumber,
+};
+
+export const repetitionPolicySchema = z.strictObject(repetitionPolicyShape);
+/** Every field optional: what a matrix (or one section of it) overrides. */
+export const repetitionOverridesSchema = repetitionPolicySchema.partial();
+
+export type RepetitionPolicy = z.infer<typeof repetitionPolicySchema>;
+export type RepetitionOverrides = z.infer<typeof repetitionOverridesSchema>;
+
+export const REPETITION_DEFAULTS: Readonly<RepetitionPolicy> = Object.freeze({
+  warmup: 3,
+  minSamples: 10,
+  maxSamples: 1000,
+  targetCv: 0.03,
+  maxTimeMs: 2000,
+});
+
+/** Later overrides win; what none sets comes from REPETITION_DEFAULTS. */
+export function resolveRepetitions(...overrides: (RepetitionOverrides | undefined)[]): RepetitionPolicy {
+  const policy: RepetitionPolicy = { ...REPETITION_DEFAULTS };
+  for (const layer of overrides) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer) as [keyof RepetitionPolicy, number | undefined][]) {
+      if (value !== undefined) policy[key] = value;
+    }
+  }
+  return policy;
+}
+
+/** Problems no single field shows; [] when there are none. */
+export function repetitionPolicyProblems(policy: RepetitionPolicy, at: string): ValidationProblem[] {
+  if (policy.minSamples <= policy.maxSamples) return [];
+  return [{
+    path: at ? `${at}.minSamples` : 'minSamples',
+    message: `minSamples (${policy.minSamples}) must not exceed maxSamples (${policy.maxSamples})`,
+  }];
+}
+
+const kernelJobShape = {
+  kind: z.literal('kernel'),
+  path: pathName,
+  /** Output rows of W. */
+  n: positiveInteger,
+  /** Input columns of W. */
+  k: positiveInteger,
+  batch: positiveInteger,
+  /** Resolved: 'all' in a matrix became the machine's hardware threads at expansion. */
+  threads: positiveInteger,
+  /** Absent: the runner's best supported ISA (or BITBENCH_ISA). */
+  isa: isaName.optional(),
+  cache: cacheMode,
+  repetitions: repetitionPolicySchema,
+};
+
+const modelJobShape = {
+  kind: z.literal('model'),
+  preset: presetName,
+  path: pathName,
+  /** Sequences decoded in lockstep. */
+  batch: positiveInteger,
+  /** Prompt tokens prefilled per sequence. */
+  prompt: positiveInteger,
+  /** Tokens decoded per sequence. */
+  tokens: positiveInteger,
+  threads: positiveInteger,
+  isa: isaName.optional(),
+  kv: kvDtype,
+  lmHead: lmHeadDtype,
+};
+
+const jobIdentityShape = {
+  /** jobIdFor(the rest of the spec): 16 lowercase hex digits. */
+  id: z
+    .string({ error: worded('a job id') })
+    .regex(new RegExp(`^[0-9a-f]{${JOB_ID_LENGTH}}$`), { error: `expected a job id: ${JOB_ID_LENGTH} lowercase hex digits` }),
+  runId: runIdName,
+  instanceType: instanceTypeName,
+};
+
+export const kernelJobSchema = z.strictObject(kernelJobShape);
+export const modelJobSchema = z.strictObject(modelJobShape);
+export const jobIdentitySchema = z.strictObject(jobIdentityShape);
+
+export const jobSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...kernelJobShape, ...jobIdentityShape }),
+  z.strictObject({ ...modelJobShape, ...jobIdentityShape }),
+]);
+
+export type KernelJob = z.infer<typeof kernelJobSchema>;
+export type ModelJob = z.infer<typeof modelJobSchema>;
+export type Job = KernelJob | ModelJob;
+export type JobIdentity = z.infer<typeof jobIdentitySchema>;
+/** (KernelJob | ModelJob) & JobIdentity, discriminated on `kind`. */
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+/** One kind of spec: `JobSpecOf<'kernel'>`. (Not `KernelJobSpec`: runner/kernel-job.ts has that name.) */
+export type JobSpecOf<K extends JobSpec['kind']> = Extract<JobSpec, { kind: K }>;
+
+export class JobSpecError extends Error {
+  override name = 'JobSpecError';
+  readonly code = 'ERR_BITBENCH_JOB_SPEC';
+  constructor(readonly problems: ValidationProblem[], readonly jobId?: string) {
+    super(
+      `Invalid job spec${jobId ? ` ${jobId}` : ''} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${formatProblem(p)}`).join('\n'),
+    );
+  }
+}
+
+/** Problems that need the whole spec: the id must hash from it, the run must fit the model. */
+export function jobSpecProblems(spec: JobSpec): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  if (spec.kind === 'kernel') problems.push(...repetitionPolicyProblems(spec.repetitions, 'repetitions'));
+  if (spec.kind === 'model') {
+    const positions = MODEL_PRESETS[spec.preset].maxPositions;
+    if (spec.prompt + spec.tokens > positions) {
+      problems.push({ path: 'tokens', message: `prompt ${spec.prompt} + tokens ${spec.tokens} exceeds ${spec.preset}'s ${positions} positions` });
+    }
+  }
+  const expected = jobIdFor(spec);
+  if (spec.id !== expected) problems.push({ path: 'id', message: `does not match the spec (which hashes to ${expected})` });
+  return problems;
+}
+
+/** The job, if it is one; else a JobSpecError listing every problem. */
+export function parseJobSpec(value: unknown): JobSpec {
+  const result = jobSpecSchema.safeParse(value, { error: humanErrorMap });
+  const claimedId = typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string'
+    ? (value as { id: string }).id
+    : undefined;
+  if (!result.success) throw new JobSpecError(problemsFromIssues(result.error.issues), claimedId);
+  const problems = jobSpecProblems(result.data);
+  if (problems.length > 0) throw new JobSpecError(problems, claimedId);
+  return result.data;
+}

@@ -1,0 +1,36 @@
+// The names a job may carry, as plain data. The protocol must not load the native addon (the
+// coordinator validates matrices and the reports read results on machines that never built it),
+// so these lists are written out here and tied to the addon's types at compile time.
+import type {
+  CacheMode as NativeCacheMode,
+  IsaName as NativeIsaName,
+  KvDtype as NativeKvDtype,
+  LmHeadDtype as NativeLmHeadDtype,
+  PathName as NativePathName,
+} from '../../native/addon.js';
+import { PRESET_NAMES as MODEL_PRESET_NAMES, type PresetName } from '../model-config.js';
+
+export const PATH_NAMES = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
+export const ISA_NAMES = ['avx512', 'avx2', 'neon', 'scalar'] as const;
+export const CACHE_MODES = ['hot', 'cold'] as const;
+export const KV_DTYPES = ['bf16', 'int8'] as const;
+export const LM_HEAD_DTYPES = ['bf16', 'int8'] as const;
+export const PRESET_NAMES = MODEL_PRESET_NAMES as readonly PresetName[] as readonly [PresetName, ...PresetName[]];
+
+export type PathName = (typeof PATH_NAMES)[number];
+export type IsaName = (typeof ISA_NAMES)[number];
+export type CacheMode = (typeof CACHE_MODES)[number];
+export type KvDtype = (typeof KV_DTYPES)[number];
+export type LmHeadDtype = (typeof LM_HEAD_DTYPES)[number];
+export type { PresetName };
+
+// A path or ISA added to the addon without being added here (or the reverse) fails the build.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatchTheAddon: [
+  Same<PathName, NativePathName>,
+  Same<IsaName, NativeIsaName>,
+  Same<CacheMode, NativeCacheMode>,
+  Same<KvDtype, NativeKvDtype>,
+  Same<LmHeadDtype, NativeLmHeadDtype>,
+] = [true, true, true, true, true];
+void namesMatchTheAddon;

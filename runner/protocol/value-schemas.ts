@@ -1,0 +1,60 @@
+// The small schemas jobs and matrices are built from, each with its own wording, so a bad value
+// reads the same wherever it appears ("expected a positive integer").
+import * as z from 'zod';
+import { CACHE_MODES, ISA_NAMES, KV_DTYPES, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
+import { describeValue } from './validation-problems.js';
+
+type RawIssue = z.core.$ZodRawIssue;
+
+/**
+ * "is required" for no value; "expected X, got Y" for a value of another form (a string or a
+ * fraction where an integer goes, a mapping where a list goes); "expected X" for a value out of
+ * range or a word not in the list, which the place it points at already shows.
+ */
+export function worded(expectation: string): (issue: RawIssue) => string {
+  return (issue) => {
+    if (issue.input === undefined) return 'is required';
+    const otherForm = issue.code === 'invalid_type' || issue.code === 'invalid_union';
+    return otherForm ? `expected ${expectation}, got ${describeValue(issue.input)}` : `expected ${expectation}`;
+  };
+}
+
+function oneOf(values: readonly string[]): string {
+  return `one of ${values.join(', ')}`;
+}
+
+export const positiveInteger = z
+  .int({ error: worded('a positive integer') })
+  .positive({ error: worded('a positive integer') });
+
+export const nonNegativeInteger = z
+  .int({ error: worded('a non-negative integer') })
+  .nonnegative({ error: worded('a non-negative integer') });
+
+export const positiveNumber = z
+  .number({ error: worded('a positive number') })
+  .positive({ error: worded('a positive number') });
+
+export const pathName = z.enum(PATH_NAMES, { error: worded(oneOf(PATH_NAMES)) });
+export const isaName = z.enum(ISA_NAMES, { error: worded(oneOf(ISA_NAMES)) });
+export const cacheMode = z.enum(CACHE_MODES, { error: worded(oneOf(CACHE_MODES)) });
+export const kvDtype = z.enum(KV_DTYPES, { error: worded(oneOf(KV_DTYPES)) });
+export const lmHeadDtype = z.enum(LM_HEAD_DTYPES, { error: worded(oneOf(LM_HEAD_DTYPES)) });
+export const presetName = z.enum(PRESET_NAMES, { error: worded(oneOf(PRESET_NAMES)) });
+
+/**
+ * An EC2 instance type (`c7i.2xlarge`, `m7i-flex.large`) or `local`. Restricted to characters
+ * that survive a BullMQ queue name and a file name unchanged, so queueNameFor is one-to-one.
+ */
+export const instanceTypeName = z
+  .string({ error: worded('an instance type name') })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: "expected an instance type name: letters, digits, '.', '_' and '-', at most 64 characters",
+  });
+
+/** Run ids name rows in the store and appear in logs; an ISO timestamp fits. */
+export const runIdName = z
+  .string({ error: worded('a run id') })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+    error: "expected a run id: letters, digits, '.', '_', ':' and '-', at most 128 characters",
+  });

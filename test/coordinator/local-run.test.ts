@@ -1,0 +1,128 @@
+// `bitbench local` end to end on a tiny matrix: rows in the store, the printed table, crash
+// isolation, resume, and a bad matrix rejected before anything is written.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ResultStore } from '../../coordinator/store/result-store.js';
+import { runLocal } from '../../coordinator/local/run-local.js';
+
+const cli = fileURLToPath(new URL('../../bin/bitbench.js', import.meta.url));
+
+const TINY_MATRIX = `
+name: tiny-test
+repetitions: { warmup: 1, minSamples: 3, maxSamples: 5, maxTimeMs: 50 }
+kernels:
+  paths: [fused, cached-f32]
+  shapes: [[64, 96]]
+  batch: [1, 3]
+  threads: [1]
+  cache: [hot]
+models:
+  presets: [tiny]
+  paths: [fused]
+  batch: [1]
+  prompt: 3
+  tokens: 3
+  threads: [1]
+`;
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'bitbench-local-'));
+  const matrix = join(dir, 'matrix.yaml');
+  writeFileSync(matrix, TINY_MATRIX);
+  return { dir, matrix, db: join(dir, 'results.sqlite') };
+}
+
+describe('bitbench local', () => {
+  it('runs every job once, stores one row per job, and prints the table', () => {
+    const w = workspace();
+    const run = spawnSync(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds', '--seed', '7'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| instance type \|/);
+    expect(run.stdout).toMatch(/5 done, 0 failed/);
+    expect(run.stderr).toMatch(/run \S+: 5 jobs, order seed 7/);
+    const store = ResultStore.open(w.db, { readonly: true });
+    const runs = store.listRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe('finished');
+    expect(runs[0]!.orderSeed).toBe(7);
+    const rows = store.results({ runIds: [runs[0]!.id] });
+    expect(rows).toHaveLength(5);
+    expect(new Set(rows.map((r) => r.jobId)).size).toBe(5);
+    for (const row of rows) {
+      expect(row.instanceType).toBe('local');
+      expect((row.fingerprint as { cpu: { modelName: string } }).cpu.modelName).toBeTruthy();
+    }
+    store.close();
+  });
+
+  it('isolates a crash and lets --resume finish the run', async () => {
+    const w = workspace();
+    const controller = new AbortController();
+    // Interrupt after the first job to create a resumable run.
+    const partial = await runLocal({
+      matrixPath: w.matrix,
+      dbPath: w.db,
+      seed: 11,
+      jobTimeoutMs: 60_000,
+      imds: false,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'job-end') controller.abort();
+      },
+    });
+    expect(partial.interrupted).toBe(true);
+    expect(partial.completed).toBe(1);
+    let store = ResultStore.open(w.db);
+    expect(store.getRun(partial.runId)!.status).toBe('interrupted');
+    const order = store.getRun(partial.runId)!.order;
+    const victim = order[1]!; // the next job to run
+    store.close();
+
+    const resumed = await runLocal({
+      matrixPath: 'ignored-on-resume.yaml',
+      dbPath: w.db,
+      resumeRunId: partial.runId,
+      jobTimeoutMs: 60_000,
+      imds: false,
+      sandboxEnv: { ...process.env, BITBENCH_SANDBOX_FAULT: `crash:${victim}` },
+    });
+    expect(resumed.skipped).toBe(1);
+    expect(resumed.failed).toBe(1);
+    expect(resumed.completed).toBe(3);
+    store = ResultStore.open(w.db);
+    expect(store.failures(partial.runId)).toMatchObject([{ jobId: victim, signal: 'SIGSEGV' }]);
+    expect(store.results({ runIds: [partial.runId] })).toHaveLength(4);
+    store.close();
+
+    // A last resume runs only the failed job.
+    const last = await runLocal({ matrixPath: '', dbPath: w.db, resumeRunId: partial.runId, jobTimeoutMs: 60_000, imds: false });
+    expect(last).toMatchObject({ skipped: 4, completed: 1, failed: 0 });
+    store = ResultStore.open(w.db, { readonly: true });
+    expect(store.results({ runIds: [partial.runId] })).toHaveLength(5);
+    expect(store.getRun(partial.runId)!.status).toBe('finished');
+    store.close();
+  });
+
+  it('rejects a bad matrix with every problem, exit 2, and writes nothing', () => {
+    const w = workspace();
+    writeFileSync(w.matrix, 'kernels:\n  paths: [fused, warp]\n  shapes: [[4, 4], [0, 4]]\n  batch: []\n  threads: [1]\n  cache: [hot]\n  colour: red\n');
+    const run = spawnSync(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('kernels.shapes[1][0]: expected a positive integer');
+    expect(run.stderr).toMatch(/kernels\.paths\[1\]/);
+    expect(run.stderr).toMatch(/colour/);
+    expect(existsSync(w.db)).toBe(false);
+  });
+
+  it('says which run is unknown for --resume', () => {
+    const w = workspace();
+    spawnSync(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds'], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, [cli, 'local', '--resume', 'nope', '--db', w.db, '--no-imds'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--resume: no run 'nope'/);
+  });
+});
