@@ -60,7 +60,8 @@ export async function measureBandwidthCurve(options: BandwidthCurveOptions = {})
     }
   }
   const bytes = options.bytes ?? bandwidthBufferBytes(options.lastLevelCacheBytes ?? 0);
-  const passes = options.passes ?? 5;
+  // Three passes: the median of three is stable here, and the curve runs at every start.
+  const passes = options.passes ?? 3;
   const points: BandwidthPoint[] = [];
   // One point at a time: two probes at once would share the memory bus they measure.
   for (const count of threads) {
