@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { exportResults } from '../store/export-results.js';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { runLocal, type LocalRunEvent } from '../local/run-local.js';
+import { summarizeRun } from '../local/run-summary.js';
+import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import { UsageError } from './cli-error.js';
 import { positiveInteger } from './option-parsing.js';
 
@@ -113,7 +114,8 @@ export async function localCommand(args: string[]): Promise<void> {
     });
     const store = ResultStore.open(dbPath, { readonly: true });
     try {
-      process.stdout.write(exportResults(store, { runIds: [summary.runId], format: 'md' }));
+      const run = store.getRun(summary.runId)!;
+      process.stdout.write(summarizeRun(store.results({ runIds: [summary.runId] }), run.fingerprint as Fingerprint));
     } finally {
       store.close();
     }

@@ -71,7 +71,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(commands).join(', ')})`);
     await command.run(attachNegativeValues(rest));
-    return 0;
+    // A command may set its own status (an interrupted run: 130; failed jobs: 1).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     const usage =
       error instanceof UsageError ||

@@ -39,11 +39,11 @@ export function bandwidthThreadCounts(max: number): number[] {
 }
 
 /**
- * At least 256 MiB and four times the last-level cache (all its instances: a buffer that fits
+ * At least 128 MiB and four times the last-level cache (all its instances: a buffer that fits
  * in a Genoa-X's 1 GiB of L3 measures the cache), at most 2 GiB and a quarter of free memory.
  */
 export function bandwidthBufferBytes(lastLevelCacheBytes: number, availableBytes = availableMemoryBytes().bytes): number {
-  const wanted = Math.min(2 * GIB, Math.max(256 * MIB, 4 * lastLevelCacheBytes));
+  const wanted = Math.min(2 * GIB, Math.max(128 * MIB, 4 * lastLevelCacheBytes));
   return Math.max(16 * MIB, Math.min(wanted, Math.floor(availableBytes / 4)));
 }
 

@@ -1,6 +1,6 @@
 // `bitbench local` end to end on a tiny matrix: rows in the store, the printed table, crash
 // isolation, resume, and a bad matrix rejected before anything is written.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,8 @@ describe('bitbench local', () => {
     const w = workspace();
     const run = spawnSync(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds', '--seed', '7'], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/\| instance type \|/);
+    expect(run.stdout).toMatch(/cell +path +isa +median ms \(95% CI\) +GOPS +weight GB\/s +% roofline +vs baseline/);
+    expect(run.stdout).toMatch(/model +path +isa +batch +decode tok\/s/);
     expect(run.stdout).toMatch(/5 done, 0 failed/);
     expect(run.stderr).toMatch(/run \S+: 5 jobs, order seed 7/);
     const store = ResultStore.open(w.db, { readonly: true });
@@ -116,6 +117,36 @@ describe('bitbench local', () => {
     expect(run.stderr).toMatch(/kernels\.paths\[1\]/);
     expect(run.stderr).toMatch(/colour/);
     expect(existsSync(w.db)).toBe(false);
+  });
+
+  it('stops on Ctrl-C after the job in flight, keeps what finished, and says how to resume', async () => {
+    const w = workspace();
+    // Jobs that sample for 400 ms each (an unreachable CV target), so Ctrl-C lands mid-run.
+    writeFileSync(
+      w.matrix,
+      TINY_MATRIX.replace('{ warmup: 1, minSamples: 3, maxSamples: 5, maxTimeMs: 50 }', '{ warmup: 1, minSamples: 3, maxSamples: 1000000, targetCv: 0.000001, maxTimeMs: 400 }'),
+    );
+    const child = spawn(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        // After the first job finishes, press Ctrl-C.
+        if (/\[1\/5\].*: ok/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/continue with {2}bitbench local --resume \S+/);
+    const store = ResultStore.open(w.db, { readonly: true });
+    const [run] = store.listRuns();
+    expect(run!.status).toBe('interrupted');
+    const kept = store.results({ runIds: [run!.id] }).length;
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(5);
+    store.close();
   });
 
   it('says which run is unknown for --resume', () => {

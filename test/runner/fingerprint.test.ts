@@ -152,7 +152,8 @@ describe('the bandwidth curve', () => {
   });
 
   it('sizes the buffer beyond the last-level cache, within memory', () => {
-    expect(bandwidthBufferBytes(32 * MIB, 16 * GIB)).toBe(256 * MIB);
+    expect(bandwidthBufferBytes(32 * MIB, 16 * GIB)).toBe(128 * MIB);
+    expect(bandwidthBufferBytes(64 * MIB, 16 * GIB)).toBe(256 * MIB);
     expect(bandwidthBufferBytes(384 * MIB, 64 * GIB)).toBe(1536 * MIB);
     expect(bandwidthBufferBytes(1152 * MIB, 64 * GIB)).toBe(2 * GIB);
     expect(bandwidthBufferBytes(32 * MIB, 512 * MIB)).toBe(128 * MIB);
