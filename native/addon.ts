@@ -2,8 +2,8 @@
 // Everything else imports the typed API from native/index.ts.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from './package-root.js';
 
 export type IsaName = 'avx512' | 'avx2' | 'neon' | 'scalar';
 export type PathName = 'baseline' | 'cached-f32' | 'cached-bf16' | 'fused';
@@ -127,16 +127,6 @@ export interface Addon {
   buildInfo(): AddonBuildInfo;
   runKernel(spec: AddonRunSpec): Promise<Float32Array>;
   benchmarkKernel(spec: AddonBenchmarkSpec): Promise<AddonBenchmarkResult>;
-}
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('bitbench: cannot find the package root above ' + import.meta.url);
-    dir = parent;
-  }
-  return dir;
 }
 
 export const addonPath = join(packageRoot(), 'build', 'Release', 'bitbench_native.node');

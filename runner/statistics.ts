@@ -2,6 +2,7 @@
 // hyperfine, Google Benchmark): the median with a 95% bootstrap confidence interval, mean,
 // standard deviation, coefficient of variation, p10/p90, and outliers flagged by the median
 // absolute deviation (flagged, never dropped).
+import { mulberry32 } from './seeded-random.js';
 
 export interface SampleSummary {
   count: number;
@@ -36,25 +37,14 @@ export function quantile(sorted: ArrayLike<number>, p: number): number {
   return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
 }
 
-/** mulberry32: a small seeded generator, so the same samples give the same interval. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const BOOTSTRAP_RESAMPLES = 2000;
 
 /** 95% percentile-bootstrap interval of the median. */
 export function bootstrapMedianCi(samples: ArrayLike<number>, resamples = BOOTSTRAP_RESAMPLES, seed = 1): [number, number] {
   const n = samples.length;
   if (n === 1) return [samples[0]!, samples[0]!];
-  const random = seededRandom(seed);
+  // Seeded: the same samples give the same interval.
+  const random = mulberry32(seed);
   const medians = new Float64Array(resamples);
   const draw = new Float64Array(n);
   for (let r = 0; r < resamples; r++) {

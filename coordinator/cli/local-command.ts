@@ -1,20 +1,13 @@
 // `bitbench local`: run a benchmark matrix on this machine into the result store.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { runLocal, type LocalRunEvent } from '../local/run-local.js';
 import { summarizeRun } from '../local/run-summary.js';
 import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import { UsageError } from './cli-error.js';
+import { packageRoot } from '../../native/package-root.js';
 import { positiveInteger } from './option-parsing.js';
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 
 export const DEFAULT_MATRIX = join(packageRoot(), 'matrices', 'quick.yaml');
 

@@ -3,18 +3,9 @@
 // landing on whichever ran last (randomized multiple interleaved trials, RMIT). The seed is
 // recorded with the run so the same order can be replayed.
 import { randomInt } from 'node:crypto';
+import { mulberry32 } from '../../runner/seeded-random.js';
 
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** A fresh seed for a run whose matrix names none (record it with the run). */
 export function chooseRunSeed(): number {

@@ -4,9 +4,9 @@
 // a second on 2 cores); a runner collects this once at start.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { buildInfo, cpuFeatures, implementations } from '../../native/index.js';
+import { packageRoot } from '../../native/package-root.js';
 import { measureBandwidthCurve, type BandwidthPoint } from './bandwidth-curve.js';
 import { detectContainer, readCgroupCpuQuota, type CgroupCpuQuota, type ContainerInfo } from './container.js';
 import { readCpuInfo, type ArmCpuInfo, type UnknownCpuInfo, type X86CpuInfo } from './cpu-info.js';
@@ -83,16 +83,6 @@ export interface CollectFingerprintOptions {
   bandwidth?: boolean | BandwidthRequest;
   /** Where /proc and /sys are read from (tests). */
   sources?: SystemSources;
-}
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('bitbench: cannot find the package root above ' + import.meta.url);
-    dir = parent;
-  }
-  return dir;
 }
 
 let toolInfo: Fingerprint['tool'] | undefined;
