@@ -1,9 +1,10 @@
 // `bitbench local`: run a benchmark matrix on this machine into the result store.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { runLocal, type LocalRunEvent } from '../local/run-local.js';
 import { summarizeRun } from '../local/run-summary.js';
+import { writeHtmlReport } from './report-command.js';
 import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import { UsageError } from './cli-error.js';
 import { packageRoot } from '../../native/package-root.js';
@@ -111,6 +112,17 @@ export async function localCommand(args: string[]): Promise<void> {
       process.stdout.write(summarizeRun(store.results({ runIds: [summary.runId] }), run.fingerprint as Fingerprint));
     } finally {
       store.close();
+    }
+    if (summary.completed + summary.skipped > 0) {
+      const store = ResultStore.open(dbPath, { readonly: true });
+      try {
+        // Beside the store, so a run's report and its results stay together.
+        const output = join(dirname(dbPath), `report-${summary.runId}.html`);
+        const file = await writeHtmlReport(store, { runIds: [summary.runId], output });
+        process.stdout.write(`\nreport: ${file}\n`);
+      } finally {
+        store.close();
+      }
     }
     const overhead = summary.jobSeconds > 0 ? (100 * (summary.seconds - summary.jobSeconds)) / summary.jobSeconds : 0;
     process.stdout.write(

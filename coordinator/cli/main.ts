@@ -8,6 +8,7 @@ import { exportCommand } from './export-command.js';
 import { isaCommand } from './isa-command.js';
 import { kernelCommand } from './kernel-command.js';
 import { localCommand } from './local-command.js';
+import { reportCommand } from './report-command.js';
 import { modelCommand } from './model-command.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
@@ -17,6 +18,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   isa: { run: isaCommand, summary: 'list the kernel ISA implementations and which one is active' },
   cpu: { run: cpuCommand, summary: "print this machine's fingerprint (CPU, topology, ISA, instance, memory bandwidth)" },
   export: { run: exportCommand, summary: 'write stored results out as JSON lines, CSV or a Markdown table' },
+  report: { run: reportCommand, summary: 'write one self-contained HTML report (charts inline) of stored runs' },
 };
 
 function mainHelp(): string {

@@ -44,6 +44,8 @@ describe('bitbench local', () => {
     expect(run.stdout).toMatch(/cell +path +isa +median ms \(95% CI\) +GOPS +weight GB\/s +% roofline +vs baseline/);
     expect(run.stdout).toMatch(/model +path +isa +batch +decode tok\/s/);
     expect(run.stdout).toMatch(/5 done, 0 failed/);
+    const report = /report: (\S+\.html)/.exec(run.stdout)?.[1];
+    expect(report && existsSync(report)).toBe(true);
     expect(run.stderr).toMatch(/run \S+: 5 jobs, order seed 7/);
     const store = ResultStore.open(w.db, { readonly: true });
     const runs = store.listRuns();

@@ -1,0 +1,162 @@
+// `bitbench report`: a result store's runs as one self-contained HTML page (or the report data
+// as JSON, or the export tables as Markdown or CSV).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildReport } from '../../reports/build-report.js';
+import { buildReportData } from '../../reports/report-data.js';
+import { exportResults } from '../store/export-results.js';
+import { DEFAULT_STORE_FILE, ResultStore, StoreNotFoundError } from '../store/result-store.js';
+import { UsageError } from './cli-error.js';
+import { oneOf } from './option-parsing.js';
+
+export const REPORT_FORMATS = ['html', 'md', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export const reportHelp = `Usage: bitbench report [options]
+
+Writes a report of stored results: by default the latest run as one HTML page that opens
+offline (charts inlined as SVG, no script), and prints where it went.
+
+Options:
+  --db FILE            the result store               (default: ${DEFAULT_STORE_FILE})
+  --run ID             this run; repeat to put several runs (instance types) in one report
+                       (default: the latest run)
+  --baseline ID        compare every cell with this run's (repeatable): the change and its
+                       significance (Mann-Whitney U on the raw samples); regressions marked
+  --format FORMAT      html | md | csv | json   (default: from -o's extension, else html)
+  -o, --output FILE    write to FILE (default for html: ./bitbench-results/report-RUN.html;
+                       the others go to stdout)
+  -h, --help           this help
+
+Formats:
+  html   the page: a CPU card per instance type, the path comparison per kernel cell (hot and
+         cold apart) with charts, model tokens/s against the bandwidth roofline, failed jobs
+  json   the report data behind the page
+  md     the export table (as 'bitbench export --format md')
+  csv    the export rows (as 'bitbench export --format csv')
+`;
+
+const FORMAT_BY_EXTENSION: Record<string, ReportFormat> = { '.html': 'html', '.htm': 'html', '.json': 'json', '.md': 'md', '.csv': 'csv' };
+
+const REPORT_DIRECTORY = './bitbench-results';
+
+/** Where an HTML report of these runs goes unless -o says: one file per (latest) run. */
+export function defaultReportFile(runIds: readonly string[], directory = REPORT_DIRECTORY): string {
+  const last = runIds[runIds.length - 1] ?? 'empty';
+  const more = runIds.length > 1 ? `-plus-${runIds.length - 1}` : '';
+  return join(directory, `report-${last.replace(/[^A-Za-z0-9._-]+/g, '_')}${more}.html`);
+}
+
+function checkRunIds(store: ResultStore, file: string, flag: string, ids: readonly string[]): void {
+  for (const id of ids) {
+    if (id.trim() === '' || /[\u0000-\u001f\u007f]/.test(id)) throw new UsageError(`--${flag}: expected a run id but received '${id}'`);
+    if (store.getRun(id) === undefined) {
+      const known = store.listRuns().map((run) => run.id);
+      const hint = known.length === 0 ? 'it has no runs' : `its runs: ${known.slice(-5).join(', ')}${known.length > 5 ? ', ...' : ''}`;
+      throw new UsageError(`--${flag}: no run '${id}' in ${file} (${hint})`);
+    }
+  }
+}
+
+export interface WriteReportOptions {
+  runIds: readonly string[];
+  baselineRunIds?: readonly string[];
+  /** Default: defaultReportFile(runIds). */
+  output?: string;
+  generatedAt?: string;
+}
+
+/** Writes the HTML report of some runs of an open store; returns the file. What `bitbench local` calls at the end of a run. */
+export async function writeHtmlReport(store: ResultStore, options: WriteReportOptions): Promise<string> {
+  const html = await htmlReport(store, options);
+  const output = options.output ?? defaultReportFile(options.runIds);
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, html);
+  return output;
+}
+
+function reportInput(store: ResultStore, runIds: readonly string[], baselineRunIds: readonly string[]) {
+  const runs = runIds.map((id) => store.getRun(id)!);
+  const failures = runIds.flatMap((id) => store.failures(id));
+  const baseline = baselineRunIds.length
+    ? { runs: baselineRunIds.map((id) => store.getRun(id)!), results: store.results({ runIds: baselineRunIds }) }
+    : undefined;
+  return { runs, results: store.results({ runIds }), failures, ...(baseline ? { baseline } : {}) };
+}
+
+async function htmlReport(store: ResultStore, options: WriteReportOptions): Promise<string> {
+  const { html } = await buildReport(reportInput(store, options.runIds, options.baselineRunIds ?? []), {
+    title: `bitbench report: ${options.runIds.join(', ')}`,
+    generatedAt: options.generatedAt ?? new Date().toISOString(),
+  });
+  return html;
+}
+
+export async function reportCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      db: { type: 'string' },
+      run: { type: 'string', multiple: true },
+      baseline: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(reportHelp);
+    return;
+  }
+  if (values.db === '') throw new UsageError(`--db: expected a file name but received ''`);
+  if (values.output === '') throw new UsageError(`-o/--output: expected a file name but received ''`);
+  const output = values.output;
+  const fallback = (output && FORMAT_BY_EXTENSION[extname(output).toLowerCase()]) || 'html';
+  const format = oneOf('format', values.format, REPORT_FORMATS, fallback);
+  const file = values.db ?? DEFAULT_STORE_FILE;
+
+  let store: ResultStore;
+  try {
+    // Read-only: a report never creates a store, nor changes one another process is writing.
+    store = ResultStore.open(file, { readonly: true });
+  } catch (error) {
+    if (error instanceof StoreNotFoundError) {
+      throw new UsageError(`--db: no result store at ${file} (run 'bitbench local' first, or pass --db FILE)`);
+    }
+    throw error;
+  }
+  try {
+    let runIds = values.run === undefined ? undefined : [...new Set(values.run)];
+    const baselineRunIds = [...new Set(values.baseline ?? [])];
+    checkRunIds(store, file, 'run', runIds ?? []);
+    checkRunIds(store, file, 'baseline', baselineRunIds);
+    if (runIds === undefined) {
+      const latest = store.listRuns().at(-1);
+      if (latest === undefined) throw new UsageError(`--db: ${file} has no runs yet (run 'bitbench local' first)`);
+      runIds = [latest.id];
+    }
+    const overlap = runIds.filter((id) => baselineRunIds.includes(id));
+    if (overlap.length) throw new UsageError(`--baseline: run '${overlap[0]}' is also a --run; compare a run with another one`);
+
+    if (format === 'html') {
+      const written = await writeHtmlReport(store, { runIds, baselineRunIds, ...(output !== undefined ? { output } : {}) });
+      process.stdout.write(`${resolve(written)}\n`);
+      return;
+    }
+    const text =
+      format === 'json'
+        ? JSON.stringify(buildReportData(reportInput(store, runIds, baselineRunIds)), null, 2) + '\n'
+        : exportResults(store, { format, runIds });
+    if (output === undefined) {
+      process.stdout.write(text);
+      return;
+    }
+    mkdirSync(dirname(output), { recursive: true });
+    writeFileSync(output, text);
+  } finally {
+    store.close();
+  }
+}

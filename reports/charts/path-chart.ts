@@ -1,0 +1,62 @@
+// Grouped bars of compute paths: one group per kernel cell (or per instance type), one bar per
+// path, the median time on a log scale (paths differ by 100x) with its 95% CI as a whisker.
+import type { TopLevelSpec } from 'vega-lite';
+import { PATH_ORDER } from '../report-data.js';
+
+export interface PathBar {
+  group: string;
+  path: string;
+  isa: string;
+  medianMs: number;
+  lowMs: number;
+  highMs: number;
+  noisy: boolean;
+}
+
+export const PATH_COLORS: Record<string, string> = {
+  baseline: '#9e9e9e',
+  'cached-f32': '#4e79a7',
+  'cached-bf16': '#76b7b2',
+  fused: '#e15759',
+  'fused-i8': '#f28e2b',
+};
+
+export function pathColorScale(paths: readonly string[]) {
+  const extra = ['#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
+  const domain = [...PATH_ORDER.filter((p) => paths.includes(p)), ...paths.filter((p) => !(PATH_ORDER as readonly string[]).includes(p))];
+  return { domain, range: domain.map((p, i) => PATH_COLORS[p] ?? extra[i % extra.length]!) };
+}
+
+export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitle: string): TopLevelSpec {
+  const paths = [...new Set(bars.map((b) => b.path))];
+  const groups = [...new Set(bars.map((b) => b.group))];
+  const colors = pathColorScale(paths);
+  const x = { field: 'group', type: 'nominal', title: groupTitle, sort: groups, axis: { labelAngle: -30, labelLimit: 200 } } as const;
+  const xOffset = { field: 'path', type: 'nominal', sort: colors.domain } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    // With xOffset the step is one bar's band, not the group's.
+    width: { step: 16 },
+    height: 220,
+    data: { values: bars.map((b) => ({ ...b, label: `${b.path} (${b.isa})${b.noisy ? ' noisy' : ''}` })) },
+    encoding: { x, xOffset },
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          // No stack: a stack starts at 0, and 0 on a log scale turns every position into NaN.
+          y: { field: 'medianMs', type: 'quantitative', title: 'median ms per call (log)', scale: { type: 'log' }, stack: null },
+          color: { field: 'path', type: 'nominal', title: 'path', scale: colors },
+          opacity: { condition: { test: 'datum.noisy', value: 0.5 }, value: 1 },
+        },
+      },
+      {
+        // The whisker repeats its bar's label; unlabelled, a chart of 250 bars is a third smaller.
+        mark: { type: 'rule', color: '#222', aria: false },
+        // The y scale is log for every layer: a layer left linear would be merged into it and draw NaN.
+        encoding: { y: { field: 'lowMs', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'highMs' } },
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,0 +1,107 @@
+// Report data -> every chart of the page, as SVG strings: per instance type the paths of each
+// cache mode, thread and batch scaling where a matrix swept them; across the fleet the paths per
+// instance type for each cold cell several instance types ran; model tokens/s with the roofline.
+import type { TopLevelSpec } from 'vega-lite';
+import type { InstanceReport, KernelCell, ReportData } from '../report-data.js';
+import { modelChartSpec, type ModelBar } from './model-chart.js';
+import { pathChartSpec, type PathBar } from './path-chart.js';
+import { renderChart } from './render-chart.js';
+import { scalingChartSpec, type ScalingPoint } from './scaling-chart.js';
+
+export interface ChartSvg {
+  title: string;
+  svg: string;
+}
+
+export interface ReportCharts {
+  fleet: ChartSvg[];
+  instances: Map<string, ChartSvg[]>;
+  models: ChartSvg[];
+}
+
+/** Charts past this many per section are left out (the tables still show every row). */
+export const MAX_FLEET_CHARTS = 8;
+
+function shapeOf(cell: KernelCell): string {
+  return `${cell.n ?? '?'}x${cell.k ?? '?'}`;
+}
+
+function barsOf(cell: KernelCell, group: string): PathBar[] {
+  const bars: PathBar[] = [];
+  for (const row of cell.rows) {
+    if (row.medianNs === null || row.medianNs <= 0) continue;
+    const [low, high] = row.ci95Ns ?? [row.medianNs, row.medianNs];
+    bars.push({ group, path: row.path, isa: row.isa, medianMs: row.medianNs / 1e6, lowMs: Math.max(low, 1) / 1e6, highMs: high / 1e6, noisy: row.noisy });
+  }
+  return bars;
+}
+
+// One chart per axis and cache mode, not one per cell: a sweep of 5 shapes x 5 batches would
+// otherwise draw dozens. Thread scaling at the largest shape and batch 1 (decode), batch
+// scaling at the largest shape and the most threads.
+function scalingSpecs(instance: InstanceReport): TopLevelSpec[] {
+  const specs: TopLevelSpec[] = [];
+  const size = (c: KernelCell) => (c.n ?? 0) * (c.k ?? 0);
+  for (const cache of [...new Set(instance.kernelCells.map((c) => c.cache))]) {
+    const cells = instance.kernelCells.filter((c) => c.cache === cache);
+    const largest = Math.max(...cells.map(size));
+    const shaped = cells.filter((c) => size(c) === largest);
+    const shape = shaped[0] ? shapeOf(shaped[0]) : '?';
+    const sweep = (axis: 'threads' | 'batch', chosen: KernelCell[], title: string) => {
+      if (new Set(chosen.map((c) => c[axis])).size < 2) return;
+      const points: ScalingPoint[] = [];
+      for (const cell of chosen) {
+        for (const row of cell.rows) {
+          if (cell[axis] !== null && row.gops !== null) points.push({ x: cell[axis]!, path: row.isaForced ? `${row.path} (${row.isa})` : row.path, gops: row.gops });
+        }
+      }
+      if (points.length) specs.push(scalingChartSpec(title, axis, points));
+    };
+    const smallestBatch = Math.min(...shaped.map((c) => c.batch ?? Infinity));
+    sweep('threads', shaped.filter((c) => c.batch === smallestBatch), `Thread scaling: ${shape} batch ${smallestBatch} ${cache}`);
+    const mostThreads = Math.max(...shaped.map((c) => c.threads ?? -Infinity));
+    sweep('batch', shaped.filter((c) => c.threads === mostThreads), `Batch scaling: ${shape} ${mostThreads} threads ${cache}`);
+  }
+  return specs;
+}
+
+async function render(title: string, spec: TopLevelSpec): Promise<ChartSvg> {
+  return { title, svg: await renderChart(spec) };
+}
+
+export async function buildReportCharts(data: ReportData): Promise<ReportCharts> {
+  const instances = new Map<string, ChartSvg[]>();
+  for (const instance of data.instances) {
+    const charts: ChartSvg[] = [];
+    for (const cache of [...new Set(instance.kernelCells.map((c) => c.cache))]) {
+      const bars = instance.kernelCells.filter((c) => c.cache === cache).flatMap((c) => barsOf(c, `${shapeOf(c)} b${c.batch ?? '?'} ${c.threads ?? '?'}t`));
+      if (bars.length) charts.push(await render(`Paths, ${cache} cache`, pathChartSpec(`${instance.instanceType}: paths, ${cache} cache`, bars, 'shape, batch, threads')));
+    }
+    for (const spec of scalingSpecs(instance)) charts.push(await render(String(spec.title ?? 'Scaling'), spec));
+    instances.set(instance.instanceType, charts);
+  }
+
+  const fleet: ChartSvg[] = [];
+  if (data.instances.length > 1) {
+    const byCell = new Map<string, PathBar[]>();
+    for (const instance of data.instances) {
+      for (const cell of instance.kernelCells) byCell.set(cell.key, [...(byCell.get(cell.key) ?? []), ...barsOf(cell, instance.instanceType)]);
+    }
+    // Cold cells first (the order cells are sorted in), and only where instance types can be compared.
+    const shared = [...byCell].filter(([, bars]) => new Set(bars.map((b) => b.group)).size > 1).slice(0, MAX_FLEET_CHARTS);
+    for (const [key, bars] of shared) fleet.push(await render(`Paths per instance type: ${key}`, pathChartSpec(`Paths per instance type: ${key}`, bars, 'instance type')));
+  }
+
+  const models: ChartSvg[] = [];
+  const modelBars = new Map<string, ModelBar[]>();
+  for (const instance of data.instances) {
+    for (const row of instance.models) {
+      if (row.decodeTokS === null) continue;
+      const key = `${row.preset ?? 'model'}, KV ${row.kv ?? '?'}${row.batch !== null && row.batch > 1 ? ', batched' : ', batch 1'}`;
+      const bar = { group: `${instance.instanceType} b${row.batch ?? '?'} ${row.threads ?? '?'}t`, path: row.path, decodeTokS: row.decodeTokS, rooflineTokS: row.rooflineTokS };
+      modelBars.set(key, [...(modelBars.get(key) ?? []), bar]);
+    }
+  }
+  for (const [key, bars] of modelBars) models.push(await render(`Model tokens/s: ${key}`, modelChartSpec(`Decode tokens/s: ${key} (tick: bandwidth roofline)`, bars)));
+  return { fleet, instances, models };
+}

@@ -1,0 +1,246 @@
+// Report data and its charts -> one self-contained HTML page: inline CSS, inline SVG, no script,
+// no external URL, so it opens offline and runs nothing. Every string that came from a result
+// (instance type, CPU model, ISA, error text, ids) goes through escapeHtml: results arrive from
+// remote machines. A Content-Security-Policy that allows no script backs that up.
+import { CHART_FONT } from './charts/render-chart.js';
+import type { ChartSvg, ReportCharts } from './charts/report-charts.js';
+import type { BaselineChange, CpuCard, FailureRow, InstanceReport, KernelCell, KernelRow, ModelRow, ReportData } from './report-data.js';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+/** Text safe inside an element or a quoted attribute. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+}
+
+/** An id attribute from any text: only [a-z0-9-], so it needs no escaping. */
+function anchor(prefix: string, text: string): string {
+  return `${prefix}-${text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+}
+
+function fixed(x: number | null, digits: number, suffix = ''): string {
+  return x === null ? '–' : `${x.toFixed(digits)}${suffix}`;
+}
+
+function ms(ns: number | null): string {
+  if (ns === null) return '–';
+  const value = ns / 1e6;
+  return value >= 10 ? value.toFixed(2) : value.toPrecision(3);
+}
+
+function percent(fraction: number | null): string {
+  return fraction === null ? '–' : `${(100 * fraction).toFixed(0)}%`;
+}
+
+function speedup(x: number | null): string {
+  return x === null ? '–' : `${x.toFixed(2)}×`;
+}
+
+function gigabytes(bytes: number | null): string {
+  return bytes === null ? '–' : `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+function changeCell(change: BaselineChange | null, higherIsBetter: boolean): string {
+  if (change === null) return '<td>–</td>';
+  const delta = higherIsBetter ? change.ratio - 1 : 1 / change.ratio - 1;
+  const text = `${delta >= 0 ? '+' : ''}${(100 * delta).toFixed(1)}% faster`;
+  const p = change.comparison.pValue;
+  const significance = p === null ? 'too few samples' : `p=${p < 0.001 ? '<0.001' : p.toFixed(3)}`;
+  const cls = change.regression ? 'regression' : change.improvement ? 'improvement' : '';
+  const label = change.regression ? ' <strong>regression</strong>' : '';
+  return `<td class="${cls}">${escapeHtml(text)} <span class="muted">(${escapeHtml(significance)})</span>${label}</td>`;
+}
+
+function table(headers: string[], rows: string[], className = ''): string {
+  return `<table class="${className}"><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function cpuCardHtml(cpu: CpuCard, resultCount: number): string {
+  const bandwidth = cpu.bandwidth.length
+    ? cpu.bandwidth.map((p) => `${escapeHtml(p.threads)}t ${escapeHtml(p.readGBs.toFixed(1))}`).join(', ') + ' GB/s read'
+    : 'not measured';
+  const cores =
+    cpu.logicalCpus === null ? '–' : `${cpu.logicalCpus} logical${cpu.physicalCores === null ? '' : `, ${cpu.physicalCores} physical`}`;
+  const items: [string, string][] = [
+    ['CPU', escapeHtml(cpu.modelName ?? 'unknown')],
+    ['vendor / arch', `${escapeHtml(cpu.vendor ?? '–')} / ${escapeHtml(cpu.arch ?? '–')}`],
+    ['microarchitecture', escapeHtml(cpu.microarchitecture ?? '–')],
+    ['cores', escapeHtml(cores)],
+    ['memory', escapeHtml(gigabytes(cpu.memoryBytes))],
+    ['ISA flags', cpu.isaFlags.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') || '–'],
+    ['ISA used', cpu.isasUsed.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') || '–'],
+    ['dense library', escapeHtml(cpu.blas ?? 'none')],
+    ['bandwidth', bandwidth],
+    ['results', escapeHtml(resultCount)],
+  ];
+  return `<article class="card"><h3><a href="#${anchor('instance', cpu.instanceType)}">${escapeHtml(cpu.instanceType)}</a></h3><dl>${items
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`)
+    .join('')}</dl></article>`;
+}
+
+function kernelRowHtml(cell: KernelCell, row: KernelRow, withChange: boolean): string {
+  const ci = row.ci95Ns ? `${ms(row.ci95Ns[0])}–${ms(row.ci95Ns[1])}` : '–';
+  const cells = [
+    `<td>${escapeHtml(row.path)}</td>`,
+    `<td><code>${escapeHtml(row.isa)}</code>${row.isaForced ? ' <span class="muted">forced</span>' : ''}</td>`,
+    `<td class=r>${escapeHtml(ms(row.medianNs))}</td>`,
+    `<td class=r>${escapeHtml(ci)}</td>`,
+    `<td class=r>${escapeHtml(row.cv === null ? '–' : `${(100 * row.cv).toFixed(1)}%`)}</td>`,
+    `<td class=r>${escapeHtml(fixed(row.gops, 1))}</td>`,
+    `<td class=r>${escapeHtml(fixed(row.weightGBs, 1))}</td>`,
+    `<td class=r>${escapeHtml(cell.cache === 'cold' ? percent(row.rooflineFraction) : 'n/a (hot)')}</td>`,
+    `<td class=r>${escapeHtml(speedup(row.speedupVsBaseline))}</td>`,
+    `<td class=r>${escapeHtml(speedup(row.speedupVsCachedF32))}</td>`,
+    `<td>${row.noisy ? '<span class="noisy">noisy</span>' : ''}</td>`,
+  ];
+  if (withChange) cells.push(changeCell(row.change, false));
+  return `<tr>${cells.join('')}</tr>`;
+}
+
+function kernelTables(instance: InstanceReport, withChange: boolean): string {
+  if (!instance.kernelCells.length) return '<p class="muted">No kernel results.</p>';
+  const headers = ['path', 'ISA', 'median ms', '95% CI ms', 'CV', 'GOPS', 'weight GB/s', '% roofline', 'vs baseline', 'vs cached-f32', ''];
+  if (withChange) headers.push('vs baseline run');
+  const out: string[] = [];
+  for (const cache of [...new Set(instance.kernelCells.map((c) => c.cache))]) {
+    out.push(`<h4>${escapeHtml(cache)} cache</h4>`);
+    for (const cell of instance.kernelCells.filter((c) => c.cache === cache)) {
+      const caption = `${cell.n ?? '?'}×${cell.k ?? '?'}, batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}`;
+      out.push(`<h5>${escapeHtml(caption)}</h5>`);
+      out.push(table(headers, cell.rows.map((row) => kernelRowHtml(cell, row, withChange))));
+    }
+  }
+  return out.join('');
+}
+
+function modelTable(models: ModelRow[], withChange: boolean): string {
+  if (!models.length) return '';
+  const headers = ['model', 'path', 'ISA', 'batch', 'threads', 'KV', 'decode tok/s', 'roofline tok/s', '% roofline', 'prefill tok/s', 'step p50 ms', 'vs baseline', ''];
+  if (withChange) headers.push('vs baseline run');
+  const rows = models.map((m) => {
+    const cells = [
+      `<td>${escapeHtml(m.preset ?? '–')}</td>`,
+      `<td>${escapeHtml(m.path)}</td>`,
+      `<td><code>${escapeHtml(m.isa)}</code></td>`,
+      `<td class=r>${escapeHtml(m.batch ?? '–')}</td>`,
+      `<td class=r>${escapeHtml(m.threads ?? '–')}</td>`,
+      `<td>${escapeHtml(m.kv ?? '–')}</td>`,
+      `<td class=r>${escapeHtml(fixed(m.decodeTokS, 2))}</td>`,
+      `<td class=r>${escapeHtml(fixed(m.rooflineTokS, 2))}</td>`,
+      `<td class=r>${escapeHtml(percent(m.rooflineFraction))}</td>`,
+      `<td class=r>${escapeHtml(fixed(m.prefillTokS, 1))}</td>`,
+      `<td class=r>${escapeHtml(m.p50Ms === null ? '–' : m.p50Ms.toPrecision(3))}</td>`,
+      `<td class=r>${escapeHtml(speedup(m.speedupVsBaseline))}</td>`,
+      `<td>${m.noisy ? '<span class="noisy">noisy</span>' : ''}</td>`,
+    ];
+    if (withChange) cells.push(changeCell(m.change, true));
+    return `<tr>${cells.join('')}</tr>`;
+  });
+  return `<h4>Model</h4>${table(headers, rows)}`;
+}
+
+function failureTable(failures: FailureRow[]): string {
+  if (!failures.length) return '';
+  const rows = failures.map(
+    (f) =>
+      `<tr><td>${escapeHtml(f.instanceType)}</td><td><code>${escapeHtml(f.runId)}</code></td><td><code>${escapeHtml(f.jobId)}</code></td>` +
+      `<td class=r>${escapeHtml(f.attempt)}</td><td>${escapeHtml(f.signal ?? '')}</td><td class="reason">${escapeHtml(f.reason)}</td><td>${escapeHtml(f.at)}</td></tr>`,
+  );
+  return table(['instance type', 'run', 'job', 'attempt', 'signal', 'reason', 'at'], rows, 'failures');
+}
+
+// SVG from vega is trusted markup (vega escapes the text it writes), but a chart is still put
+// through a final check: a script element or an event handler attribute is never emitted.
+// The namespace attributes go: inline SVG in HTML needs none, and the page then holds no URL at all.
+function chartHtml(chart: ChartSvg): string {
+  // Looked for in the markup only: attribute values and text are blanked first, so a CPU model
+  // named '... onerror=...' (escaped, harmless text) does not trip it.
+  const markup = chart.svg.replace(/"[^"]*"/g, '""').replace(/>[^<]*</g, '><');
+  const unsafe = /<script|<foreignObject|<iframe|\son[a-z]+\s*=/i.test(markup) || /href\s*=\s*"\s*javascript:/i.test(chart.svg);
+  const svg = unsafe ? '<p class="muted">chart left out: unexpected markup</p>' : chart.svg.replace(/\s+xmlns(?::xlink)?="[^"]*"/g, '');
+  return `<figure class="chart"><figcaption>${escapeHtml(chart.title)}</figcaption>${svg}</figure>`;
+}
+
+const CSS = `
+:root{color-scheme:light;--fg:#1d1d1f;--muted:#6b6b70;--line:#e3e3e6;--bg:#fff;--accent:#e15759}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1400px;padding:24px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:20px;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
+h3{font-size:16px;margin:0 0 8px}h4{font-size:15px;margin:20px 0 6px}h5{font-size:13px;margin:14px 0 4px;color:var(--muted)}
+.muted{color:var(--muted)}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
+.card{border:1px solid var(--line);border-radius:8px;padding:12px}
+.card dl{display:grid;grid-template-columns:auto 1fr;gap:2px 10px;margin:0}.card dt{color:var(--muted)}.card dd{margin:0;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:4px 0 8px;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#f6f6f7;font-weight:600}td.r{text-align:right;font-variant-numeric:tabular-nums}
+td.reason{max-width:640px;overflow-wrap:anywhere;white-space:pre-wrap}
+.noisy{color:#9a6700;font-weight:600}.regression{background:#fdecea}.improvement{background:#e8f5e9}
+.chart svg text{font-family:${CHART_FONT}}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{margin:0;overflow-x:auto;max-width:100%}.chart figcaption{font-size:12px;color:var(--muted)}
+nav a{margin-right:12px}
+`;
+
+export interface RenderHtmlOptions {
+  title?: string;
+  /** When the page was made (ISO time), shown in the header; omitted when not given. */
+  generatedAt?: string;
+}
+
+export function renderReportHtml(data: ReportData, charts: ReportCharts, options: RenderHtmlOptions = {}): string {
+  const title = options.title ?? 'bitbench report';
+  const withChange = data.baselineRunIds.length > 0;
+  const runs = table(
+    ['run', 'instance type', 'matrix', 'started', 'finished', 'status', 'results', 'failures', 'tool'],
+    data.runs.map(
+      (r) =>
+        `<tr><td><code>${escapeHtml(r.id)}</code></td><td>${escapeHtml(r.instanceType)}</td><td>${escapeHtml(r.matrixName ?? '–')}</td>` +
+        `<td>${escapeHtml(r.startedAt)}</td><td>${escapeHtml(r.finishedAt ?? '–')}</td><td>${escapeHtml(r.status ?? '–')}</td>` +
+        `<td class=r>${escapeHtml(r.resultCount)}</td><td class=r>${escapeHtml(r.failureCount)}</td><td>${escapeHtml(r.toolVersion ?? '–')}</td></tr>`,
+    ),
+  );
+  const resultsPer = (instanceType: string) => {
+    const instance = data.instances.find((i) => i.instanceType === instanceType)!;
+    return instance.kernelCells.reduce((n, c) => n + c.rows.length, 0) + instance.models.length;
+  };
+  const sections = data.instances.map((instance) => {
+    const instanceCharts = charts.instances.get(instance.instanceType) ?? [];
+    return (
+      `<section id="${anchor('instance', instance.instanceType)}"><h2>${escapeHtml(instance.instanceType)} <span class="muted">${escapeHtml(instance.cpu.modelName ?? '')}</span></h2>` +
+      (instanceCharts.length ? `<div class="charts">${instanceCharts.map(chartHtml).join('')}</div>` : '') +
+      kernelTables(instance, withChange) +
+      modelTable(instance.models, withChange) +
+      (instance.failures.length ? `<h4>Failed jobs</h4>${failureTable(instance.failures)}` : '') +
+      `</section>`
+    );
+  });
+  const baselineNote = withChange
+    ? `<p>Compared with baseline run${data.baselineRunIds.length > 1 ? 's' : ''} ${data.baselineRunIds.map((id) => `<code>${escapeHtml(id)}</code>`).join(', ')}: the change per cell, with a two-sided Mann-Whitney U test on the raw samples; <span class="regression">regressions</span> are significant (p &lt; 0.05) slowdowns over 2%.</p>`
+    : '';
+  const nav = data.instances.map((i) => `<a href="#${anchor('instance', i.instanceType)}">${escapeHtml(i.instanceType)}</a>`).join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${escapeHtml(title)}</h1>
+<p class="muted">${escapeHtml(data.resultCount)} results from ${escapeHtml(data.runs.length)} run${data.runs.length === 1 ? '' : 's'} on ${escapeHtml(data.instances.length)} instance type${data.instances.length === 1 ? '' : 's'}; ${escapeHtml(data.failures.length)} failed attempt${data.failures.length === 1 ? '' : 's'}${options.generatedAt ? `; made ${escapeHtml(options.generatedAt)}` : ''}.</p>
+<nav>${nav}</nav></header>
+${baselineNote}
+<h2>Fleet overview</h2>
+<div class="cards">${data.instances.map((i) => cpuCardHtml(i.cpu, resultsPer(i.instanceType))).join('')}</div>
+${charts.fleet.length ? `<div class="charts">${charts.fleet.map(chartHtml).join('')}</div>` : ''}
+${charts.models.length ? `<h2>Model tokens/s</h2><div class="charts">${charts.models.map(chartHtml).join('')}</div>` : ''}
+${sections.join('\n')}
+${data.failures.length ? `<h2>Failed jobs</h2>${failureTable(data.failures)}` : ''}
+<h2>Runs</h2>
+${runs}
+<footer class="muted"><p>Times are medians per call with a 95% bootstrap confidence interval; % roofline is weight GB/s over the read bandwidth measured at that thread count (cold cells only); speedups are against the same run and cell.</p></footer>
+</body>
+</html>
+`;
+}
