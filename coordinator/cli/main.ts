@@ -9,6 +9,7 @@ import { isaCommand } from './isa-command.js';
 import { kernelCommand } from './kernel-command.js';
 import { localCommand } from './local-command.js';
 import { reportCommand } from './report-command.js';
+import { serveCommand } from './serve-command.js';
 import { modelCommand } from './model-command.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
@@ -19,6 +20,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   cpu: { run: cpuCommand, summary: "print this machine's fingerprint (CPU, topology, ISA, instance, memory bandwidth)" },
   export: { run: exportCommand, summary: 'write stored results out as JSON lines, CSV or a Markdown table' },
   report: { run: reportCommand, summary: 'write one self-contained HTML report (charts inline) of stored runs' },
+  serve: { run: serveCommand, summary: 'a read-only local web server listing runs and rendering reports' },
 };
 
 function mainHelp(): string {

@@ -85,7 +85,8 @@ function reportInput(store: ResultStore, runIds: readonly string[], baselineRunI
   return { runs, results: store.results({ runIds }), failures, ...(baseline ? { baseline } : {}) };
 }
 
-async function htmlReport(store: ResultStore, options: WriteReportOptions): Promise<string> {
+/** The HTML report of some runs of an open store. */
+export async function htmlReport(store: ResultStore, options: WriteReportOptions): Promise<string> {
   const { html } = await buildReport(reportInput(store, options.runIds, options.baselineRunIds ?? []), {
     title: `bitbench report: ${options.runIds.join(', ')}`,
     generatedAt: options.generatedAt ?? new Date().toISOString(),

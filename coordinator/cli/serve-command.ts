@@ -1,0 +1,49 @@
+// `bitbench serve`: browse the result store's runs and reports from a local browser.
+import { parseArgs } from 'node:util';
+import { createReportServer } from '../serve/report-server.js';
+import { DEFAULT_STORE_FILE, ResultStore, StoreNotFoundError } from '../store/result-store.js';
+import { UsageError } from './cli-error.js';
+import { positiveInteger } from './option-parsing.js';
+
+export const serveHelp = `Usage: bitbench serve [options]
+
+A read-only web server over the result store: lists the runs, and renders any run's report
+(or several runs', or a comparison with a baseline run) on request. It never writes.
+
+Options:
+  --db FILE        the result store            (default: ${DEFAULT_STORE_FILE})
+  --port N         port                        (default: 8080)
+  --host ADDRESS   address to listen on        (default: 127.0.0.1, this machine only)
+  -h, --help       this help
+`;
+
+export async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: { db: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(serveHelp);
+    return;
+  }
+  const db = values.db ?? DEFAULT_STORE_FILE;
+  try {
+    ResultStore.open(db, { readonly: true }).close();
+  } catch (error) {
+    if (error instanceof StoreNotFoundError) throw new UsageError(`--db: no result store at ${db} (run 'bitbench local' first, or pass --db FILE)`);
+    throw error;
+  }
+  const port = positiveInteger('port', values.port, 8080);
+  if (port > 65535) throw new UsageError(`--port: expected a port from 1 to 65535 but received ${port}`);
+  const host = values.host ?? '127.0.0.1';
+  const server = createReportServer(db);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new UsageError(`--port: ${host}:${port} is already in use`) : error),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  process.stdout.write(`serving ${db} at http://${host.includes(':') ? `[${host}]` : host}:${port}/ (Ctrl-C stops)\n`);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => server.close(() => resolve())));
+}
