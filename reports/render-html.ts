@@ -3,6 +3,7 @@
 // (instance type, CPU model, ISA, error text, ids) goes through escapeHtml: results arrive from
 // remote machines. A Content-Security-Policy that allows no script backs that up.
 import { CHART_FONT } from './charts/render-chart.js';
+import type { CostRow } from './cost.js';
 import type { ChartSvg, ReportCharts } from './charts/report-charts.js';
 import type { BaselineChange, CpuCard, FailureRow, InstanceReport, KernelCell, KernelRow, ModelRow, ReportData } from './report-data.js';
 
@@ -182,8 +183,26 @@ nav a{margin-right:12px}
 
 export interface RenderHtmlOptions {
   title?: string;
+  /** Cost per million tokens where prices are known (reports/cost.ts). */
+  costs?: CostRow[];
   /** When the page was made (ISO time), shown in the header; omitted when not given. */
   generatedAt?: string;
+}
+
+function costTable(rows: CostRow[]): string {
+  if (rows.length === 0) return '';
+  return (
+    `<h2>Cost per million tokens</h2><p class="muted">From the hourly prices in the matrix: price / (decode tokens/s x 3600) x 10<sup>6</sup>; the cheapest instance type per model, batch and path is marked.</p>` +
+    table(
+      ['model', 'batch', 'path', 'instance type', 'decode tok/s', '$ / hour', '$ / M tokens', ''],
+      rows.map(
+        (r) =>
+          `<tr${r.cheapest ? ' class="improvement"' : ''}><td>${escapeHtml(r.preset)}</td><td class=r>${escapeHtml(r.batch)}</td><td>${escapeHtml(r.path)}</td>` +
+          `<td>${escapeHtml(r.instanceType)}</td><td class=r>${escapeHtml(r.decodeTokS.toFixed(2))}</td><td class=r>${escapeHtml(r.usdPerHour.toFixed(4))}</td>` +
+          `<td class=r>${escapeHtml(r.usdPerMillionTokens.toFixed(3))}</td><td>${r.cheapest ? 'cheapest' : ''}</td></tr>`,
+      ),
+    )
+  );
 }
 
 export function renderReportHtml(data: ReportData, charts: ReportCharts, options: RenderHtmlOptions = {}): string {
@@ -235,6 +254,7 @@ ${baselineNote}
 <div class="cards">${data.instances.map((i) => cpuCardHtml(i.cpu, resultsPer(i.instanceType))).join('')}</div>
 ${charts.fleet.length ? `<div class="charts">${charts.fleet.map(chartHtml).join('')}</div>` : ''}
 ${charts.models.length ? `<h2>Model tokens/s</h2><div class="charts">${charts.models.map(chartHtml).join('')}</div>` : ''}
+${costTable(options.costs ?? [])}
 ${sections.join('\n')}
 ${data.failures.length ? `<h2>Failed jobs</h2>${failureTable(data.failures)}` : ''}
 <h2>Runs</h2>

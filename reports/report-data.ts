@@ -15,6 +15,8 @@ export interface ReportRunInput {
   instanceType: string;
   fingerprint?: unknown;
   toolVersion?: string;
+  /** The run's matrix (its `prices` give the cost table). */
+  matrix?: unknown;
 }
 
 export interface ReportResultInput {

@@ -123,6 +123,10 @@ export const matrixSchema = z.strictObject({
     .optional(),
   /** Over REPETITION_DEFAULTS, for every kernel job. */
   repetitions: repetitionOverridesSchema.optional(),
+  /** Hourly price (USD) per instance type, for the report's cost per million tokens. */
+  prices: z
+    .record(instanceTypeName, z.number({ error: worded('a positive price in USD per hour') }).positive({ error: worded('a positive price in USD per hour') }))
+    .optional(),
   kernels: oneOrManySections(kernelSectionSchema).optional(),
   models: oneOrManySections(modelSectionSchema).optional(),
 });
