@@ -27,7 +27,7 @@ export function pathColorScale(paths: readonly string[]) {
   return { domain, range: domain.map((p, i) => PATH_COLORS[p] ?? extra[i % extra.length]!) };
 }
 
-export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitle: string): TopLevelSpec {
+export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitle: string, colorTitle = 'path'): TopLevelSpec {
   const paths = [...new Set(bars.map((b) => b.path))];
   const groups = [...new Set(bars.map((b) => b.group))];
   const colors = pathColorScale(paths);
@@ -47,7 +47,7 @@ export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitl
         encoding: {
           // No stack: a stack starts at 0, and 0 on a log scale turns every position into NaN.
           y: { field: 'medianMs', type: 'quantitative', title: 'median ms per call (log)', scale: { type: 'log' }, stack: null },
-          color: { field: 'path', type: 'nominal', title: 'path', scale: colors },
+          color: { field: 'path', type: 'nominal', title: colorTitle, scale: colors },
           opacity: { condition: { test: 'datum.noisy', value: 0.5 }, value: 1 },
         },
       },

@@ -31,7 +31,8 @@ function barsOf(cell: KernelCell, group: string): PathBar[] {
   for (const row of cell.rows) {
     if (row.medianNs === null || row.medianNs <= 0) continue;
     const [low, high] = row.ci95Ns ?? [row.medianNs, row.medianNs];
-    bars.push({ group, path: row.path, isa: row.isa, medianMs: row.medianNs / 1e6, lowMs: Math.max(low, 1) / 1e6, highMs: high / 1e6, noisy: row.noisy });
+    // A forced ISA is its own bar: two ISAs of one path would otherwise share a slot.
+    bars.push({ group, path: row.isaForced ? `${row.path} (${row.isa})` : row.path, isa: row.isa, medianMs: row.medianNs / 1e6, lowMs: Math.max(low, 1) / 1e6, highMs: high / 1e6, noisy: row.noisy });
   }
   return bars;
 }
@@ -65,6 +66,21 @@ function scalingSpecs(instance: InstanceReport): TopLevelSpec[] {
   return specs;
 }
 
+// Where a path ran with more than one ISA in a cell (an ISA was forced): one group per cell and
+// path, one bar per ISA (the bars' colour field holds the ISA).
+function isaComparisonBars(instance: InstanceReport): PathBar[] {
+  const bars: PathBar[] = [];
+  for (const cell of instance.kernelCells) {
+    for (const path of new Set(cell.rows.map((r) => r.path))) {
+      const rows = cell.rows.filter((r) => r.path === path && r.medianNs !== null && r.medianNs > 0);
+      if (new Set(rows.map((r) => r.isa)).size < 2) continue;
+      const group = `${shapeOf(cell)} b${cell.batch ?? '?'} ${cell.cache} ${path}`;
+      for (const bar of barsOf({ ...cell, rows }, group)) bars.push({ ...bar, path: bar.isa });
+    }
+  }
+  return bars;
+}
+
 async function render(title: string, spec: TopLevelSpec): Promise<ChartSvg> {
   return { title, svg: await renderChart(spec) };
 }
@@ -78,6 +94,11 @@ export async function buildReportCharts(data: ReportData): Promise<ReportCharts>
       if (bars.length) charts.push(await render(`Paths, ${cache} cache`, pathChartSpec(`${instance.instanceType}: paths, ${cache} cache`, bars, 'shape, batch, threads')));
     }
     for (const spec of scalingSpecs(instance)) charts.push(await render(String(spec.title ?? 'Scaling'), spec));
+    const isaBars = isaComparisonBars(instance);
+    if (isaBars.length) {
+      const title = `${instance.instanceType}: ISA comparison (forced ISAs)`;
+      charts.push(await render('ISA comparison', pathChartSpec(title, isaBars, 'cell and path', 'isa')));
+    }
     instances.set(instance.instanceType, charts);
   }
 
