@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXPORT_FORMATS, exportResults, type ExportFormat } from '../store/export-results.js';
-import { DEFAULT_STORE_FILE, ResultStore, StoreNotFoundError } from '../store/result-store.js';
+import { DEFAULT_STORE_FILE } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
+import { openStoreForReading } from './open-store.js';
 import { oneOf } from './option-parsing.js';
 
 export const exportHelp = `Usage: bitbench export [options]
@@ -54,16 +55,7 @@ export async function exportCommand(args: string[]): Promise<void> {
   const format = oneOf('format', values.format, EXPORT_FORMATS, fallback);
   const file = values.db ?? DEFAULT_STORE_FILE;
 
-  let store: ResultStore;
-  try {
-    // Read-only: exporting never creates a store, nor changes one another process is writing.
-    store = ResultStore.open(file, { readonly: true });
-  } catch (error) {
-    if (error instanceof StoreNotFoundError) {
-      throw new UsageError(`--db: no result store at ${file} (run 'bitbench local' first, or pass --db FILE)`);
-    }
-    throw error;
-  }
+  const store = openStoreForReading(file);
   let text: string;
   try {
     const runIds = values.run === undefined ? undefined : [...new Set(values.run)];

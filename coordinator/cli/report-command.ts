@@ -6,8 +6,9 @@ import { parseArgs } from 'node:util';
 import { buildReport } from '../../reports/build-report.js';
 import { buildReportData } from '../../reports/report-data.js';
 import { exportResults } from '../store/export-results.js';
-import { DEFAULT_STORE_FILE, ResultStore, StoreNotFoundError } from '../store/result-store.js';
+import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
+import { openStoreForReading } from './open-store.js';
 import { oneOf } from './option-parsing.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'csv', 'json'] as const;
@@ -119,16 +120,7 @@ export async function reportCommand(args: string[]): Promise<void> {
   const format = oneOf('format', values.format, REPORT_FORMATS, fallback);
   const file = values.db ?? DEFAULT_STORE_FILE;
 
-  let store: ResultStore;
-  try {
-    // Read-only: a report never creates a store, nor changes one another process is writing.
-    store = ResultStore.open(file, { readonly: true });
-  } catch (error) {
-    if (error instanceof StoreNotFoundError) {
-      throw new UsageError(`--db: no result store at ${file} (run 'bitbench local' first, or pass --db FILE)`);
-    }
-    throw error;
-  }
+  const store = openStoreForReading(file);
   try {
     let runIds = values.run === undefined ? undefined : [...new Set(values.run)];
     const baselineRunIds = [...new Set(values.baseline ?? [])];

@@ -1,8 +1,9 @@
 // `bitbench serve`: browse the result store's runs and reports from a local browser.
 import { parseArgs } from 'node:util';
 import { createReportServer } from '../serve/report-server.js';
-import { DEFAULT_STORE_FILE, ResultStore, StoreNotFoundError } from '../store/result-store.js';
+import { DEFAULT_STORE_FILE } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
+import { openStoreForReading } from './open-store.js';
 import { positiveInteger } from './option-parsing.js';
 
 export const serveHelp = `Usage: bitbench serve [options]
@@ -28,12 +29,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     return;
   }
   const db = values.db ?? DEFAULT_STORE_FILE;
-  try {
-    ResultStore.open(db, { readonly: true }).close();
-  } catch (error) {
-    if (error instanceof StoreNotFoundError) throw new UsageError(`--db: no result store at ${db} (run 'bitbench local' first, or pass --db FILE)`);
-    throw error;
-  }
+  openStoreForReading(db).close();
   const port = positiveInteger('port', values.port, 8080);
   if (port > 65535) throw new UsageError(`--port: expected a port from 1 to 65535 but received ${port}`);
   const host = values.host ?? '127.0.0.1';
