@@ -5,6 +5,7 @@ import { MatrixError } from '../matrix/load-matrix.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli-error.js';
 import { cpuCommand } from './cpu-command.js';
 import { exportCommand } from './export-command.js';
+import { fleetCommand } from './fleet-command.js';
 import { isaCommand } from './isa-command.js';
 import { kernelCommand } from './kernel-command.js';
 import { localCommand } from './local-command.js';
@@ -21,6 +22,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   export: { run: exportCommand, summary: 'write stored results out as JSON lines, CSV or a Markdown table' },
   report: { run: reportCommand, summary: 'write one self-contained HTML report (charts inline) of stored runs' },
   serve: { run: serveCommand, summary: 'a read-only local web server listing runs and rendering reports' },
+  fleet: { run: (args) => fleetCommand(args), summary: 'EC2 fleet tools: check a matrix\'s instance types, spot prices, reap expired instances' },
 };
 
 function mainHelp(): string {
