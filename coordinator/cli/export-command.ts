@@ -1,12 +1,12 @@
 // `bitbench export`: a result store's results as JSON lines, CSV or a Markdown table.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXPORT_FORMATS, exportResults, type ExportFormat } from '../store/export-results.js';
 import { DEFAULT_STORE_FILE } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
 import { openStoreForReading } from './open-store.js';
-import { oneOf } from './option-parsing.js';
+import { storeOutputOptions } from './store-output-options.js';
 
 export const exportHelp = `Usage: bitbench export [options]
 
@@ -48,12 +48,7 @@ export async function exportCommand(args: string[]): Promise<void> {
     process.stdout.write(exportHelp);
     return;
   }
-  if (values.db === '') throw new UsageError(`--db: expected a file name but received ''`);
-  if (values.output === '') throw new UsageError(`-o/--output: expected a file name but received ''`);
-  const output = values.output;
-  const fallback = (output && FORMAT_BY_EXTENSION[extname(output).toLowerCase()]) || 'md';
-  const format = oneOf('format', values.format, EXPORT_FORMATS, fallback);
-  const file = values.db ?? DEFAULT_STORE_FILE;
+  const { file, output, format } = storeOutputOptions(values, EXPORT_FORMATS, FORMAT_BY_EXTENSION, 'md');
 
   const store = openStoreForReading(file);
   let text: string;

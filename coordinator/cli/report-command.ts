@@ -1,7 +1,7 @@
 // `bitbench report`: a result store's runs as one self-contained HTML page (or the report data
 // as JSON, or the export tables as Markdown or CSV).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildReport } from '../../reports/build-report.js';
 import { buildReportData } from '../../reports/report-data.js';
@@ -9,7 +9,7 @@ import { exportResults } from '../store/export-results.js';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
 import { openStoreForReading } from './open-store.js';
-import { oneOf } from './option-parsing.js';
+import { storeOutputOptions } from './store-output-options.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -113,12 +113,7 @@ export async function reportCommand(args: string[]): Promise<void> {
     process.stdout.write(reportHelp);
     return;
   }
-  if (values.db === '') throw new UsageError(`--db: expected a file name but received ''`);
-  if (values.output === '') throw new UsageError(`-o/--output: expected a file name but received ''`);
-  const output = values.output;
-  const fallback = (output && FORMAT_BY_EXTENSION[extname(output).toLowerCase()]) || 'html';
-  const format = oneOf('format', values.format, REPORT_FORMATS, fallback);
-  const file = values.db ?? DEFAULT_STORE_FILE;
+  const { file, output, format } = storeOutputOptions(values, REPORT_FORMATS, FORMAT_BY_EXTENSION, 'html');
 
   const store = openStoreForReading(file);
   try {
