@@ -5,6 +5,7 @@
 // The input types are structural (the coordinator's StoredRun/StoredResult/StoredFailure fit),
 // so reports do not import the coordinator.
 import { mannWhitneyU, type SampleComparison } from './sample-comparison.js';
+import { FLEET_RUN_INSTANCE_TYPE } from '../runner/protocol/queue-name.js';
 
 export interface ReportRunInput {
   id: string;
@@ -41,6 +42,8 @@ export interface ReportFailureInput {
   signal?: string | null;
   at: string;
   attempt?: number;
+  /** Where it failed, for a fleet run; else the run's instance type is meant. */
+  instanceType?: string | null;
 }
 
 export interface ReportInput {
@@ -415,14 +418,20 @@ export function buildReportData(input: ReportInput): ReportData {
   const failureRows: FailureRow[] = failures.map((f, index) => ({
     jobId: f.jobId,
     runId: f.runId,
-    instanceType: runsById.get(f.runId)?.instanceType ?? 'unknown',
+    instanceType: f.instanceType ?? runsById.get(f.runId)?.instanceType ?? 'unknown',
     reason: f.reason,
     signal: f.signal ?? null,
     at: f.at,
     attempt: f.attempt ?? index + 1,
   }));
   // An instance type whose every job failed still gets its card.
-  for (const run of input.runs) if (!byInstance.has(run.instanceType)) byInstance.set(run.instanceType, []);
+  // A fleet run has no instance type of its own: its results and failures each name theirs.
+  for (const run of input.runs) {
+    if (run.instanceType !== FLEET_RUN_INSTANCE_TYPE && !byInstance.has(run.instanceType)) byInstance.set(run.instanceType, []);
+  }
+  for (const failure of failureRows) {
+    if (failure.instanceType !== 'unknown' && !byInstance.has(failure.instanceType)) byInstance.set(failure.instanceType, []);
+  }
 
   const paths = new Set<string>();
   const instances: InstanceReport[] = [];

@@ -12,6 +12,11 @@ import { localCommand } from './local-command.js';
 import { reportCommand } from './report-command.js';
 import { serveCommand } from './serve-command.js';
 import { modelCommand } from './model-command.js';
+import { enqueueCommand } from './enqueue-command.js';
+import { workerCommand } from './worker-command.js';
+import { statusCommand } from './status-command.js';
+import { collectCommand } from './collect-command.js';
+import { cancelCommand } from './cancel-command.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
   local: { run: localCommand, summary: 'run a benchmark matrix on this machine into the result store (default: matrices/quick.yaml)' },
@@ -22,6 +27,11 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   export: { run: exportCommand, summary: 'write stored results out as JSON lines, CSV or a Markdown table' },
   report: { run: reportCommand, summary: 'write one self-contained HTML report (charts inline) of stored runs' },
   serve: { run: serveCommand, summary: 'a read-only local web server listing runs and rendering reports' },
+  enqueue: { run: enqueueCommand, summary: 'add a matrix to the broker: one BullMQ queue per instance type (fleet runs)' },
+  worker: { run: workerCommand, summary: "run jobs from this instance type's queue (the fleet container's entrypoint)" },
+  status: { run: statusCommand, summary: 'where fleet runs stand: jobs per queue, live workers and their CPUs, ETA' },
+  collect: { run: collectCommand, summary: 'move finished fleet jobs into the result store, exactly once' },
+  cancel: { run: cancelCommand, summary: "cancel a fleet run's jobs that have not started" },
   fleet: { run: (args) => fleetCommand(args), summary: 'EC2 fleet tools: check a matrix\'s instance types, spot prices, reap expired instances' },
 };
 

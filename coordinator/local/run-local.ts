@@ -13,7 +13,8 @@ import { UsageError } from '../cli/cli-error.js';
 import { collectFingerprint, type Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import type { JobSpec } from '../../runner/protocol/job-spec.js';
 import { JobSandbox } from '../../runner/sandbox/job-sandbox.js';
-import { describeJob, sandboxJobFor, storedResultFor } from './job-execution.js';
+import { storedResultFor } from './job-execution.js';
+import { describeJob, sandboxJobFor } from '../../runner/sandbox/sandbox-job.js';
 
 export interface LocalRunOptions {
   matrixPath: string;

@@ -6,7 +6,7 @@ import type { StoredResult } from '../store/result-store.js';
 import type { KernelResult } from '../../runner/kernel-job.js';
 import type { ModelResult } from '../../runner/model-job.js';
 import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
-import { bandwidthAt } from './job-execution.js';
+import { bandwidthAt } from '../../runner/sandbox/sandbox-job.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));

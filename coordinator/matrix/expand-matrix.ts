@@ -47,11 +47,18 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
   };
 
   for (const instanceType of matrix.instanceTypes) {
-    const hardwareThreads = typeof options.hardwareThreads === 'function' ? options.hardwareThreads(instanceType) : options.hardwareThreads;
-    if (!Number.isInteger(hardwareThreads) || hardwareThreads < 1) {
-      throw new RangeError(`Expected a positive integer of hardware threads for ${instanceType} but received ${hardwareThreads}`);
-    }
-    const threadsFor = (threads: ThreadsValue) => (threads === 'all' ? hardwareThreads : threads);
+    // Asked only when a job says 'all': a fleet matrix with fixed thread counts needs no vCPU count.
+    let hardwareThreads: number | undefined;
+    const resolveAll = (): number => {
+      if (hardwareThreads !== undefined) return hardwareThreads;
+      const value = typeof options.hardwareThreads === 'function' ? options.hardwareThreads(instanceType) : options.hardwareThreads;
+      if (!Number.isInteger(value) || value < 1) {
+        throw new RangeError(`Expected a positive integer of hardware threads for ${instanceType} but received ${value}`);
+      }
+      hardwareThreads = value;
+      return value;
+    };
+    const threadsFor = (threads: ThreadsValue) => (threads === 'all' ? resolveAll() : threads);
 
     for (const section of sectionList(matrix.kernels)) {
       const repetitions = resolveRepetitions(matrix.repetitions, section.repetitions);

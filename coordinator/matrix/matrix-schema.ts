@@ -127,6 +127,14 @@ export const matrixSchema = z.strictObject({
   prices: z
     .record(instanceTypeName, z.number({ error: worded('a positive price in USD per hour') }).positive({ error: worded('a positive price in USD per hour') }))
     .optional(),
+  /**
+   * vCPUs per instance type, for `threads: all` in a fleet run (`bitbench enqueue`), where the
+   * machine is not the one expanding the matrix. Needed only for names whose size does not say
+   * it (AWS's `.large` is 2, `.xlarge` 4, `.Nxlarge` 4N).
+   */
+  vcpus: z
+    .record(instanceTypeName, positiveInteger)
+    .optional(),
   kernels: oneOrManySections(kernelSectionSchema).optional(),
   models: oneOrManySections(modelSectionSchema).optional(),
 });

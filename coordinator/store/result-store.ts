@@ -72,6 +72,8 @@ export interface NewFailure {
   signal?: string | null;
   /** When it failed (default: now). */
   at?: string;
+  /** Where it failed, when the run spans several instance types (a fleet run). */
+  instanceType?: string;
 }
 
 export interface StoredFailure {
@@ -82,6 +84,8 @@ export interface StoredFailure {
   at: string;
   /** 1 for the job's first failure in its run, 2 for its second, ... */
   attempt: number;
+  /** Where it failed; null for a failure of a run on one instance type (the run's). */
+  instanceType: string | null;
 }
 
 export interface OpenOptions {
@@ -138,6 +142,7 @@ interface FailureRow {
   signal: string | null;
   at: string;
   attempt: number;
+  instance_type: string | null;
 }
 
 // Several processes share one file (a local run and an export, or collectors): a writer waits
@@ -226,9 +231,9 @@ function prepareStatements(db: Database.Database) {
     resultsOfRuns: db.prepare('SELECT * FROM results WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY rowid'),
     completedJobIds: db.prepare('SELECT job_id FROM results WHERE run_id = ?').pluck(),
     hasResult: db.prepare('SELECT 1 FROM results WHERE job_id = ?').pluck(),
-    insertFailure: db.prepare('INSERT INTO failures (job_id, run_id, reason, signal, at) VALUES (?, ?, ?, ?, ?)'),
+    insertFailure: db.prepare('INSERT INTO failures (job_id, run_id, reason, signal, at, instance_type) VALUES (?, ?, ?, ?, ?, ?)'),
     failures: db.prepare(`
-      SELECT job_id, run_id, reason, signal, at,
+      SELECT job_id, run_id, reason, signal, at, instance_type,
              row_number() OVER (PARTITION BY run_id, job_id ORDER BY id) AS attempt
       FROM failures WHERE (@run IS NULL OR run_id = @run) ORDER BY id`),
     failureCounts: db.prepare('SELECT job_id, count(*) AS attempts FROM failures WHERE run_id = ? GROUP BY job_id'),
@@ -374,11 +379,12 @@ export class ResultStore {
     const reason = text('failure.reason', failure.reason);
     const signal = failure.signal === undefined || failure.signal === null ? null : identifier('failure.signal', failure.signal);
     const at = timestamp('failure.at', failure.at ?? new Date().toISOString());
+    const instanceType = failure.instanceType === undefined ? null : identifier('failure.instanceType', failure.instanceType);
     return this.db
       .transaction(() => {
         this.requireRun(runId, 'failure.runId');
         if (this.statements.hasResult.get(jobId) !== undefined) return false;
-        this.statements.insertFailure.run(jobId, runId, reason, signal, at);
+        this.statements.insertFailure.run(jobId, runId, reason, signal, at, instanceType);
         return true;
       })
       .immediate();
@@ -396,7 +402,7 @@ export class ResultStore {
   /** Failed attempts in the order they happened, of one run (default: all runs). */
   failures(runId?: string): StoredFailure[] {
     const rows = this.statements.failures.all({ run: runId === undefined ? null : identifier('runId', runId) }) as FailureRow[];
-    return rows.map((row) => ({ jobId: row.job_id, runId: row.run_id, reason: row.reason, signal: row.signal, at: row.at, attempt: row.attempt }));
+    return rows.map((row) => ({ jobId: row.job_id, runId: row.run_id, reason: row.reason, signal: row.signal, at: row.at, attempt: row.attempt, instanceType: row.instance_type }));
   }
 
   /** Failed attempts per job id of one run: what a retry policy reads. */

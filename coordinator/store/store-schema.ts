@@ -59,6 +59,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX failures_by_run ON failures(run_id, job_id);
     `,
   },
+  {
+    version: 2,
+    description: 'failures keep the instance type they happened on (a fleet run spans several)',
+    sql: `ALTER TABLE failures ADD COLUMN instance_type TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -74,15 +74,21 @@ function plausibleValue(text: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(text);
 }
 
-async function fetchIdentity(base: URL, signal: AbortSignal): Promise<InstanceIdentity> {
+/** An IMDSv2 session: a token from a PUT, then GETs that carry it; null without a token. */
+async function openSession(base: URL, signal: AbortSignal): Promise<{ status: number; get: (key: string) => Promise<Reply> } | { status: number; get: null }> {
   const token = await call('PUT', new URL('/latest/api/token', base), { 'X-aws-ec2-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS }, signal);
   const tokenText = token.body.trim();
-  if (token.status !== 200 || tokenText === '' || /\s/.test(tokenText)) {
-    return localIdentity(`no IMDSv2 token (HTTP ${token.status})`);
-  }
+  if (token.status !== 200 || tokenText === '' || /\s/.test(tokenText)) return { status: token.status, get: null };
   const headers = { 'X-aws-ec2-metadata-token': tokenText };
+  return { status: token.status, get: (key: string) => call('GET', new URL(`/latest/meta-data/${key}`, base), headers, signal) };
+}
+
+async function fetchIdentity(base: URL, signal: AbortSignal): Promise<InstanceIdentity> {
+  const session = await openSession(base, signal);
+  if (!session.get) return localIdentity(`no IMDSv2 token (HTTP ${session.status})`);
+  const read = session.get;
   const get = async (key: string): Promise<string | null> => {
-    const reply = await call('GET', new URL(`/latest/meta-data/${key}`, base), headers, signal);
+    const reply = await read(key);
     const text = reply.body.trim();
     return reply.status === 200 && plausibleValue(text) ? text : null;
   };
@@ -98,9 +104,9 @@ async function fetchIdentity(base: URL, signal: AbortSignal): Promise<InstanceId
  * on any failure or after `timeoutMs`; rejects only for a timeoutMs that is not a positive
  * number. AWS_EC2_METADATA_DISABLED=true (the AWS SDKs' switch) skips the request.
  */
-export async function instanceIdentity(options: InstanceIdentityOptions = {}): Promise<InstanceIdentity> {
+function imdsBase(options: InstanceIdentityOptions): { base: URL; timeoutMs: number } | { skip: string } {
   const env = options.env ?? process.env;
-  if (env.AWS_EC2_METADATA_DISABLED?.trim().toLowerCase() === 'true') return localIdentity('AWS_EC2_METADATA_DISABLED=true');
+  if (env.AWS_EC2_METADATA_DISABLED?.trim().toLowerCase() === 'true') return { skip: 'AWS_EC2_METADATA_DISABLED=true' };
   const endpoint = options.endpoint ?? (env.BITBENCH_IMDS_ENDPOINT?.trim() || DEFAULT_IMDS_ENDPOINT);
   const timeoutMs = options.timeoutMs ?? DEFAULT_IMDS_TIMEOUT_MS;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -110,9 +116,33 @@ export async function instanceIdentity(options: InstanceIdentityOptions = {}): P
   try {
     base = new URL(endpoint);
   } catch {
-    return localIdentity(`not a URL: ${endpoint}`);
+    return { skip: `not a URL: ${endpoint}` };
   }
-  if (base.protocol !== 'http:') return localIdentity(`IMDS is plain http, not ${base.protocol} (${endpoint})`);
+  if (base.protocol !== 'http:') return { skip: `IMDS is plain http, not ${base.protocol} (${endpoint})` };
+  return { base, timeoutMs };
+}
+
+/**
+ * One metadata key's text (e.g. 'spot/instance-action'), or null when IMDS is off, unreachable,
+ * or answers anything but 200 (a 404 is how IMDS says "no such thing yet").
+ */
+export async function readImdsKey(key: string, options: InstanceIdentityOptions = {}): Promise<string | null> {
+  const where = imdsBase(options);
+  if ('skip' in where) return null;
+  try {
+    const session = await openSession(where.base, AbortSignal.timeout(where.timeoutMs));
+    if (!session.get) return null;
+    const reply = await session.get(key);
+    return reply.status === 200 ? reply.body : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function instanceIdentity(options: InstanceIdentityOptions = {}): Promise<InstanceIdentity> {
+  const where = imdsBase(options);
+  if ('skip' in where) return localIdentity(where.skip);
+  const { base, timeoutMs } = where;
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     return await fetchIdentity(base, signal);

@@ -9,19 +9,21 @@ function send(message: FromSandbox): void {
 }
 
 // Fault injection for the runner's own tests: BITBENCH_SANDBOX_FAULT=crash:<jobId> or
-// hang:<jobId> makes this child die by SIGSEGV or spin when it receives that job.
-function injectFault(job: SandboxJob): void {
+// hang:<jobId> makes this child die by SIGSEGV or spin when it receives that job;
+// slow:<jobId or *>:<ms> delays it (the event loop stays free, as during a long native job).
+async function injectFault(job: SandboxJob): Promise<void> {
   const fault = process.env.BITBENCH_SANDBOX_FAULT;
   if (!fault) return;
-  const [kind, id] = fault.split(':');
-  if (id !== job.id) return;
+  const [kind, id, ms] = fault.split(':');
+  if (id !== job.id && !(kind === 'slow' && id === '*')) return;
   if (kind === 'crash') process.kill(process.pid, 'SIGSEGV');
   if (kind === 'hang') for (;;);
+  if (kind === 'slow') await new Promise((resolve) => setTimeout(resolve, Number(ms) || 0));
 }
 
 async function run(job: SandboxJob): Promise<void> {
   try {
-    injectFault(job);
+    await injectFault(job);
     const result =
       job.kind === 'kernel'
         ? await runKernelJob(job.spec)

@@ -120,7 +120,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
   it('an unknown key at the top level, with the keys allowed there', () => {
     const problems = problemsOf(`colour: blue\n${kernelsYaml()}`);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^: unknown key 'colour'; expected one of name, description, instanceTypes, seed, repetitions, prices, kernels, models$/);
+    expect(problems[0]).toMatch(/^: unknown key 'colour'; expected one of name, description, instanceTypes, seed, repetitions, prices, vcpus, kernels, models$/);
   });
 
   it('an unknown key in a section, suggesting the one meant', () => {
@@ -225,7 +225,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
     expect(lines).toContain(
       "  models: unknown key 'kvCache'; expected one of presets, paths, batch, prompt, tokens, threads, isa, kv, lmHead, exclude (line 19, column 3)",
     );
-    expect(lines[1]).toBe("  line 3, column 1: unknown key 'colour'; expected one of name, description, instanceTypes, seed, repetitions, prices, kernels, models");
+    expect(lines[1]).toBe("  line 3, column 1: unknown key 'colour'; expected one of name, description, instanceTypes, seed, repetitions, prices, vcpus, kernels, models");
   });
 
   it('whole-matrix problems: everything excluded, an exclude that matches nothing, a prompt the model cannot hold', () => {

@@ -1,12 +1,12 @@
 // The result store: schema, runs, idempotent results, all-or-nothing writes, failures, resume.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResultStore, StoreNotFoundError, type NewRun, type StoredResult } from '../../coordinator/store/result-store.js';
-import { SCHEMA_VERSION } from '../../coordinator/store/store-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../coordinator/store/store-schema.js';
 
 let dir: string;
 let file: string;
@@ -91,7 +91,7 @@ describe('opening a store', () => {
         'job_id', 'run_id', 'kind', 'instance_type', 'path', 'isa', 'spec_json', 'result_json',
         'fingerprint_json', 'median_ns', 'tokens_per_s', 'noisy', 'started_at', 'finished_at',
       ]);
-      expect(columns('failures')).toEqual(['id', 'job_id', 'run_id', 'reason', 'signal', 'at']);
+      expect(columns('failures')).toEqual(['id', 'job_id', 'run_id', 'reason', 'signal', 'at', 'instance_type']);
     } finally {
       db.close();
     }
@@ -101,7 +101,24 @@ describe('opening a store', () => {
     openStore().createRun(newRun());
     const again = openStore();
     expect(again.getRun('run-1')?.matrixName).toBe('quick');
-    expect(rowCount('schema_version')).toBe(1);
+    expect(rowCount('schema_version')).toBe(MIGRATIONS.length);
+  });
+
+  it('brings a version 1 store forward, keeping its failures (which then name no instance type)', () => {
+    mkdirSync(dirname(file), { recursive: true });
+    const old = new Database(file);
+    old.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL) STRICT`);
+    old.exec(MIGRATIONS[0]!.sql);
+    old.prepare(`INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00.000Z', 'v1')`).run();
+    old.prepare(`INSERT INTO runs VALUES ('run-1', '2026-01-01T00:00:00.000Z', NULL, 'quick', '{}', 1, '[]', 'local', '{}', 'running', '0.1.0')`).run();
+    old.prepare(`INSERT INTO failures (job_id, run_id, reason, signal, at) VALUES ('job-a', 'run-1', 'crashed', 'SIGSEGV', '2026-01-01T00:01:00.000Z')`).run();
+    old.close();
+    const store = openStore();
+    expect(store.failures('run-1')).toEqual([
+      { jobId: 'job-a', runId: 'run-1', reason: 'crashed', signal: 'SIGSEGV', at: '2026-01-01T00:01:00.000Z', attempt: 1, instanceType: null },
+    ]);
+    store.saveFailure({ jobId: 'job-b', runId: 'run-1', reason: 'timed out', instanceType: 'c7g.large' });
+    expect(store.failures('run-1')[1]).toMatchObject({ jobId: 'job-b', instanceType: 'c7g.large' });
   });
 
   it('refuses a missing file when it must exist or is read-only, and creates nothing', () => {
@@ -357,7 +374,7 @@ describe('failures and resume', () => {
 
     const failures = store.failures('run-1');
     expect(failures).toHaveLength(2);
-    expect(failures[0]).toEqual({ jobId: 'job-b', runId: 'run-1', reason: 'killed by SIGSEGV', signal: 'SIGSEGV', at: '2025-03-01T10:01:00.000Z', attempt: 1 });
+    expect(failures[0]).toEqual({ jobId: 'job-b', runId: 'run-1', reason: 'killed by SIGSEGV', signal: 'SIGSEGV', at: '2025-03-01T10:01:00.000Z', attempt: 1, instanceType: null });
     expect(failures[1]).toMatchObject({ signal: null, attempt: 2 });
     expect(store.failures()).toHaveLength(3);
     expect(store.failureCounts('run-1')).toEqual(new Map([['job-b', 2]]));

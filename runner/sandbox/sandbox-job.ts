@@ -1,0 +1,59 @@
+// How an expanded job runs in the sandbox: the spec becomes the child's message (with the
+// fingerprint's bandwidth for the model's roofline), and a one-line description for progress.
+// Shared by `bitbench local` and the queue worker, so both run a job exactly the same way.
+import type { JobSpec } from '../protocol/job-spec.js';
+import type { Fingerprint } from '../fingerprint/fingerprint.js';
+import type { SandboxJob } from './sandbox-protocol.js';
+
+/** The bandwidth the fingerprint measured at `threads` (or the nearest count below it). */
+export function bandwidthAt(fingerprint: Fingerprint, threads: number): number | undefined {
+  const points = (fingerprint.bandwidth ?? []).filter((p) => p.threads <= threads);
+  return points.length ? points[points.length - 1]!.readGBs : undefined;
+}
+
+export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJob {
+  if (job.kind === 'kernel') {
+    const r = job.repetitions;
+    return {
+      id: job.id,
+      kind: 'kernel',
+      spec: {
+        path: job.path,
+        n: job.n,
+        k: job.k,
+        batch: job.batch,
+        threads: job.threads,
+        cache: job.cache,
+        warmup: r.warmup,
+        minSamples: r.minSamples,
+        maxSamples: r.maxSamples,
+        minTimeMs: 0,
+        targetCv: r.targetCv,
+        maxTimeMs: r.maxTimeMs,
+        ...(job.isa ? { isa: job.isa } : {}),
+      },
+    };
+  }
+  const bandwidthGBs = bandwidthAt(fingerprint, job.threads);
+  return {
+    id: job.id,
+    kind: 'model',
+    spec: {
+      preset: job.preset,
+      path: job.path,
+      batch: job.batch,
+      prompt: job.prompt,
+      tokens: job.tokens,
+      threads: job.threads,
+      kv: job.kv,
+      lmHead: job.lmHead,
+      ...(job.isa ? { isa: job.isa } : {}),
+      ...(bandwidthGBs ? { bandwidthGBs } : {}),
+    },
+  };
+}
+
+export function describeJob(job: JobSpec): string {
+  if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.isa ? ' ' + job.isa : ''}`;
+  return `model ${job.preset} ${job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.isa ? ' ' + job.isa : ''}`;
+}

@@ -1,0 +1,211 @@
+// The runner on a fleet machine: takes jobs from its instance type's queue one at a time and runs
+// each exactly as `bitbench local` does, in the sandbox child process. The job runs there, not
+// here, so this process's event loop stays free to renew the job's lock however long it runs.
+// Stopping (SIGTERM, a spot notice) hands the job in flight back to the queue at once, so another
+// machine of the type retries it instead of waiting for the lock to expire.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Fingerprint } from '../fingerprint/fingerprint.js';
+import type { BrokerAddress } from '../broker/redis-url.js';
+import { redactSecrets } from '../broker/redis-url.js';
+import { HEARTBEAT_INTERVAL_MS, removeHeartbeat, writeHeartbeat, type WorkerRecord } from '../broker/worker-registry.js';
+import { brokerKeys } from '../protocol/broker-keys.js';
+import type { JobOutcome } from '../protocol/job-outcome.js';
+import { queueNameFor, specIdFromQueueJobId } from '../protocol/queue-name.js';
+import { JobSandbox, type SandboxOutcome } from '../sandbox/job-sandbox.js';
+import { describeJob, sandboxJobFor } from '../sandbox/sandbox-job.js';
+import { specFromQueueJob } from './queue-job.js';
+
+// The lock is renewed every half duration by this (idle) event loop, so it only has to outlast a
+// stall of the process itself; the stalled check then returns a dead worker's job to the queue.
+export const DEFAULT_LOCK_DURATION_MS = 60_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
+
+export interface BenchmarkWorkerOptions {
+  redis: BrokerAddress;
+  instanceType: string;
+  instanceTypeSource: 'imds' | 'flag';
+  fingerprint: Fingerprint;
+  jobTimeoutMs: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Environment of the sandbox child (tests inject faults through it). */
+  sandboxEnv?: NodeJS.ProcessEnv;
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+export type WorkerEvent =
+  | { type: 'ready'; workerId: string; queue: string }
+  | { type: 'job-start'; jobId: string; description: string }
+  | { type: 'job-end'; jobId: string; description: string; ok: boolean; reason?: string; seconds: number }
+  | { type: 'rejected'; jobId: string; reason: string }
+  | { type: 'handed-back'; jobId: string; reason: string }
+  | { type: 'broker-error'; message: string }
+  | { type: 'stopped'; reason: string };
+
+export class BenchmarkWorker {
+  readonly id = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  readonly queue: string;
+  private readonly worker: Worker;
+  private readonly redis: Redis;
+  private readonly sandbox: JobSandbox;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | null = null;
+  private handBackReason: string | null = null;
+  private record: WorkerRecord;
+  private lastBrokerError = 0;
+
+  constructor(private readonly options: BenchmarkWorkerOptions) {
+    this.queue = queueNameFor(options.instanceType);
+    const f = options.fingerprint;
+    const now = new Date().toISOString();
+    this.record = {
+      id: this.id,
+      instanceType: options.instanceType,
+      instanceTypeSource: options.instanceTypeSource,
+      queue: this.queue,
+      host: hostname(),
+      pid: process.pid,
+      cpu: { model: f.cpu.modelName ?? 'unknown', microarchitecture: f.cpu.microarchitecture, isa: f.isa.active, logicalCpus: f.topology.logicalCpus },
+      startedAt: now,
+      lastSeen: now,
+      state: 'starting',
+      currentJob: null,
+      jobsDone: 0,
+      jobsFailed: 0,
+      busyMs: 0,
+    };
+    this.sandbox = new JobSandbox(options.sandboxEnv ? { env: options.sandboxEnv } : {});
+    this.redis = new Redis({ ...options.redis.options, lazyConnect: true });
+    this.redis.on('error', (error: Error) => this.brokerError(error));
+    this.worker = new Worker(this.queue, (job, token, signal) => this.process(job, token, signal), {
+      connection: options.redis.options,
+      concurrency: 1,
+      autorun: false,
+      lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+      stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+      // A job whose worker died twice is probably what kills workers: fail it with that reason.
+      maxStalledCount: 2,
+    });
+    this.worker.on('error', (error) => this.brokerError(error));
+  }
+
+  /** Connects, registers, and starts consuming; resolves once jobs are being taken. */
+  async start(): Promise<void> {
+    await this.redis.connect();
+    await this.worker.waitUntilReady();
+    this.record.state = 'idle';
+    await this.beat();
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
+    void this.worker.run().catch((error: unknown) => this.brokerError(error));
+    this.options.onEvent?.({ type: 'ready', workerId: this.id, queue: this.queue });
+  }
+
+  /** Stops taking jobs, hands the one in flight back to the queue, and disconnects. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.handBackReason = reason;
+      this.record.state = 'stopping';
+      // Ends the job in flight now; the processor sees the reason and returns the job to the queue.
+      this.sandbox.close();
+      await this.worker.close();
+      clearInterval(this.heartbeatTimer);
+      await removeHeartbeat(this.redis, this.id).catch(() => undefined);
+      this.redis.disconnect();
+      this.options.onEvent?.({ type: 'stopped', reason });
+    })();
+    return this.stopping;
+  }
+
+  private async process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<JobOutcome> {
+    let spec;
+    try {
+      spec = specFromQueueJob(job, this.options.instanceType);
+    } catch (error) {
+      this.options.onEvent?.({ type: 'rejected', jobId: String(job.id), reason: (error as Error).message });
+      throw error;
+    }
+    if ((await this.redis.exists(brokerKeys.cancelled(spec.runId))) === 1) {
+      throw new UnrecoverableError(`run ${spec.runId} was cancelled`);
+    }
+    // No await from here to the sandbox run: a stop either comes before (the job goes back
+    // untouched) or finds the sandbox running and ends it.
+    if (this.handBackReason) return this.handBack(job, token);
+    const description = describeJob(spec);
+    this.options.onEvent?.({ type: 'job-start', jobId: spec.id, description });
+    this.record.state = 'busy';
+    this.record.currentJob = spec.id;
+    void this.beat();
+    // BullMQ aborts when it loses the job's lock (another worker may now own it): stop running it.
+    const onLockLost = () => this.sandbox.close();
+    signal?.addEventListener('abort', onLockLost);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    let outcome: SandboxOutcome;
+    try {
+      outcome = await this.sandbox.run(sandboxJobFor(spec, this.options.fingerprint), this.options.jobTimeoutMs);
+    } catch (error) {
+      // The sandbox could not start (or was stopped while starting): the job did not run.
+      outcome = { ok: false, reason: error instanceof Error ? error.message : String(error), signal: null };
+    } finally {
+      signal?.removeEventListener('abort', onLockLost);
+      this.record.busyMs += performance.now() - t0;
+      this.record.currentJob = null;
+      this.record.state = this.handBackReason ? 'stopping' : 'idle';
+      void this.beat();
+    }
+    const sandboxMs = performance.now() - t0;
+    const finishedAt = new Date();
+    if (this.handBackReason) return this.handBack(job, token);
+    if (signal?.aborted) throw new Error(`job ${spec.id}: this worker lost the job's lock; it was stopped here`);
+    const seconds = sandboxMs / 1000;
+    if (!outcome.ok) {
+      this.record.jobsFailed++;
+      this.options.onEvent?.({ type: 'job-end', jobId: spec.id, description, ok: false, reason: outcome.reason, seconds });
+      // An ordinary error: BullMQ retries it with backoff, up to the job's attempts.
+      throw new Error(outcome.reason);
+    }
+    this.record.jobsDone++;
+    this.options.onEvent?.({ type: 'job-end', jobId: spec.id, description, ok: true, seconds });
+    return {
+      jobId: spec.id,
+      runId: spec.runId,
+      instanceType: spec.instanceType,
+      workerId: this.id,
+      isa: outcome.result.isa,
+      result: outcome.result as unknown as Record<string, unknown>,
+      fingerprint: this.options.fingerprint as unknown as Record<string, unknown>,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      sandboxMs,
+    };
+  }
+
+  private async handBack(job: Job, token: string | undefined): Promise<never> {
+    await job.moveToWait(token);
+    this.options.onEvent?.({ type: 'handed-back', jobId: specIdFromQueueJobId(String(job.id)), reason: this.handBackReason ?? 'stopping' });
+    // Tells BullMQ the job was moved on purpose: neither completed nor failed.
+    throw new WaitingError();
+  }
+
+  private async beat(): Promise<void> {
+    this.record.lastSeen = new Date().toISOString();
+    try {
+      await writeHeartbeat(this.redis, this.record);
+    } catch (error) {
+      this.brokerError(error);
+    }
+  }
+
+  private brokerError(error: unknown): void {
+    // While Redis is away every connection reports each retry: one line per 10 s is enough.
+    const now = Date.now();
+    if (now - this.lastBrokerError < 10_000) return;
+    this.lastBrokerError = now;
+    const message = error instanceof Error ? error.message : String(error);
+    this.options.onEvent?.({ type: 'broker-error', message: redactSecrets(message, this.options.redis) });
+  }
+}

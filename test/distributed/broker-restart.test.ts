@@ -1,0 +1,58 @@
+// The broker stops and comes back in the middle of a run (a failover, a restart): a private
+// redis-server on its own port with AOF on. No job is lost; the worker and the collector
+// reconnect by themselves, and every result is stored once.
+import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { ResultStore } from '../../coordinator/store/result-store.js';
+import { BitbenchProcess, startWorker } from '../helpers/bitbench-process.js';
+import { runCli, tempDir, uniqueName, writeTinyMatrix } from '../helpers/fleet-fixtures.js';
+import { PrivateRedis, redisServerAvailable } from '../helpers/redis-server.js';
+
+describe.skipIf(!redisServerAvailable())('a broker restart in the middle of a run', () => {
+  const processes: BitbenchProcess[] = [];
+  let redis: PrivateRedis | undefined;
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await redis?.dispose();
+  });
+
+  it('loses no job: worker and collector reconnect and every result is stored once', async () => {
+    redis = await PrivateRedis.start();
+    const url = redis.url();
+    const dir = tempDir();
+    const type = `${uniqueName('r')}.large`;
+    const shapes: [number, number][] = [[32, 32], [32, 64], [64, 32], [64, 64], [96, 32], [32, 96]];
+    const matrix = writeTinyMatrix(dir, { instanceTypes: [type], shapes });
+    const enqueued = await runCli(['enqueue', matrix, '--redis', url, '--run-id', 'restart']);
+    expect(enqueued.stdout, enqueued.stderr).toContain('12 of 12 jobs added');
+
+    // Each job takes 400 ms, so the outage falls in the middle of the run.
+    const worker = startWorker(url, type, { env: { BITBENCH_SANDBOX_FAULT: 'slow:*:400' } });
+    const db = join(dir, 'results.sqlite');
+    const collector = new BitbenchProcess(['collect', '--redis', url, '--db', db, '--follow', '--interval', '1']);
+    processes.push(worker, collector);
+    await worker.waitFor(/job \w+: done[\s\S]*job \w+: done/, 60_000);
+
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await redis.restart();
+
+    const { code } = await collector.exited;
+    expect(code, collector.output).toBe(0);
+    expect(collector.output).toContain('12/12 collected');
+    // The worker noticed the outage and carried on after it.
+    expect(worker.output).toMatch(/broker: .*reconnecting/);
+    expect(worker.child.exitCode).toBeNull();
+
+    const store = ResultStore.open(db, { readonly: true });
+    try {
+      const results = store.results({ runIds: ['restart'] });
+      expect(results).toHaveLength(12);
+      expect(new Set(results.map((r) => r.jobId)).size).toBe(12);
+      expect(store.failures('restart')).toEqual([]);
+      expect(store.getRun('restart')!.status).toBe('finished');
+    } finally {
+      store.close();
+    }
+  });
+});
