@@ -2,7 +2,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 
 /** Throttling (RequestLimitExceeded) is retried by the SDK's standard strategy; a few more tries ride out a busy account. */
-const MAX_ATTEMPTS = 6;
+export const MAX_ATTEMPTS = 6;
 
 /** A client for `region`, or for the SDK's own choice (AWS_REGION, the profile) when none is given. */
 export function createEc2Client(region: string | undefined): EC2Client {

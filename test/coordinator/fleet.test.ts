@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,11 +13,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fleetCommand, type FleetDependencies } from '../../coordinator/cli/fleet-command.js';
 import { UsageError } from '../../coordinator/cli/cli-error.js';
 import { buildCheckReport } from '../../coordinator/fleet/check-report.js';
+import { createEc2Client, MAX_ATTEMPTS } from '../../coordinator/fleet/ec2-client.js';
 import { FleetError } from '../../coordinator/fleet/ec2-errors.js';
+import { describeInstanceTypes } from '../../coordinator/fleet/instance-types.js';
 import { classifyInstances, parseTtl } from '../../coordinator/fleet/reap-instances.js';
 import { lowestSpotPrices } from '../../coordinator/fleet/spot-prices.js';
 import { parseMatrixText } from '../../coordinator/matrix/load-matrix.js';
@@ -277,5 +280,51 @@ describe('fleet reap', () => {
     for (const bad of [undefined, '', 'tomorrow', '2030-01-01', '2030-01-01T10:00:00', '2030-13-45T99:00:00Z']) expect(parseTtl(bad)).toBeUndefined();
     const [candidate] = classifyInstances([instance('i-edge', '2030-01-01T12:00:00Z')], new Date('2030-01-01T12:00:00Z'));
     expect(candidate!.status).toBe('expired');
+  });
+});
+
+describe('throttling', () => {
+  // The mock above replaces send() and with it the SDK's retry middleware; here the real client
+  // runs its whole middleware stack against a fake HTTP handler answering EC2's XML, offline.
+  const xml = (statusCode: number, body: string) => ({
+    response: { statusCode, reason: '', headers: { 'content-type': 'text/xml;charset=UTF-8' }, body: Readable.from([Buffer.from(body)]) },
+  });
+  const throttled = () =>
+    xml(503, '<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r-1</RequestID></Response>');
+  const described = () =>
+    xml(
+      200,
+      '<DescribeInstanceTypesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-2</requestId><instanceTypeSet><item>' +
+        '<instanceType>c7i.large</instanceType><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>4096</sizeInMiB></memoryInfo>' +
+        '</item></instanceTypeSet></DescribeInstanceTypesResponse>',
+    );
+
+  function clientAnswering(answers: (request: number) => ReturnType<typeof xml>) {
+    ec2.restore(); // the next beforeEach's reset() mocks send() again
+    const client = createEc2Client('us-east-1');
+    const handler = { requests: 0, handle: async () => answers(++handler.requests) };
+    (client.config as { requestHandler: unknown }).requestHandler = handler;
+    return { client, handler };
+  }
+
+  beforeEach(() => {
+    // No back-off waits: the strategy's jitter is Math.random() times the delay.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    return () => random.mockRestore();
+  });
+
+  it('retries RequestLimitExceeded and succeeds', async () => {
+    const { client, handler } = clientAnswering((request) => (request <= 2 ? throttled() : described()));
+    const infos = await describeInstanceTypes(client, ['c7i.large'], 'us-east-1');
+    expect(handler.requests).toBe(3);
+    expect(infos.map((info) => [info.InstanceType, info.VCpuInfo?.DefaultVCpus, info.MemoryInfo?.SizeInMiB])).toEqual([['c7i.large', 2, 4096]]);
+  });
+
+  it('gives up after the configured attempts, naming the action, region and AWS error', async () => {
+    const { client, handler } = clientAnswering(() => throttled());
+    const error = await describeInstanceTypes(client, ['c7i.large'], 'us-east-1').catch((caught: unknown) => caught);
+    expect(handler.requests).toBe(MAX_ATTEMPTS);
+    expect(error).toBeInstanceOf(FleetError);
+    expect((error as Error).message).toBe('ec2:DescribeInstanceTypes in us-east-1 failed: RequestLimitExceeded: Request limit exceeded.');
   });
 });
