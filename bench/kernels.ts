@@ -2,10 +2,10 @@
 // 4096 x 4096 GEMV (batch 1) and GEMM (batch 64), hot and cold weights, every path on every
 // supported ISA, with speedups against the baseline path of the same shape and cache mode.
 // Figures are medians of many calls; compare them as ratios within one run.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { buildInfo, implementations, type IsaName, type PathName } from '../native/index.js';
 import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
+import { cpuModel } from './cpu-model.js';
 
 const N = 4096;
 const K = 4096;
@@ -15,15 +15,6 @@ const shapes = [
 ];
 const caches = ['hot', 'cold'] as const;
 const threads = Number(process.env.BITBENCH_THREADS ?? availableParallelism());
-
-function cpuModel(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^model name|^CPU part/.test(l));
-    return line?.split(':')[1]?.trim() ?? 'unknown CPU';
-  } catch {
-    return 'unknown CPU';
-  }
-}
 
 const supported = implementations().filter((impl) => impl.supported).map((impl) => impl.name);
 const blas = buildInfo().blas;

@@ -5,7 +5,7 @@
 //            timestamps of jobs one in-process worker ran, less the sandbox's time for each.
 // Everything runs under private queue names and run ids, removed afterwards.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerSession } from '../coordinator/distributed/broker-session.js';
@@ -16,20 +16,12 @@ import { brokerKeys } from '../runner/protocol/broker-keys.js';
 import { jobOutcomeSchema } from '../runner/protocol/job-outcome.js';
 import { queueNameFor } from '../runner/protocol/queue-name.js';
 import { BenchmarkWorker } from '../runner/worker/benchmark-worker.js';
+import { cpuModel } from './cpu-model.js';
 
 const ENQUEUE_JOBS_PER_TYPE = 5_000;
 const ENQUEUE_REPETITIONS = 3;
 const WORKER_JOBS = Number(process.env.BITBENCH_QUEUE_JOBS ?? 200);
 const tag = randomBytes(3).toString('hex');
-
-function cpuModel(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^model name|^CPU part/.test(l));
-    return line?.split(':')[1]?.trim() ?? 'unknown CPU';
-  } catch {
-    return 'unknown CPU';
-  }
-}
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
