@@ -68,6 +68,13 @@ describe('bitbench enqueue / worker / status / collect on two instance types', (
     }
   });
 
+  it('status --watch ends by itself once nothing is left to run', async () => {
+    const watched = await runCli(['status', '--redis', SHARED_REDIS, '--run-id', runId, '--watch', '--interval', '1']);
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toContain(`run ${runId} (tiny-fleet`);
+    expect(watched.stdout).toContain('nothing left to run');
+  });
+
   it('collecting and enqueueing again after the run is collected change nothing', async () => {
     const collected = await runCli(['collect', '--redis', SHARED_REDIS, '--db', db, '--run-id', runId]);
     expect(collected.code, collected.stderr).toBe(0);
