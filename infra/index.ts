@@ -12,6 +12,7 @@ import { Network } from './network.js';
 import { readStackConfig } from './read-stack-config.js';
 import { RunnerFleet } from './runner-fleet.js';
 import { RunnerImage } from './runner-image.js';
+import { commitOf } from './git-commit.js';
 
 const config = readStackConfig();
 const stack = pulumi.getStack();
@@ -43,6 +44,7 @@ const image = new RunnerImage('runner-image', {
   contextDir: repositoryRoot,
   dockerfile: fileURLToPath(new URL('../runner/Dockerfile', import.meta.url)),
   tag: config.imageTag,
+  gitSha: commitOf(repositoryRoot),
 }, inRegion);
 
 const fleet = new RunnerFleet('runners', {

@@ -17,6 +17,8 @@ export interface RunnerImageArgs {
   /** runner/Dockerfile, as a path. */
   dockerfile: string;
   tag: string;
+  /** The commit being built, recorded in the image for every result's tool version ('' if unknown). */
+  gitSha?: string;
 }
 
 export class RunnerImage extends pulumi.ComponentResource {
@@ -39,6 +41,7 @@ export class RunnerImage extends pulumi.ComponentResource {
       context: { location: args.contextDir },
       dockerfile: { location: args.dockerfile },
       platforms: IMAGE_PLATFORMS,
+      buildArgs: { BITBENCH_GIT_SHA: args.gitSha ?? '' },
       push: true,
       tags: [pulumi.interpolate`${repository.repositoryUrl}:${args.tag}`],
       registries: [{ address: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) }],

@@ -100,6 +100,10 @@ export function toolVersion(): Fingerprint['tool'] {
     } catch {
       gitSha = null;
     }
+  } else {
+    // The runner image has no .git: its build records the commit it was built from here.
+    const built = process.env.BITBENCH_GIT_SHA?.trim() ?? '';
+    gitSha = /^[0-9a-f]{7,40}$/.test(built) ? built : null;
   }
   toolInfo = { version, node: process.version, gitSha };
   return toolInfo;

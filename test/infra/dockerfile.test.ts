@@ -64,6 +64,11 @@ describe('runner/Dockerfile', () => {
     expect(copies.some((copy) => copy.args.includes('build/Release/bitbench_native.node'))).toBe(true);
   });
 
+  it('records the commit it was built from for the fingerprint', () => {
+    expect(final.some((i) => i.keyword === 'ARG' && i.args.startsWith('BITBENCH_GIT_SHA'))).toBe(true);
+    expect(final.some((i) => i.keyword === 'ENV' && /BITBENCH_GIT_SHA=\$\{BITBENCH_GIT_SHA\}/.test(i.args))).toBe(true);
+  });
+
   it('runs as a user that is not root', () => {
     const users = final.filter((i) => i.keyword === 'USER').map((i) => i.args.split(':')[0]);
     expect(users.length).toBeGreaterThan(0);

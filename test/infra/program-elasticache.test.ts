@@ -145,6 +145,8 @@ describe('outputs', () => {
     expect(image!.inputs.platforms).toEqual(['linux/amd64', 'linux/arm64']);
     expect(image!.inputs.push).toBe(true);
     expect(image!.inputs.dockerfile.location).toMatch(/\/runner\/Dockerfile$/);
+    // The commit goes into the image, since .git does not: results name the code that measured them.
+    expect(image!.inputs.buildArgs).toEqual({ BITBENCH_GIT_SHA: expect.stringMatching(/^[0-9a-f]{7,40}$/) });
   });
 
   it('creates a VPC of its own when none is given', () => {
