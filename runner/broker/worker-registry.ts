@@ -30,6 +30,8 @@ export const workerRecordSchema = z.object({
   jobsFailed: z.number(),
   /** Milliseconds spent running jobs (what an ETA divides by). */
   busyMs: z.number(),
+  /** The full fingerprint the worker tags its results with (`bitbench status --json` shows it). */
+  fingerprint: z.record(z.string(), z.unknown()),
 });
 
 export type WorkerRecord = z.infer<typeof workerRecordSchema>;

@@ -77,6 +77,7 @@ export class BenchmarkWorker {
       jobsDone: 0,
       jobsFailed: 0,
       busyMs: 0,
+      fingerprint: f as unknown as Record<string, unknown>,
     };
     this.sandbox = new JobSandbox(options.sandboxEnv ? { env: options.sandboxEnv } : {});
     this.redis = new Redis({ ...options.redis.options, lazyConnect: true });

@@ -40,6 +40,12 @@ describe('bitbench enqueue / worker / status / collect on two instance types', (
     expect(status.code, status.stderr).toBe(0);
     for (const type of types) expect(status.stdout).toMatch(new RegExp(`${type.replace('.', '\\.')} \\(claimed\\)\\s+\\w+.*CPUs`));
     expect(status.stdout).toContain(`bitbench-${types[0]}`);
+    // Each worker registered with the whole fingerprint its results carry.
+    const json = await runCli(['status', '--redis', SHARED_REDIS, '--run-id', runId, '--json']);
+    const snapshot = JSON.parse(json.stdout) as { workers: { instanceType: string; fingerprint: { cpu: { microarchitecture: string }; isa: { active: string } } }[] };
+    const mine = snapshot.workers.filter((w) => types.includes(w.instanceType));
+    expect(mine).toHaveLength(2);
+    for (const worker of mine) expect(worker.fingerprint.isa.active).toBeTruthy();
   });
 
   it('collect stores every result once, tagged with its instance type', async () => {
