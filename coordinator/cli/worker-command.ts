@@ -7,10 +7,13 @@ import { watchSpotNotice } from '../../runner/worker/spot-notice.js';
 import { brokerWarning } from '../../runner/broker/broker-check.js';
 import { UsageError } from './cli-error.js';
 import { brokerAddress, REDIS_OPTION_HELP } from './broker-option.js';
+import type { BrokerAddress } from '../../runner/broker/redis-url.js';
 import { positiveInteger } from './option-parsing.js';
 import { BrokerSession } from '../distributed/broker-session.js';
 
 export const DEFAULT_WORKER_JOB_TIMEOUT_S = 1800;
+// A fleet boots its runners and its broker together: a runner may be up before Redis is.
+const DEFAULT_BROKER_WAIT_S = 300;
 // Long enough for IMDS through a container's extra network hop; a non-EC2 machine waits this once.
 const IMDS_TIMEOUT_MS = 2_000;
 
@@ -32,8 +35,29 @@ ${REDIS_OPTION_HELP}
                        retried after this (default: ${DEFAULT_LOCK_DURATION_MS / 1000})
   --stalled-interval S seconds between checks for jobs of dead workers (default: ${DEFAULT_STALLED_INTERVAL_MS / 1000})
   --no-bandwidth       skip the memory bandwidth measurement at start (no roofline figures)
+  --wait-for-broker S  seconds to keep trying a broker that does not answer yet (default:
+                       ${DEFAULT_BROKER_WAIT_S}); a wrong password or certificate fails at once
   -h, --help           this help
 `;
+
+// What waiting cannot fix: the credentials or the certificate.
+const PERMANENT_BROKER_ERROR = /WRONGPASS|NOAUTH|invalid username-password|certificate|self-signed|ERR_TLS/i;
+
+async function waitForBroker(address: BrokerAddress, waitMs: number): Promise<BrokerSession> {
+  const deadline = Date.now() + waitMs;
+  let said = '';
+  for (;;) {
+    try {
+      return await BrokerSession.open(address);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (PERMANENT_BROKER_ERROR.test(message) || Date.now() >= deadline) throw error;
+      if (message !== said) logLine(`${message}; waiting for it (up to ${Math.round(waitMs / 1000)} s)`);
+      said = message;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+}
 
 function logLine(text: string): void {
   process.stderr.write(`${new Date().toISOString()} ${text}\n`);
@@ -70,6 +94,7 @@ export async function workerCommand(args: string[]): Promise<void> {
       'lock-duration': { type: 'string' },
       'stalled-interval': { type: 'string' },
       'no-bandwidth': { type: 'boolean' },
+      'wait-for-broker': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,7 +113,7 @@ export async function workerCommand(args: string[]): Promise<void> {
   const stalledIntervalMs = positiveInteger('stalled-interval', values['stalled-interval'], DEFAULT_STALLED_INTERVAL_MS / 1000) * 1000;
 
   // Reach the broker first: a wrong URL should fail in seconds, not after a bandwidth probe.
-  const probe = await BrokerSession.open(address);
+  const probe = await waitForBroker(address, positiveInteger('wait-for-broker', values['wait-for-broker'], DEFAULT_BROKER_WAIT_S) * 1000);
   const warning = await brokerWarning(probe.redis, address.display).catch(() => null);
   await probe.close();
   if (warning) logLine(warning);

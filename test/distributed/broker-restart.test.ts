@@ -55,4 +55,13 @@ describe.skipIf(!redisServerAvailable())('a broker restart in the middle of a ru
       store.close();
     }
   });
+
+  it('a worker that boots before its broker waits for it, then takes jobs', async () => {
+    await redis!.stop();
+    const worker = startWorker(redis!.url(), `${uniqueName('w')}.large`);
+    processes.push(worker);
+    await worker.waitFor(/cannot reach Redis .*ECONNREFUSED.*; waiting for it/);
+    await redis!.restart();
+    await worker.waitFor(/taking jobs from/, 60_000);
+  });
 });

@@ -65,6 +65,14 @@ describe.skipIf(!redisServerAvailable())('a password-protected broker with TLS',
     expect(result.stderr).not.toContain('not-the-password-123');
   });
 
+  it('a worker with a wrong password fails at once instead of waiting for the broker', async () => {
+    const result = await runCli(['worker', '--redis', redis.url('not-the-password-123'), '--instance-type', 'x.large', '--no-bandwidth'], trust);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/WRONGPASS|NOAUTH|invalid username-password/i);
+    expect(result.stderr).not.toContain('waiting for it');
+    expect(result.stderr).not.toContain('not-the-password-123');
+  });
+
   it.skipIf(!tls)('a TLS broker refuses a certificate Node does not trust: an error, not a silent downgrade', async () => {
     const result = await runCli(['status', '--redis', redis.url(PASSWORD)], {});
     expect(result.code).toBe(1);
