@@ -12,7 +12,7 @@ import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import type { SandboxResult } from '../../runner/sandbox/sandbox-protocol.js';
 import type { BrokerSession } from './broker-session.js';
 import { idsInStates, outstanding, runProgress } from './run-progress.js';
-import { collectedJobIds, isCancelled, loadRunRecord, markCollected, runJobCount, type RunRecord } from './run-registry.js';
+import { isCancelled, loadRunRecord, markCollected, runJobCount, type RunRecord } from './run-registry.js';
 
 const FETCH_BATCH = 200;
 
@@ -106,6 +106,48 @@ async function fetchJobs(session: BrokerSession, queueName: string, ids: string[
   return jobs.filter((job): job is Job => job !== undefined && job !== null);
 }
 
+/**
+ * What one finished job of a known run becomes; null for a job of another run (or one that names
+ * none, which is reported and left on the broker).
+ */
+function classify(job: Job, state: 'completed' | 'failed', queueName: string, records: Map<string, RunRecord>, pass: CollectPass): Finished | null {
+  const runId = (job.data as { runId?: unknown } | null)?.runId;
+  if (typeof runId !== 'string' || !records.has(runId)) {
+    if (state === 'failed' && typeof runId !== 'string') pass.unattributed.push({ queue: queueName, jobId: String(job.id), reason: job.failedReason ?? 'failed' });
+    return null;
+  }
+  let spec: JobSpec | null;
+  try {
+    spec = parseJobSpec(job.data);
+  } catch {
+    spec = null;
+  }
+  if (state === 'completed' && spec) return fromCompleted(job, spec);
+  const instanceType = records.get(runId)!.queues[queueName]?.instanceType;
+  const at = new Date(job.finishedOn ?? Date.now()).toISOString();
+  const reason = state === 'failed' ? job.failedReason || 'failed without a reason' : 'completed, but its spec does not parse';
+  return { kind: 'failure', failure: { jobId: spec?.id ?? specIdFromQueueJobId(String(job.id)), runId, reason, at, ...(instanceType ? { instanceType } : {}) } };
+}
+
+/** Stores one batch of a queue's finished jobs, then marks them collected and removes them. */
+async function collectBatch(session: BrokerSession, store: ResultStore, jobs: Job[], state: 'completed' | 'failed', queueName: string, records: Map<string, RunRecord>, pass: CollectPass): Promise<void> {
+  const taken: { job: Job; finished: Finished }[] = [];
+  for (const job of jobs) {
+    const finished = classify(job, state, queueName, records, pass);
+    if (finished) taken.push({ job, finished });
+  }
+  const refused = saveAll(store, taken.map((t) => t.finished), pass);
+  // Only after the store has them: mark collected, then remove from the broker.
+  const stored = taken.filter((t) => !refused.has(specIdFromQueueJobId(String(t.job.id))));
+  const byRun = new Map<string, string[]>();
+  for (const { job } of stored) {
+    const runId = (job.data as { runId: string }).runId;
+    (byRun.get(runId) ?? byRun.set(runId, []).get(runId)!).push(specIdFromQueueJobId(String(job.id)));
+  }
+  for (const [runId, jobIds] of byRun) await markCollected(session.redis, runId, jobIds);
+  await Promise.all(stored.map(({ job }) => job.remove().catch(() => undefined)));
+}
+
 /** One pass over the given runs: everything finished now goes into the store. */
 export async function collectOnce(session: BrokerSession, store: ResultStore, runIds: readonly string[]): Promise<CollectPass> {
   const pass: CollectPass = { results: 0, failures: 0, duplicates: 0, unattributed: [], runs: [] };
@@ -114,57 +156,25 @@ export async function collectOnce(session: BrokerSession, store: ResultStore, ru
     const record = await loadRunRecord(session.redis, runId);
     if (record) records.set(runId, record);
   }
-  const queueNames = new Set([...records.values()].flatMap((r) => Object.keys(r.queues)));
   for (const record of records.values()) ensureStoreRun(store, record);
 
+  const queueNames = new Set([...records.values()].flatMap((r) => Object.keys(r.queues)));
   for (const queueName of queueNames) {
     for (const state of ['completed', 'failed'] as const) {
       const ids = [...(await idsInStates(session, queueName, [state]))];
       for (let start = 0; start < ids.length; start += FETCH_BATCH) {
         const jobs = await fetchJobs(session, queueName, ids.slice(start, start + FETCH_BATCH));
-        const finished: Finished[] = [];
-        const done: Job[] = [];
-        for (const job of jobs) {
-          const runId = (job.data as { runId?: unknown } | null)?.runId;
-          if (typeof runId !== 'string' || !records.has(runId)) {
-            // Not one of the runs asked for, or data that names no run at all.
-            if (state === 'failed' && typeof runId !== 'string') pass.unattributed.push({ queue: queueName, jobId: String(job.id), reason: job.failedReason ?? 'failed' });
-            continue;
-          }
-          const instanceType = records.get(runId)!.queues[queueName]?.instanceType;
-          let spec: JobSpec | null = null;
-          try {
-            spec = parseJobSpec(job.data);
-          } catch {
-            spec = null;
-          }
-          if (state === 'completed' && spec) {
-            finished.push(fromCompleted(job, spec));
-          } else {
-            const at = new Date(job.finishedOn ?? Date.now()).toISOString();
-            const reason = state === 'failed' ? job.failedReason || 'failed without a reason' : 'completed, but its spec does not parse';
-            finished.push({ kind: 'failure', failure: { jobId: spec?.id ?? specIdFromQueueJobId(String(job.id)), runId, reason, at, ...(instanceType ? { instanceType } : {}) } });
-          }
-          done.push(job);
-        }
-        const refused = saveAll(store, finished, pass);
-        // Only after the store has them: mark collected, then remove from the broker.
-        const stored = done.filter((job) => !refused.has(specIdFromQueueJobId(String(job.id))));
-        const byRun = new Map<string, string[]>();
-        for (const job of stored) {
-          const runId = (job.data as { runId: string }).runId;
-          (byRun.get(runId) ?? byRun.set(runId, []).get(runId)!).push(specIdFromQueueJobId(String(job.id)));
-        }
-        for (const [runId, jobIds] of byRun) await markCollected(session.redis, runId, jobIds);
-        await Promise.all(stored.map((job) => job.remove().catch(() => undefined)));
+        await collectBatch(session, store, jobs, state, queueName, records, pass);
       }
     }
   }
 
   for (const record of records.values()) {
     const total = runJobCount(record);
-    const collected = (await collectedJobIds(session.redis, record.id)).size;
-    const pending = outstanding(await runProgress(session, record));
+    const progress = await runProgress(session, record);
+    // Only the run's own jobs count: a tampered job recorded under the run is not one of them.
+    const collected = progress.reduce((sum, q) => sum + q.collected, 0);
+    const pending = outstanding(progress);
     const cancelled = await isCancelled(session.redis, record.id);
     const finished = collected >= total || (cancelled && pending === 0);
     if (finished && store.getRun(record.id)?.status === 'running') store.finishRun(record.id, collected >= total ? 'finished' : 'interrupted');
