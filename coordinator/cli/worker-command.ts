@@ -83,7 +83,7 @@ function describeEvent(event: WorkerEvent): string {
 }
 
 export async function workerCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values } = parseArgs({
     args,
     strict: true,
     allowPositionals: false,
@@ -102,7 +102,6 @@ export async function workerCommand(args: string[]): Promise<void> {
     process.stdout.write(workerHelp);
     return;
   }
-  void positionals;
   const address = brokerAddress(values.redis);
   const claimed = values['instance-type'] ?? 'auto';
   if (claimed !== 'auto' && !instanceTypeName.safeParse(claimed).success) {
