@@ -24,7 +24,8 @@ ${REDIS_OPTION_HELP}
   -h, --help           this help
 
 Threads 'all' becomes each instance type's vCPU count, read from AWS's size names (.large: 2,
-.xlarge: 4, .8xlarge: 32); other names need a 'vcpus:' map in the matrix.
+.xlarge: 4, .8xlarge: 32); other names need a 'vcpus:' map in the matrix (bitbench fleet check
+MATRIX --write FILE writes one from EC2's figures).
 `;
 
 export async function enqueueCommand(args: string[]): Promise<void> {

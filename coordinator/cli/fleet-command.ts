@@ -1,9 +1,8 @@
 // `bitbench fleet`: checks and chores for the EC2 fleet, before `pulumi up` and after it.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { buildCheckReport, formatCheckReport, unknownTypesMessage, type ModelBytesEstimator } from '../fleet/check-report.js';
+import { buildCheckReport, formatCheckReport, unknownTypesMessage, vcpusField, type ModelBytesEstimator } from '../fleet/check-report.js';
+import { writeMatrixSnippet } from '../fleet/matrix-snippet.js';
 import { clientRegion, createEc2Client } from '../fleet/ec2-client.js';
 import { FleetError } from '../fleet/ec2-errors.js';
 import { describeInstanceTypes, ec2InstanceTypes, LOCAL_INSTANCE_TYPE } from '../fleet/instance-types.js';
@@ -18,7 +17,7 @@ import {
   terminateInstances,
   TTL_TAG,
 } from '../fleet/reap-instances.js';
-import { fetchSpotPrices, formatSpotPriceTable, lowestSpotPrices, pricesField, pricesSnippet } from '../fleet/spot-prices.js';
+import { fetchSpotPrices, formatSpotPriceTable, lowestSpotPrices, pricesField } from '../fleet/spot-prices.js';
 import { loadMatrix } from '../matrix/load-matrix.js';
 import { UsageError } from './cli-error.js';
 
@@ -40,7 +39,9 @@ Commands:
 Options:
   --region REGION  the AWS region
   --json           prices: print JSON instead of a table
-  --write FILE     prices: write a \`prices:\` snippet for a matrix (JSON for .json, else YAML)
+  --write FILE     check: write a \`vcpus:\` block for the matrix (what threads: all becomes
+                   per type in bitbench enqueue); prices: a \`prices:\` block (JSON for .json,
+                   else YAML)
   --apply          reap: terminate the expired instances
   -h, --help       this help
 `;
@@ -57,7 +58,7 @@ const SUBCOMMANDS = ['check', 'prices', 'reap'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 const FLAGS_BY_SUBCOMMAND: Record<Subcommand, readonly string[]> = {
-  check: ['region'],
+  check: ['region', 'write'],
   prices: ['region', 'json', 'write'],
   reap: ['region', 'apply'],
 };
@@ -128,14 +129,11 @@ export async function fleetCommand(args: string[], dependencies: FleetDependenci
     write(formatCheckReport(report));
     const unknown = unknownTypesMessage(report);
     if (unknown) throw new FleetError(unknown);
+    if (values.write !== undefined) writeMatrixSnippet(values.write, vcpusField(report));
     return;
   }
 
   const table = lowestSpotPrices(types, await fetchSpotPrices(client, types, now, region), region);
   write(values.json ? `${JSON.stringify({ region: table.region ?? null, ...pricesField(table), missing: table.missing }, null, 2)}\n` : formatSpotPriceTable(table));
-  if (values.write !== undefined) {
-    const file = values.write;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, pricesSnippet(table, extname(file).toLowerCase() === '.json' ? 'json' : 'yaml'));
-  }
+  if (values.write !== undefined) writeMatrixSnippet(values.write, pricesField(table));
 }

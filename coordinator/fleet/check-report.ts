@@ -52,6 +52,14 @@ export interface CheckReport {
   warnings: MemoryWarning[];
 }
 
+/**
+ * `{ vcpus: { type: count } }`, the matrix's own field: what `threads: all` becomes for each
+ * type when `bitbench enqueue` expands the matrix away from the machines.
+ */
+export function vcpusField(report: CheckReport): { vcpus: Record<string, number> } {
+  return { vcpus: Object.fromEntries(report.found.map((t) => [t.instanceType, t.vCpus])) };
+}
+
 export function summarizeInstanceType(info: InstanceTypeInfo): InstanceTypeSummary {
   const architectures = info.ProcessorInfo?.SupportedArchitectures ?? [];
   const architecture: string = architectures.includes('arm64')

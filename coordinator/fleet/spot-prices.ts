@@ -1,7 +1,6 @@
 // Current spot prices per instance type: DescribeSpotPriceHistory from now, the lowest price
 // across the region's availability zones, and the `prices:` snippet a matrix takes.
 import { paginateDescribeSpotPriceHistory, type _InstanceType, type EC2Client, type SpotPrice } from '@aws-sdk/client-ec2';
-import { stringify } from 'yaml';
 import { ec2Call } from './ec2-errors.js';
 
 export const SPOT_PRODUCT = 'Linux/UNIX';
@@ -71,10 +70,4 @@ export function formatSpotPriceTable(table: SpotPriceTable): string {
 /** `{ prices: { type: usdPerHour } }`, the matrix's own field. */
 export function pricesField(table: SpotPriceTable): { prices: Record<string, number> } {
   return { prices: Object.fromEntries(table.prices.map((p) => [p.instanceType, p.usdPerHour])) };
-}
-
-/** The snippet to paste into (or merge with) a matrix: JSON for a .json file, YAML otherwise. */
-export function pricesSnippet(table: SpotPriceTable, format: 'yaml' | 'json'): string {
-  const field = pricesField(table);
-  return format === 'json' ? `${JSON.stringify(field, null, 2)}\n` : stringify(field);
 }

@@ -23,6 +23,8 @@ import { describeInstanceTypes } from '../../coordinator/fleet/instance-types.js
 import { classifyInstances, parseTtl } from '../../coordinator/fleet/reap-instances.js';
 import { lowestSpotPrices } from '../../coordinator/fleet/spot-prices.js';
 import { parseMatrixText } from '../../coordinator/matrix/load-matrix.js';
+import { expandMatrix } from '../../coordinator/matrix/expand-matrix.js';
+import { fleetVcpus } from '../../coordinator/distributed/instance-vcpus.js';
 
 // Never reach AWS: every client below is mocked, and these keep the SDK from looking further.
 process.env.AWS_REGION = 'us-east-1';
@@ -113,6 +115,23 @@ describe('fleet check', () => {
     expect(run.output).toMatch(/warning: c7i\.large: seed-7b on cached-f32: 1 of 1 job\(s\) will not fit in 3\.60 GiB usable/);
     expect(run.output).not.toMatch(/warning: c7i\.large: seed-7b on fused/);
     expect(run.output).toMatch(/warning: t3\.nano: seed-7b on fused/);
+  });
+
+  it('writes a vcpus block that lets enqueue resolve threads: all for names that do not say it', async () => {
+    ec2.on(DescribeInstanceTypesCommand).resolves({
+      InstanceTypes: [typeInfo('c7i.large', 'x86_64', 2, 4096), typeInfo('c7g.medium', 'arm64', 1, 2048), typeInfo('t3.nano', 'x86_64', 2, 512)],
+    });
+    const out = join(mkdtempSync(join(tmpdir(), 'bitbench-vcpus-')), 'vcpus.yaml');
+    const run = await runFleet(['check', file, '--write', out], { estimateModelBytes: () => 1 });
+    expect(run.error).toBeUndefined();
+    const snippet = readFileSync(out, 'utf8');
+    expect(parse(snippet)).toEqual({ vcpus: { 'c7i.large': 2, 'c7g.medium': 1, 't3.nano': 2 } });
+    // Without the block, c7g.medium and t3.nano have no vCPU count for enqueue; with it they do.
+    const bare = parseMatrixText(MATRIX_YAML, 'inline.yaml', 'yaml');
+    expect(() => expandMatrix(bare, { runId: 'r', hardwareThreads: fleetVcpus('inline.yaml', bare.vcpus) })).toThrow(/vcpus\.c7g\.medium: is required/);
+    const merged = parseMatrixText(`${MATRIX_YAML}${snippet}`, 'inline.yaml', 'yaml');
+    const jobs = expandMatrix(merged, { runId: 'r', hardwareThreads: fleetVcpus('inline.yaml', merged.vcpus) });
+    expect(new Map(jobs.map((j) => [j.instanceType, j.threads]))).toEqual(new Map([['c7i.large', 2], ['c7g.medium', 1], ['t3.nano', 2]]));
   });
 
   it('fails naming every unknown type, after printing what it found', async () => {
