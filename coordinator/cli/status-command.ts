@@ -13,7 +13,8 @@ on; an ETA from the time each queue's workers have taken per job.
 
 Options:
 ${REDIS_OPTION_HELP}
-  --run-id ID          one run (default: every run on the broker)
+  --run-id ID          one run (default: every run on the broker not yet fully collected)
+  --all                also the runs whose every job is collected
   --watch              redraw every --interval seconds until nothing is left to run (Ctrl-C stops)
   --interval S         seconds between redraws with --watch (default: 2)
   --json               print the snapshot as JSON
@@ -28,6 +29,7 @@ export async function statusCommand(args: string[]): Promise<void> {
       redis: { type: 'string' },
       'run-id': { type: 'string' },
       watch: { type: 'boolean' },
+      all: { type: 'boolean' },
       interval: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -47,7 +49,7 @@ export async function statusCommand(args: string[]): Promise<void> {
   try {
     const tty = process.stdout.isTTY === true;
     for (;;) {
-      const snapshot = await readStatus(session, values['run-id']);
+      const snapshot = await readStatus(session, { ...(values['run-id'] ? { runId: values['run-id'] } : {}), all: values.all === true });
       const text = values.json ? JSON.stringify(snapshot) + '\n' : formatStatus(snapshot);
       process.stdout.write(values.watch && tty && !values.json ? `\x1b[H\x1b[2J${text}` : text);
       const running = snapshot.runs.some((r) => !r.cancelled && r.queues.some((q) => q.waiting + q.retrying + q.active > 0));

@@ -15,7 +15,8 @@ const COLUMNS = ['waiting', 'retrying', 'active', 'finished', 'failed', 'collect
 
 export function formatStatus(snapshot: StatusSnapshot): string {
   const lines: string[] = [];
-  if (snapshot.runs.length === 0) lines.push('no runs on this broker (bitbench enqueue MATRIX adds one)');
+  if (snapshot.runs.length === 0 && snapshot.hiddenComplete === 0) lines.push('no runs on this broker (bitbench enqueue MATRIX adds one)');
+  if (snapshot.hiddenComplete > 0) lines.push(`${snapshot.hiddenComplete} run(s) fully collected, not shown (--all shows them)`);
   for (const run of snapshot.runs) {
     const done = run.queues.every((q) => q.waiting + q.retrying + q.active === 0);
     const state = run.cancelled ? 'cancelled' : done ? 'nothing left to run' : `ETA ${formatDuration(run.etaSeconds)}`;

@@ -26,6 +26,8 @@ export interface RunStatus {
 export interface StatusSnapshot {
   at: string;
   runs: RunStatus[];
+  /** Runs left out because every job is collected (shown with `all`). */
+  hiddenComplete: number;
   workers: WorkerRecord[];
 }
 
@@ -39,10 +41,18 @@ function etaFor(progress: QueueProgress, workers: WorkerRecord[]): Pick<QueueSta
   return { etaSeconds: (remaining * perJobMs) / workers.length / 1000, etaNote: null };
 }
 
-export async function readStatus(session: BrokerSession, runId?: string): Promise<StatusSnapshot> {
+export interface StatusOptions {
+  runId?: string;
+  /** Also list runs whose every job is collected (a named run is always shown). */
+  all?: boolean;
+}
+
+export async function readStatus(session: BrokerSession, options: StatusOptions = {}): Promise<StatusSnapshot> {
+  const { runId } = options;
   const runIds = runId ? [runId] : await listRunIds(session.redis);
   const workers = await listWorkers(session.redis);
   const runs: RunStatus[] = [];
+  let hiddenComplete = 0;
   for (const id of runIds) {
     const record = await loadRunRecord(session.redis, id);
     if (!record) {
@@ -53,6 +63,10 @@ export async function readStatus(session: BrokerSession, runId?: string): Promis
       const own = workers.filter((w) => w.queue === progress.queue && w.state !== 'stopping');
       return { ...progress, workers: own.length, ...etaFor(progress, own) };
     });
+    if (!runId && !options.all && queues.every((q) => q.collected === q.total)) {
+      hiddenComplete++;
+      continue;
+    }
     const etas = queues.map((q) => q.etaSeconds);
     runs.push({
       runId: id,
@@ -63,5 +77,5 @@ export async function readStatus(session: BrokerSession, runId?: string): Promis
       etaSeconds: etas.some((e) => e === null) ? null : Math.max(0, ...(etas as number[])),
     });
   }
-  return { at: new Date().toISOString(), runs, workers };
+  return { at: new Date().toISOString(), runs, hiddenComplete, workers };
 }

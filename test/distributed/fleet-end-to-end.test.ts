@@ -81,6 +81,15 @@ describe('bitbench enqueue / worker / status / collect on two instance types', (
     expect(watched.stdout).toContain('nothing left to run');
   });
 
+  it('status lists a fully collected run only with --all', async () => {
+    const plain = await runCli(['status', '--redis', SHARED_REDIS]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).not.toContain(`run ${runId} `);
+    expect(plain.stdout).toMatch(/run\(s\) fully collected, not shown \(--all shows them\)/);
+    const all = await runCli(['status', '--redis', SHARED_REDIS, '--all']);
+    expect(all.stdout).toContain(`run ${runId} (tiny-fleet`);
+  });
+
   it('collecting and enqueueing again after the run is collected change nothing', async () => {
     const collected = await runCli(['collect', '--redis', SHARED_REDIS, '--db', db, '--run-id', runId]);
     expect(collected.code, collected.stderr).toBe(0);

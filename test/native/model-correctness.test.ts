@@ -97,7 +97,7 @@ function reference(input: Tokens, seed = 1, dims: ModelDims = DIMS) {
   const key = `${seed}|${JSON.stringify(dims)}|${input.promptTokens.join(',')}|${input.decodeTokens.join(',')}`;
   let result = referenceCache.get(key);
   if (!result) {
-    result = new ReferenceModel(dims, weights(seed)).run({ sequences: input.sequences, prompt: P, tokens: T, ...input });
+    result = new ReferenceModel(dims, weights(seed)).run({ prompt: P, tokens: T, ...input });
     referenceCache.set(key, result);
   }
   return result;

@@ -36,12 +36,14 @@ function worker(overrides: Partial<WorkerRecord> & Pick<WorkerRecord, 'id' | 'in
     jobsDone: 0,
     jobsFailed: 0,
     busyMs: 0,
+    fingerprint: {},
     ...overrides,
   };
 }
 
 const snapshot: StatusSnapshot = {
   at: '2025-01-01T10:05:00.000Z',
+  hiddenComplete: 0,
   runs: [
     {
       runId: 'sweep-0a1b2c3d',
@@ -122,8 +124,14 @@ describe('formatStatus', () => {
   });
 
   it('tells how to add a run when the broker has none', () => {
-    expect(formatStatus({ at: snapshot.at, runs: [], workers: [] })).toBe(
+    expect(formatStatus({ at: snapshot.at, runs: [], hiddenComplete: 0, workers: [] })).toBe(
       'no runs on this broker (bitbench enqueue MATRIX adds one)\n\nworkers: 0 live\n',
+    );
+  });
+
+  it('says how many fully collected runs it left out, and how to see them', () => {
+    expect(formatStatus({ at: snapshot.at, runs: [], hiddenComplete: 2, workers: [] })).toBe(
+      '2 run(s) fully collected, not shown (--all shows them)\n\nworkers: 0 live\n',
     );
   });
 });
