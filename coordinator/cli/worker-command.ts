@@ -168,4 +168,6 @@ export async function workerCommand(args: string[]): Promise<void> {
   await worker.start();
   await stopped;
   stopWatch();
+  // A broker that is down leaves reconnect timers behind: once stopped, the worker is done.
+  setTimeout(() => process.exit(), 1_000).unref();
 }

@@ -4,6 +4,7 @@
 // Stopping (SIGTERM, a spot notice) hands the job in flight back to the queue at once, so another
 // machine of the type retries it instead of waiting for the lock to expire.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
@@ -22,6 +23,8 @@ import { specFromQueueJob } from './queue-job.js';
 // stall of the process itself; the stalled check then returns a dead worker's job to the queue.
 export const DEFAULT_LOCK_DURATION_MS = 60_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
+// Inside `docker stop`'s 10 s grace, so a stop that cannot reach Redis still exits by itself.
+const STOP_TIMEOUT_MS = 6_000;
 
 export interface BenchmarkWorkerOptions {
   redis: BrokerAddress;
@@ -45,6 +48,11 @@ export type WorkerEvent =
   | { type: 'handed-back'; jobId: string; reason: string }
   | { type: 'broker-error'; message: string }
   | { type: 'stopped'; reason: string };
+
+/** Whether the promise settled within ms (its outcome is ignored either way). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([promise.then(() => true, () => true), delay(ms, false, { ref: false })]);
+}
 
 export class BenchmarkWorker {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -112,9 +120,12 @@ export class BenchmarkWorker {
       this.record.state = 'stopping';
       // Ends the job in flight now; the processor sees the reason and returns the job to the queue.
       this.sandbox.close();
-      await this.worker.close();
+      // With the broker away the hand-back cannot finish: give up after a while, and the job's
+      // lock expires into a retry elsewhere instead of this process never exiting.
       clearInterval(this.heartbeatTimer);
-      await removeHeartbeat(this.redis, this.id).catch(() => undefined);
+      const closed = await within(this.worker.close(), STOP_TIMEOUT_MS);
+      if (!closed) await within(this.worker.close(true), 1_000);
+      await within(removeHeartbeat(this.redis, this.id), 1_000);
       this.redis.disconnect();
       this.options.onEvent?.({ type: 'stopped', reason });
     })();

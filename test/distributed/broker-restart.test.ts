@@ -56,6 +56,26 @@ describe.skipIf(!redisServerAvailable())('a broker restart in the middle of a ru
     }
   });
 
+  it('SIGTERM while the broker is down: the worker still exits, and its job is retried once Redis is back', async () => {
+    const url = redis!.url();
+    const type = `${uniqueName('d')}.large`;
+    const matrix = writeTinyMatrix(tempDir(), { instanceTypes: [type], paths: ['fused'] });
+    expect((await runCli(['enqueue', matrix, '--redis', url, '--run-id', 'down'])).code).toBe(0);
+    const recovery = ['--lock-duration', '2', '--stalled-interval', '1'];
+    const stuck = startWorker(url, type, { env: { BITBENCH_SANDBOX_FAULT: 'slow:*:60000' }, args: recovery });
+    processes.push(stuck);
+    const [, jobId] = await stuck.waitFor(/job (\w+): kernel/);
+    await redis!.stop();
+    stuck.child.kill('SIGTERM');
+    // The hand-back cannot reach Redis: the worker gives up on it instead of hanging.
+    const exited = await Promise.race([stuck.exited, new Promise((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+    expect(exited, stuck.output).toMatchObject({ code: 0 });
+    await redis!.restart();
+    const rescuer = startWorker(url, type, { args: recovery });
+    processes.push(rescuer);
+    await rescuer.waitFor(new RegExp(`job ${jobId}: done`), 60_000);
+  });
+
   it('a worker that boots before its broker waits for it, then takes jobs', async () => {
     await redis!.stop();
     const worker = startWorker(redis!.url(), `${uniqueName('w')}.large`);
