@@ -4,6 +4,7 @@
 // Figures are medians of many calls; compare them as ratios within one run.
 import { availableParallelism } from 'node:os';
 import { buildInfo, implementations, type IsaName, type PathName } from '../native/index.js';
+import { readBandwidthGBs } from '../runner/bandwidth.js';
 import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { cpuModel } from './cpu-model.js';
 
@@ -20,7 +21,7 @@ const supported = implementations().filter((impl) => impl.supported).map((impl) 
 const blas = buildInfo().blas;
 // With OpenBLAS the dense product ignores the ISA, so the BLAS paths run once, on the best ISA.
 const dense: PathName[] = ['baseline', 'cached-f32'];
-const perIsa: PathName[] = ['cached-bf16', 'fused'];
+const perIsa: PathName[] = ['cached-bf16', 'fused', 'fused-i8'];
 const cells: { path: PathName; isa: IsaName }[] = [];
 for (const path of dense) {
   for (const isa of blas ? supported.slice(0, 1) : supported) cells.push({ path, isa });
@@ -81,4 +82,23 @@ console.log(`cold GEMV: fused (${bestIsa}) vs baseline:   ${ratio(find('baseline
 console.log(`cold GEMV: fused (${bestIsa}) vs cached-bf16: ${ratio(find('cached-bf16', 1, 'cold', bestIsa), fusedColdGemv)} faster`);
 if (supported.includes('avx512') && supported.includes('avx2')) {
   console.log(`hot GEMV:  fused avx512 vs fused avx2:   ${ratio(find('fused', 1, 'hot', 'avx2'), find('fused', 1, 'hot', 'avx512'))} faster`);
+}
+
+// W1.58A8: the int8 path against the fp32 fused path, its ISAs against AVX2 forced, and its
+// cold GEMV against the read bandwidth this machine measures at the same thread count.
+const i8ColdGemv = find('fused-i8', 1, 'cold', bestIsa);
+const bandwidth = await readBandwidthGBs(threads);
+console.log(`hot GEMV:  fused-i8 (${bestIsa}) vs fused (${bestIsa}): ${ratio(find('fused', 1, 'hot', bestIsa), find('fused-i8', 1, 'hot', bestIsa))} faster`);
+console.log(`cold GEMV: fused-i8 (${bestIsa}) vs fused (${bestIsa}): ${ratio(fusedColdGemv, i8ColdGemv)} faster`);
+if (i8ColdGemv) {
+  console.log(
+    `cold GEMV: fused-i8 (${bestIsa}) reads weights at ${i8ColdGemv.weightGBs.toFixed(1)} GB/s, ` +
+      `${((100 * i8ColdGemv.weightGBs) / bandwidth).toFixed(0)}% of the ${bandwidth.toFixed(1)} GB/s read bandwidth at ${threads} threads`,
+  );
+}
+const gemm = (path: PathName, isa: IsaName) => find(path, 64, 'hot', isa)?.gops.toFixed(0) ?? 'n/a';
+console.log(`GEMM b64 hot: fused-i8 (${bestIsa}) ${gemm('fused-i8', bestIsa)} GOPS, fused ${gemm('fused', bestIsa)} GOPS, cached-bf16 ${gemm('cached-bf16', bestIsa)} GOPS`);
+if (bestIsa !== 'avx2' && supported.includes('avx2')) {
+  console.log(`hot GEMV:  fused-i8 ${bestIsa} vs fused-i8 avx2: ${ratio(find('fused-i8', 1, 'hot', 'avx2'), find('fused-i8', 1, 'hot', bestIsa))} faster`);
+  console.log(`GEMM b64:  fused-i8 ${bestIsa} vs fused-i8 avx2: ${ratio(find('fused-i8', 64, 'hot', 'avx2'), find('fused-i8', 64, 'hot', bestIsa))} faster`);
 }

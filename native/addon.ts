@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from './package-root.js';
 
-export type IsaName = 'avx512' | 'avx2' | 'neon' | 'scalar';
-export type PathName = 'baseline' | 'cached-f32' | 'cached-bf16' | 'fused';
+export type IsaName = 'avx512-vnni' | 'avx512' | 'avx-vnni' | 'avx2' | 'neon-dotprod' | 'neon' | 'scalar';
+export type PathName = 'baseline' | 'cached-f32' | 'cached-bf16' | 'fused' | 'fused-i8';
 export type CacheMode = 'hot' | 'cold';
 
 export interface AddonImplementation {
@@ -17,6 +17,7 @@ export interface AddonImplementation {
   best: boolean;
   fusedKernel?: string;
   bf16Kernel?: string;
+  i8Kernel?: string;
 }
 
 export interface AddonBuildInfo {

@@ -55,7 +55,7 @@ export interface KernelResult {
   weightGBs: number;
   weightBytes: number;
   prepareMs: number;
-  /** The dense product used by cached and baseline paths (BLAS or builtin loop); null for fused. */
+  /** The dense product used by cached and baseline paths (BLAS or builtin loop); null for the fused paths. */
   blas: string | null;
   kernel: string;
   copies: number;
@@ -110,7 +110,7 @@ export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
     weightGBs: timing.preparedBytes / stats.medianNs,
     weightBytes: timing.preparedBytes,
     prepareMs: timing.prepareNs / 1e6,
-    blas: spec.path === 'fused' ? null : timing.blas,
+    blas: spec.path === 'fused' || spec.path === 'fused-i8' ? null : timing.blas,
     kernel: timing.kernel,
     copies: timing.copies,
     footprintBytes: timing.footprintBytes,

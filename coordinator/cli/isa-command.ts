@@ -1,14 +1,14 @@
 // `bitbench isa`: which kernel implementations this build has, which this CPU supports, and
 // which one runs by default.
 import { parseArgs } from 'node:util';
-import { buildInfo, cpuFeatures, implementations } from '../../native/index.js';
+import { buildInfo, cpuFeatures, implementations, ISAS } from '../../native/index.js';
 
 export const isaHelp = `Usage: bitbench isa [--json]
 
-Lists the ISA implementations of the kernels (avx512, avx2, neon, scalar): whether this build
-contains each, whether this CPU and OS support it (and what it lacks), and which one is
-active (BITBENCH_ISA if set, else the best supported). Also prints the CPU features detected
-and the dense BLAS the cached paths use.
+Lists the ISA implementations of the kernels (${ISAS.join(', ')}):
+whether this build contains each, whether this CPU and OS support it (and what it lacks), and
+which one is active (BITBENCH_ISA if set, else the best supported). Also prints the CPU
+features detected and the dense BLAS the cached paths use.
 `;
 
 export async function isaCommand(args: string[]): Promise<void> {
@@ -28,13 +28,14 @@ export async function isaCommand(args: string[]): Promise<void> {
     process.stdout.write(JSON.stringify({ implementations: list, cpuFeatures: features, build: info }) + '\n');
     return;
   }
+  const nameWidth = Math.max(...list.map((impl) => impl.name.length));
   const lines = list.map((impl) => {
     const state = !impl.compiled
       ? `not in this ${info.architecture} build`
       : impl.supported
         ? 'supported'
         : `unsupported: missing ${impl.missing.join(', ')}`;
-    return `${impl.active ? '*' : ' '} ${impl.name.padEnd(7)} ${state}`;
+    return `${impl.active ? '*' : ' '} ${impl.name.padEnd(nameWidth)} ${state}`;
   });
   const present = Object.entries(features).filter(([, on]) => on).map(([name]) => name);
   process.stdout.write(

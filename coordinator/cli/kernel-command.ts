@@ -11,13 +11,15 @@ Times one compute path for an n x k ternary weight matrix on this machine: prepa
 weights once (timed apart), warms up, then times every call in native code.
 
 Options:
-  --path NAME          baseline | cached-f32 | cached-bf16 | fused       (default: fused)
+  --path NAME          ${PATHS.join(' | ')}
+                       (default: fused)
   --n N                output rows                                       (default: 4096)
   --k K                input columns                                     (default: 4096)
   --batch B            activation rows: 1 is a GEMV, more a GEMM         (default: 1)
   --threads T|all      threads of the kernel pool                        (default: all)
-  --isa NAME           avx512 | avx2 | neon | scalar (default: BITBENCH_ISA, else the best
-                       one this CPU supports; an ISA it lacks is an error)
+  --isa NAME           ${ISAS.join(' | ')}
+                       (default: BITBENCH_ISA, else the best one this CPU supports; an ISA
+                       it lacks is an error)
   --cache hot|cold     hot: the same weights every call; cold: rotate through copies that
                        together exceed the last-level cache (>= 1 GiB)   (default: hot)
   --no-blas            dense fp32 through the builtin SIMD loop instead of OpenBLAS

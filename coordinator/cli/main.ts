@@ -1,6 +1,7 @@
 // The bitbench command line: one subcommand per user task.
 import { readFileSync } from 'node:fs';
 import { ModelConfigError } from '../../runner/model-config.js';
+import { ISA_NAMES } from '../../runner/protocol/names.js';
 import { MatrixError } from '../matrix/load-matrix.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli-error.js';
 import { cpuCommand } from './cpu-command.js';
@@ -46,7 +47,7 @@ function mainHelp(): string {
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'bitbench <command> --help' for a command's options.",
-    'Environment: BITBENCH_ISA=NAME forces a kernel ISA (avx512, avx2, neon, scalar).',
+    `Environment: BITBENCH_ISA=NAME forces a kernel ISA (${ISA_NAMES.join(', ')}).`,
     '',
   ].join('\n');
 }

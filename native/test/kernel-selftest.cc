@@ -1,5 +1,6 @@
 // Standalone kernel self-test: every supported implementation x every compute path, over
-// awkward shapes, against a double-precision reference computed from the packed codes. Built
+// awkward shapes, against a double-precision reference computed from the packed codes; the
+// fused-i8 kernels also against the scalar fused-i8 kernels, which they must equal exactly. Built
 // for AArch64 with native/cmake/aarch64-linux-gnu.cmake and run under qemu-aarch64-static by
 // test/native/neon-qemu.test.ts, so the NEON kernels are checked on an x86 CI host; it runs
 // natively as well. One line per case, then "N passed, M failed"; exit status 1 on a failure.
@@ -12,10 +13,12 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../src/dispatch/cpu-features.h"
 #include "../src/dispatch/implementations.h"
+#include "../src/kernels/i8-kernel-table.h"
 #include "../src/kernels/ternary-layout.h"
 #include "../src/paths/compute-path.h"
 #include "../src/runtime/aligned-buffer.h"
@@ -30,6 +33,10 @@ using namespace bitbench;
 constexpr double kF32RelativeTolerance = 1e-4;
 constexpr double kF32AbsoluteTolerance = 1e-6;
 constexpr double kBf16MinCosine = 0.9999;
+// fused-i8 against the fp32 reference, per output vector: int8 activations lose about 0.4%.
+constexpr double kI8MinCosine = 0.999;
+// A cosine of fewer outputs than this says little more than their signs.
+constexpr size_t kI8CosineMinRows = 16;
 
 struct Shape {
   size_t n;
@@ -44,6 +51,9 @@ constexpr size_t kMaxBatch = 64;
 constexpr unsigned kThreadCounts[] = {1, 2};
 constexpr PathKind kPaths[] = {PathKind::kBaseline, PathKind::kCachedF32, PathKind::kCachedBf16,
                                PathKind::kFused};
+// fused-i8: k odd and past one code block (64 columns on NEON, 128 on AVX2, 256 on AVX-512)
+// and past one chunk of the batched kernel (about 1024 columns), n not a multiple of a tile.
+constexpr Shape kI8Shapes[] = {{1, 7}, {7, 5}, {37, 70}, {19, 257}, {33, 256}, {17, 1031}, {9, 2501}, {40, 4099}};
 
 struct Tally {
   int passed = 0;
@@ -164,6 +174,151 @@ void checkProducts(const Implementation& impl, PathKind kind, const Shape& shape
     }
 }
 
+// Empty when the two outputs are equal to the bit, else the first difference.
+std::string compareExact(const std::vector<float>& y, const std::vector<float>& expected) {
+  for (size_t i = 0; i < expected.size(); ++i)
+    if (std::memcmp(&y[i], &expected[i], sizeof(float)) != 0)
+      return "output " + std::to_string(i) + " = " + format("%.9g", y[i]) + ", scalar fused-i8 gives " +
+             format("%.9g", expected[i]);
+  return "";
+}
+
+// Empty when every output vector (one per batch row) has cosine >= kI8MinCosine against the
+// fp32 reference; `worst` is the lowest.
+std::string compareI8Cosine(const std::vector<float>& y, const Reference& ref, size_t n, size_t batch, double& worst) {
+  worst = 1;
+  for (size_t b = 0; b < batch; ++b) {
+    double dot = 0, yy = 0, rr = 0;
+    for (size_t i = b * n; i < (b + 1) * n; ++i) {
+      dot += y[i] * ref.y[i];
+      yy += double{y[i]} * y[i];
+      rr += ref.y[i] * ref.y[i];
+    }
+    const double cosine = (rr == 0 && yy == 0) ? 1 : (rr == 0 || yy == 0) ? 0 : dot / std::sqrt(yy * rr);
+    worst = std::fmin(worst, cosine);
+    if (!(cosine >= kI8MinCosine))
+      return "batch row " + std::to_string(b) + ": cosine " + format("%.7f", cosine) + " below " + format("%.3f", kI8MinCosine);
+  }
+  return "";
+}
+
+// fused-i8 quantizes the activations the same way on every ISA and sums integers exactly, so
+// every output must equal the scalar kernels' to the bit (same thread count or not).
+void checkI8Products(const Implementation& impl, const Implementation& scalar, const Shape& shape, uint64_t seed,
+                     Tally& tally) {
+  const size_t n = shape.n, k = shape.k;
+  const float scale = 0.5f + 0.125f * static_cast<float>(seed % 7);
+  std::vector<uint8_t> packed(packedBytes(n, k));
+  syntheticPackedWeights(seed, n, k, packed.data());
+  std::vector<float> x(kMaxBatch * k);
+  syntheticActivations(seed + 1, x.size(), x.data());
+
+  const std::string name = caseName(impl, PathKind::kFusedI8, n, k);
+  std::unique_ptr<ComputePath> path, reference;
+  AlignedBuffer prepared, referencePrepared;
+  try {
+    path = makeComputePath(PathConfig{PathKind::kFusedI8, &impl, n, k, kMaxBatch, scale, true});
+    prepared = AlignedBuffer(path->preparedBytes());
+    path->prepare(packed.data(), prepared.as<uint8_t>());
+    reference = makeComputePath(PathConfig{PathKind::kFusedI8, &scalar, n, k, kMaxBatch, scale, true});
+    referencePrepared = AlignedBuffer(reference->preparedBytes());
+    reference->prepare(packed.data(), referencePrepared.as<uint8_t>());
+  } catch (const std::exception& error) {
+    tally.record(false, name + " prepare threw: " + error.what());
+    return;
+  }
+
+  for (size_t batch : kBatches) {
+    const Reference ref = referenceProduct(packed, x, n, k, batch, scale);
+    std::vector<float> expected(batch * n, std::numeric_limits<float>::quiet_NaN());
+    try {
+      reference->run(referencePrepared.as<uint8_t>(), x.data(), batch, expected.data(), 1);
+    } catch (const std::exception& error) {
+      tally.record(false, name + " batch=" + std::to_string(batch) + " scalar run threw: " + error.what());
+      continue;
+    }
+    for (unsigned threads : kThreadCounts) {
+      const std::string line = name + " batch=" + std::to_string(batch) + " threads=" + std::to_string(threads);
+      std::vector<float> y(batch * n, std::numeric_limits<float>::quiet_NaN());
+      try {
+        path->run(prepared.as<uint8_t>(), x.data(), batch, y.data(), threads);
+      } catch (const std::exception& error) {
+        tally.record(false, line + " run threw: " + error.what());
+        continue;
+      }
+      std::string problem = compareExact(y, expected);
+      double worst = 1;
+      if (problem.empty() && n >= kI8CosineMinRows) problem = compareI8Cosine(y, ref, n, batch, worst);
+      const std::string cosine = n >= kI8CosineMinRows ? ", min cosine=" + format("%.6f", worst) : "";
+      tally.record(problem.empty(), line + (problem.empty() ? " exact vs scalar" + cosine : ": " + problem));
+    }
+  }
+}
+
+// The int8 LM head's kernel (I8KernelTable::denseRows), where the ISA has one: int8 weights
+// times quantized activations, split over two row ranges as two threads would split it; equal
+// to the scalar kernel's output to the bit.
+void checkI8DenseRows(const Implementation& impl, const Implementation& scalar, Tally& tally) {
+  const I8KernelTable& table = *impl.i8Table(cpuFeatures());
+  const I8KernelTable& scalarTable = *scalar.i8Table(cpuFeatures());
+  const std::string name = std::string(impl.name) + " fused-i8 denseRows";
+  if (table.denseRows == nullptr) {
+    std::printf("NOTE %s: none (the model widens the int8 head to fp32)\n", name.c_str());
+    return;
+  }
+  constexpr size_t kStrideMultiple = 32;  // the model pads its int8 head rows to this
+  for (const Shape& shape : {Shape{37, 70}, Shape{5, 2560}, Shape{3, 31}}) {
+    const size_t n = shape.n, k = shape.k, batch = 3;
+    const size_t stride = (k + kStrideMultiple - 1) / kStrideMultiple * kStrideMultiple;
+    std::vector<int8_t> weights(n * stride, 0), q(batch * stride);
+    std::vector<float> noise(n * k + batch * k), rowScales(n);
+    syntheticActivations(n * 131 + k, noise.size(), noise.data());
+    for (size_t row = 0; row < n; ++row) {
+      for (size_t i = 0; i < k; ++i) weights[row * stride + i] = static_cast<int8_t>(std::lround(noise[row * k + i] * 127));
+      rowScales[row] = 0.01f + 0.001f * static_cast<float>(row);
+    }
+    std::vector<I8Row> rows(batch);
+    for (size_t b = 0; b < batch; ++b)
+      scalarTable.quantize(noise.data() + n * k + b * k, k, stride, q.data() + b * stride, &rows[b]);
+    std::vector<float> y(batch * n, std::numeric_limits<float>::quiet_NaN());
+    std::vector<float> expected(batch * n, std::numeric_limits<float>::quiet_NaN());
+    const I8KernelCall whole{n, k, q.data(), stride, rows.data(), batch, 1.0f, expected.data(), 0, n};
+    scalarTable.denseRows(weights.data(), rowScales.data(), whole);
+    for (const auto& [begin, end] : {std::pair<size_t, size_t>{0, n / 2}, {n / 2, n}})
+      table.denseRows(weights.data(), rowScales.data(), I8KernelCall{n, k, q.data(), stride, rows.data(), batch, 1.0f, y.data(), begin, end});
+    const std::string problem = compareExact(y, expected);
+    tally.record(problem.empty(), name + " n=" + std::to_string(n) + " k=" + std::to_string(k) + " batch=3" +
+                                      (problem.empty() ? " exact vs scalar" : ": " + problem));
+  }
+}
+
+// The quantization alone, on rows whose products land exactly on .5 (ties round to even) and
+// on every length's tail: bit-identical to the scalar reference, scale and sum included.
+void checkI8Quantize(const Implementation& impl, const Implementation& scalar, Tally& tally) {
+  const I8KernelTable& table = *impl.i8Table(cpuFeatures());
+  const I8KernelTable& scalarTable = *scalar.i8Table(cpuFeatures());
+  std::string problem;
+  for (size_t k : {1, 3, 8, 15, 64, 70, 257}) {
+    const size_t stride = (k + 63) / 64 * 64;
+    std::vector<float> x(k);
+    syntheticActivations(k, k, x.data());
+    // max|x| = 127 makes the scale exactly 1, so x = i + 0.5 is a tie.
+    for (size_t i = 0; i < k; ++i) x[i] = i % 3 == 0 ? static_cast<float>(i % 9) - 4.5f : x[i] * 127;
+    x[k / 2] = -127;
+    std::vector<int8_t> q(stride, 99), expected(stride, 77);
+    I8Row row{}, expectedRow{};
+    table.quantize(x.data(), k, stride, q.data(), &row);
+    scalarTable.quantize(x.data(), k, stride, expected.data(), &expectedRow);
+    if (q != expected || row.sum != expectedRow.sum || std::memcmp(&row.dequant, &expectedRow.dequant, sizeof(float)) != 0) {
+      problem = "k=" + std::to_string(k) + " differs (sum " + std::to_string(row.sum) + " vs " +
+                std::to_string(expectedRow.sum) + ")";
+      break;
+    }
+  }
+  tally.record(problem.empty(), std::string(impl.name) + " fused-i8 quantize" +
+                                    (problem.empty() ? " bit-identical to scalar" : ": " + problem));
+}
+
 // Returns an empty string when prepare throws std::invalid_argument.
 std::string prepareRejection(const Implementation& impl, PathKind kind, size_t n, size_t k,
                              const std::vector<uint8_t>& packed, std::string& message) {
@@ -207,7 +362,23 @@ void checkDispatch(Tally& tally) {
   for (const Implementation& impl : allImplementations())
     if (std::string(impl.name) == "neon") neonSupported = isSupported(impl, cpuFeatures());
   tally.record(neonSupported, std::string("dispatch: neon supported on aarch64 = ") + (neonSupported ? "yes" : "no"));
-  tally.record(std::string(best.name) == "neon", std::string("dispatch: best implementation on aarch64 is ") + best.name);
+  const bool dotprod = cpuFeatures().has(Feature::kDotprod);
+  const std::string expectedBest = dotprod ? "neon-dotprod" : "neon";
+  tally.record(std::string(best.name) == expectedBest, std::string("dispatch: best implementation on aarch64 ") +
+                                                          (dotprod ? "with" : "without") + " dotprod is " + best.name);
+  // neon-dotprod's kernels hold sdot: on a core without it, a clear error instead.
+  if (!dotprod) {
+    try {
+      supportedImplementation("neon-dotprod");
+      tally.record(false, "dispatch: forcing neon-dotprod without dotprod did not throw");
+    } catch (const IsaUnsupportedError& error) {
+      const bool named = std::string(error.what()).find("dotprod") != std::string::npos;
+      tally.record(named, std::string("dispatch: forcing neon-dotprod without dotprod throws IsaUnsupportedError: ") +
+                              error.what());
+    } catch (const std::exception& error) {
+      tally.record(false, std::string("dispatch: forcing neon-dotprod threw the wrong type: ") + error.what());
+    }
+  }
   // x86 ISAs are not built into an Arm binary: a clear error, never a jump into missing code.
   try {
     supportedImplementation("avx2");
@@ -254,6 +425,7 @@ int main() {
   printPlatform();
   Tally tally;
   checkDispatch(tally);
+  const Implementation& scalar = supportedImplementation("scalar");
   for (const Implementation& impl : allImplementations()) {
     if (!isSupported(impl, cpuFeatures())) continue;
     for (PathKind kind : kPaths) {
@@ -261,6 +433,12 @@ int main() {
       for (const Shape& shape : kShapes) checkProducts(impl, kind, shape, seed++, tally);
       checkInvalidCodes(impl, kind, tally);
     }
+    std::printf("fused-i8 kernel of %s: %s\n", impl.name, impl.i8Table(cpuFeatures())->name);
+    checkI8Quantize(impl, scalar, tally);
+    uint64_t seed = 1;
+    for (const Shape& shape : kI8Shapes) checkI8Products(impl, scalar, shape, seed++, tally);
+    checkInvalidCodes(impl, PathKind::kFusedI8, tally);
+    checkI8DenseRows(impl, scalar, tally);
   }
   std::printf("%d passed, %d failed\n", tally.passed, tally.failed);
   return tally.failed == 0 ? 0 : 1;

@@ -10,8 +10,8 @@ import type {
 } from '../../native/addon.js';
 import { PRESET_NAMES as MODEL_PRESET_NAMES, type PresetName } from '../model-config.js';
 
-export const PATH_NAMES = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
-export const ISA_NAMES = ['avx512', 'avx2', 'neon', 'scalar'] as const;
+export const PATH_NAMES = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'] as const;
+export const ISA_NAMES = ['avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'] as const;
 export const CACHE_MODES = ['hot', 'cold'] as const;
 export const KV_DTYPES = ['bf16', 'int8'] as const;
 export const LM_HEAD_DTYPES = ['bf16', 'int8'] as const;

@@ -136,3 +136,55 @@ export function termToleranceViolations(
   }
   return violations;
 }
+
+/** Rounds to the nearest integer, ties to even (as the native kernels' fp32 rounding does). */
+function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const diff = value - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+export interface QuantizedRow {
+  q: Int8Array;
+  /** max|x| / 127 in fp32: what one unit of q is worth. */
+  dequant: number;
+}
+
+/**
+ * BitNet's per-token activation quantization, computed in fp32 exactly as the fused-i8 path
+ * specifies it: scale = 127 / max|x|, q = clamp(round(x * scale), -127, 127).
+ */
+export function quantizeActivationRow(x: Float32Array, offset: number, k: number): QuantizedRow {
+  let maxAbs = 0;
+  for (let c = 0; c < k; c++) maxAbs = Math.max(maxAbs, Math.abs(x[offset + c]!));
+  const scale = maxAbs > 0 ? Math.fround(127 / maxAbs) : 0;
+  const q = new Int8Array(k);
+  for (let c = 0; c < k; c++) q[c] = Math.min(127, Math.max(-127, roundHalfEven(Math.fround(x[offset + c]! * scale))));
+  return { q, dequant: maxAbs > 0 ? Math.fround(maxAbs / 127) : 0 };
+}
+
+/**
+ * y (batch x n) for the fused-i8 path from the same quantized activations: the exact integer
+ * sum W.q of each output times the activation's and the weights' scales, in float64.
+ */
+export function referenceI8Matmul(
+  weights: Int8Array,
+  x: Float32Array,
+  n: number,
+  k: number,
+  batch: number,
+  scale: number,
+): Float64Array {
+  const y = new Float64Array(batch * n);
+  for (let b = 0; b < batch; b++) {
+    const { q, dequant } = quantizeActivationRow(x, b * k, k);
+    for (let r = 0; r < n; r++) {
+      let dot = 0;
+      for (let c = 0; c < k; c++) dot += weights[r * k + c]! * q[c]!;
+      y[b * n + r] = dot * dequant * scale;
+    }
+  }
+  return y;
+}

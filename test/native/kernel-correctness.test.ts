@@ -8,7 +8,9 @@ import {
   createRng,
   randomActivations,
   randomTernaryWeights,
+  referenceI8Matmul,
   referenceTernaryMatmul,
+  relativeError,
   termToleranceViolations,
   type ReferenceProduct,
 } from '../helpers/reference.js';
@@ -24,6 +26,13 @@ const BF16_MIN_COSINE = 0.9999;
  * itself; 2^-7 leaves room for fp32 accumulation.
  */
 const BF16_TERM_TOLERANCE = 2 ** -7;
+/**
+ * fused-i8, per output, against the exact integer sum over the same quantized activations
+ * times the two scales: only the final fp32 rescale may round (a few ulp).
+ */
+const I8_RELATIVE_TOLERANCE = 1e-6;
+/** fused-i8 against the fp32 reference: cosine per output vector (int8 activations lose ~0.4%). */
+const I8_MIN_COSINE = 0.999;
 
 const SCALE = 0.37;
 // 13: one full batch chunk of the fused GEMM (8 rows) and a partial one.
@@ -38,6 +47,10 @@ const SHAPES = [
   { n: 33, k: 4 },
   { n: 17, k: 1 },
   { n: 130, k: 33 },
+  // fused-i8: k past one block (128 columns on AVX2, 256 on AVX-512) and past one chunk of
+  // the batched kernel (1024 columns on AVX2), not a multiple of 4, 32, 64 or 256.
+  { n: 9, k: 257 },
+  { n: 12, k: 2501 },
 ] as const;
 
 const supported = implementations().filter((impl) => impl.supported);
@@ -50,6 +63,8 @@ interface Problem {
   packed: Uint8Array;
   x: Float32Array;
   reference: ReferenceProduct;
+  /** What fused-i8 must produce exactly (up to the final rescale). */
+  i8Reference: Float64Array;
 }
 
 const problems = new Map<string, Problem>();
@@ -70,6 +85,7 @@ function problem(n: number, k: number, batch: number, scale = SCALE): Problem {
       packed: packTernary(weights, n, k),
       x,
       reference: referenceTernaryMatmul(weights, x, n, k, batch, scale),
+      i8Reference: referenceI8Matmul(weights, x, n, k, batch, scale),
     };
     problems.set(key, found);
   }
@@ -86,7 +102,20 @@ function describeViolations(y: Float32Array, reference: ReferenceProduct, tolera
 function expectMatchesReference(path: PathName, y: Float32Array, p: Problem, label: string): void {
   expect(y).toBeInstanceOf(Float32Array);
   expect(y.length, label).toBe(p.batch * p.n);
-  if (path === 'cached-bf16') {
+  if (path === 'fused-i8') {
+    const off: string[] = [];
+    for (let i = 0; i < y.length && off.length < 5; i++) {
+      const expected = p.i8Reference[i]!;
+      const ok = expected === 0 ? y[i] === 0 : relativeError(y[i]!, expected) <= I8_RELATIVE_TOLERANCE;
+      if (!ok) off.push(`y[${i}] = ${y[i]}, exact integer reference ${expected}`);
+    }
+    expect(off, label).toEqual([]);
+    // Per output vector; a vector of a single output only has a sign to agree on.
+    for (let b = 0; b < p.batch && p.n > 1; b++) {
+      const row = (v: ArrayLike<number>) => Array.from({ length: p.n }, (_, r) => v[b * p.n + r]!);
+      expect(cosineSimilarity(row(y), row(p.reference.y)), `${label} row ${b}`).toBeGreaterThanOrEqual(I8_MIN_COSINE);
+    }
+  } else if (path === 'cached-bf16') {
     expect(cosineSimilarity(y, p.reference.y), label).toBeGreaterThanOrEqual(BF16_MIN_COSINE);
     expect(describeViolations(y, p.reference, BF16_TERM_TOLERANCE), label).toEqual([]);
   } else {

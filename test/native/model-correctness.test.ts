@@ -11,7 +11,9 @@ const native = addon as any;
 
 const DIMS: ModelDims = { hidden: 64, ffn: 160, layers: 2, heads: 4, kvHeads: 2, vocab: 256, ropeTheta: 10000, rmsEps: 1e-5 };
 const V = DIMS.vocab;
-const PATHS = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
+const PATHS = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'] as const;
+/** fused-i8 quantizes every layer input to int8 (as BitNet does): it is held to the issue's bar. */
+const minCosineFor = (path: string): number => (path === 'fused-i8' ? 0.99 : 0.999);
 type Path = (typeof PATHS)[number];
 const ISAS: string[] = (native.implementations() as { name: string; supported: boolean }[])
   .filter((i) => i.supported)
@@ -59,6 +61,7 @@ interface RunOptions {
   seed?: number;
   kv?: 'bf16' | 'int8';
   lmHead?: 'bf16' | 'int8';
+  useBlas?: boolean;
 }
 
 async function runNative(input: Tokens, options: RunOptions = {}): Promise<Logits> {
@@ -188,7 +191,7 @@ describe('the float64 reference model', () => {
   });
 });
 
-describe('native model forward pass matches the reference (cosine >= 0.999 on every row)', () => {
+describe('native model forward pass matches the reference (cosine >= 0.999 on every row; fused-i8 0.99)', () => {
   // The comparison has teeth: a reference with a different RoPE theta, or shifted prompt
   // tokens, falls below the bar against the same native run.
   it('is sensitive: a slightly wrong reference fails the bar', async () => {
@@ -205,7 +208,7 @@ describe('native model forward pass matches the reference (cosine >= 0.999 on ev
         it(`${isa} ${path}, S = ${input.sequences}`, async () => {
           const actual = await runNative(input, { isa, path });
           const result = compare(actual, reference(input));
-          expect(result.min, `worst ${result.worst}`).toBeGreaterThanOrEqual(0.999);
+          expect(result.min, `worst ${result.worst}`).toBeGreaterThanOrEqual(minCosineFor(path));
         });
       }
     }
@@ -281,7 +284,9 @@ describe('native int8 KV cache and int8 LM head', () => {
 describe('native sequences do not leak into each other', () => {
   for (const path of PATHS) {
     it(`${path}: two sequences fed the same tokens get identical logits`, async () => {
-      const both = await runNative(TWO_SAME, { path });
+      // Without BLAS: OpenBLAS's sgemm (its Zen/Haswell kernels) may round two equal rows of
+      // one product differently, which says nothing about a leak between sequences.
+      const both = await runNative(TWO_SAME, { path, useBlas: false });
       const s0 = sequenceRows(both, 2, 0);
       const s1 = sequenceRows(both, 2, 1);
       expect(bitIdentical(s0.promptLogits, s1.promptLogits)).toBe(true);

@@ -1,7 +1,11 @@
 // The NEON kernels on an x86 host: cross-compile native/test/kernel-selftest.cc for AArch64
-// (static, no addon, no BLAS) and run it under qemu-aarch64-static. The self-test checks every
-// supported implementation and path against a double-precision reference; this test checks
-// that it ran on NEON, that dispatch chose NEON, and that nothing failed.
+// (static, no addon, no BLAS) and run it under qemu-aarch64-static, once on a core with the
+// dot-product extension (-cpu max) and once on one without (-cpu cortex-a53, Armv8.0). The
+// self-test checks every supported implementation and path against a double-precision
+// reference, and fused-i8 against the scalar fused-i8 kernels exactly; this test checks that
+// it ran on NEON, that dispatch chose neon-dotprod only where the core has dotprod, and that
+// nothing failed. On cortex-a53 the neon fused-i8 kernels running to the end also proves
+// that they hold no Armv8.2 instruction.
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +23,24 @@ const buildDir = join(tmpdir(), `bitbench-selftest-aarch64-${createHash('sha1').
 const BUILD_TIMEOUT_MS = 540_000;
 const RUN_TIMEOUT_MS = 300_000;
 const PATHS = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
+/** fused-i8 shapes x batches (1, 3, 64) x thread counts (1, 2), in kernel-selftest.cc. */
+const I8_CASES = 8 * 3 * 2;
+
+interface CpuModel {
+  cpu: string;
+  dotprod: boolean;
+  /** The implementations the self-test must have checked there. */
+  checked: readonly string[];
+}
+const CPU_MODELS: readonly CpuModel[] = [
+  // Every AArch64 feature qemu emulates: NEON, dotprod, SVE, bf16.
+  { cpu: 'max', dotprod: true, checked: ['neon-dotprod', 'neon', 'scalar'] },
+  // Armv8.0: NEON without dotprod, as on Graviton1 and the Raspberry Pi 3.
+  { cpu: 'cortex-a53', dotprod: false, checked: ['neon', 'scalar'] },
+];
 
 describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test under ${QEMU} ${tools.skipReason ?? ''}`, () => {
-  let run: ChildOutcome;
-  let report: string;
+  const runs = new Map<string, { run: ChildOutcome; report: string }>();
 
   beforeAll(async () => {
     await runChecked(
@@ -39,39 +57,78 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       { timeoutMs: BUILD_TIMEOUT_MS },
     );
     await runChecked('cmake', ['--build', buildDir, '-j2'], { timeoutMs: BUILD_TIMEOUT_MS });
-    // -cpu max: every AArch64 feature qemu emulates (NEON always; dotprod, SVE, bf16 too).
-    run = await runChild(tools.paths[QEMU]!, ['-cpu', 'max', join(buildDir, 'bitbench_selftest')], {
-      timeoutMs: RUN_TIMEOUT_MS,
+    for (const { cpu } of CPU_MODELS) {
+      const run = await runChild(tools.paths[QEMU]!, ['-cpu', cpu, join(buildDir, 'bitbench_selftest')], {
+        timeoutMs: RUN_TIMEOUT_MS,
+      });
+      runs.set(cpu, { run, report: describeOutcome(`bitbench_selftest under qemu-aarch64 -cpu ${cpu}`, run) });
+    }
+  }, BUILD_TIMEOUT_MS + CPU_MODELS.length * RUN_TIMEOUT_MS);
+
+  describe.each(CPU_MODELS)('-cpu $cpu', ({ cpu, dotprod, checked }) => {
+    const outcome = () => runs.get(cpu)!;
+
+    it('runs to completion and exits 0', () => {
+      const { run, report } = outcome();
+      expect(run.signal, report).toBeNull();
+      expect(run.status, report).toBe(0);
     });
-    report = describeOutcome('bitbench_selftest under qemu-aarch64', run);
-  }, BUILD_TIMEOUT_MS + RUN_TIMEOUT_MS);
 
-  it('runs to completion and exits 0', () => {
-    expect(run.signal, report).toBeNull();
-    expect(run.status, report).toBe(0);
-  });
+    it(`runs on AArch64 with NEON${dotprod ? ' and dotprod' : ', without dotprod'}, and dispatch picks ${checked[0]}`, () => {
+      const { run, report } = outcome();
+      expect(run.stdout, report).toMatch(/^architecture: aarch64$/m);
+      expect(run.stdout, report).toMatch(/^features: .*\bneon\b/m);
+      expect(/^features: .*\bdotprod\b/m.test(run.stdout), report).toBe(dotprod);
+      expect(run.stdout, report).toMatch(/^implementation neon compiled=yes supported=yes /m);
+      expect(run.stdout, report).toMatch(
+        new RegExp(`^implementation neon-dotprod compiled=yes supported=${dotprod ? 'yes best=yes' : 'no best=no missing=dotprod'}`, 'm'),
+      );
+      expect(run.stdout, report).toMatch(/^implementation avx2 compiled=no supported=no best=no /m);
+      expect(run.stdout, report).toMatch(
+        new RegExp(`^PASS dispatch: best implementation on aarch64 ${dotprod ? 'with' : 'without'} dotprod is ${checked[0]}$`, 'm'),
+      );
+    });
 
-  it('runs on AArch64, where NEON is supported and is the best implementation', () => {
-    expect(run.stdout, report).toMatch(/^architecture: aarch64$/m);
-    expect(run.stdout, report).toMatch(/^features: .*\bneon\b/m);
-    expect(run.stdout, report).toMatch(/^implementation neon compiled=yes supported=yes best=yes /m);
-    expect(run.stdout, report).toMatch(/^implementation avx2 compiled=no supported=no best=no /m);
-    expect(run.stdout, report).toMatch(/^PASS dispatch: best implementation on aarch64 is neon$/m);
-  });
+    if (!dotprod) {
+      it('refuses a forced neon-dotprod with an error naming dotprod (never SIGILL)', () => {
+        const { run, report } = outcome();
+        expect(run.stdout, report).toMatch(
+          /^PASS dispatch: forcing neon-dotprod without dotprod throws IsaUnsupportedError: .*missing dotprod/m,
+        );
+        expect(run.stdout, report).not.toMatch(/^PASS neon-dotprod /m);
+      });
+    }
 
-  it.each(PATHS)('checked the NEON %s path against the reference', (path) => {
-    const neonCases = run.stdout.split('\n').filter((line) => line.startsWith(`PASS neon ${path} n=`));
-    // 8 shapes x 3 batches x 2 thread counts, and the two invalid-input checks.
-    expect(neonCases.length, report).toBeGreaterThanOrEqual(8 * 3 * 2 + 2);
-    expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL neon ${path} `, 'm'));
-  });
+    it.each(PATHS)('checked the NEON %s path against the reference', (path) => {
+      const { run, report } = outcome();
+      const neonCases = run.stdout.split('\n').filter((line) => line.startsWith(`PASS neon ${path} n=`));
+      // 8 shapes x 3 batches x 2 thread counts, and the two invalid-input checks.
+      expect(neonCases.length, report).toBeGreaterThanOrEqual(8 * 3 * 2 + 2);
+      expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL neon ${path} `, 'm'));
+    });
 
-  it('reports 0 failed and a non-zero number passed', () => {
-    const lines = run.stdout.trimEnd().split('\n');
-    const summary = /^(\d+) passed, (\d+) failed$/.exec(lines[lines.length - 1] ?? '');
-    expect(summary, report).not.toBeNull();
-    expect(Number(summary![1]), report).toBeGreaterThan(0);
-    expect(Number(summary![2]), report).toBe(0);
-    expect(run.stdout, report).not.toMatch(/^FAIL /m);
+    it.each(checked.filter((isa) => isa !== 'scalar'))('checked %s fused-i8 exactly against the scalar fused-i8 kernels', (isa) => {
+      const { run, report } = outcome();
+      const lines = run.stdout.split('\n');
+      expect(lines, report).toContain(`PASS ${isa} fused-i8 quantize bit-identical to scalar`);
+      const exact = lines.filter((line) => line.startsWith(`PASS ${isa} fused-i8 n=`) && / exact vs scalar\b/.test(line));
+      expect(exact.length, report).toBe(I8_CASES);
+      for (const batch of [1, 3, 64])
+        for (const threads of [1, 2])
+          expect(exact.filter((line) => line.includes(` batch=${batch} threads=${threads} exact vs scalar`)).length, report).toBe(8);
+      expect(lines.filter((line) => line.startsWith(`PASS ${isa} fused-i8 denseRows `)).length, report).toBe(3);
+      expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8`, 'm'));
+      expect(run.stdout, report).toMatch(new RegExp(`^fused-i8 kernel of ${isa}: ${isa} fused-i8: ${isa === 'neon' ? 'smull' : 'sdot'}`, 'm'));
+    });
+
+    it('reports 0 failed and a non-zero number passed', () => {
+      const { run, report } = outcome();
+      const lines = run.stdout.trimEnd().split('\n');
+      const summary = /^(\d+) passed, (\d+) failed$/.exec(lines[lines.length - 1] ?? '');
+      expect(summary, report).not.toBeNull();
+      expect(Number(summary![1]), report).toBeGreaterThan(0);
+      expect(Number(summary![2]), report).toBe(0);
+      expect(run.stdout, report).not.toMatch(/^FAIL /m);
+    });
   });
 });

@@ -23,7 +23,7 @@ const Implementation& readImplementation(const Napi::Object& spec) {
   }
 }
 
-std::vector<std::string> pathNames() { return {"baseline", "cached-f32", "cached-bf16", "fused"}; }
+std::vector<std::string> pathNames() { return {"baseline", "cached-f32", "cached-bf16", "fused", "fused-i8"}; }
 
 }  // namespace
 

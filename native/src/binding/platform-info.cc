@@ -34,6 +34,7 @@ Napi::Value implementations(const Napi::CallbackInfo& info) {
       const KernelTable* table = impl.table(bitbench::cpuFeatures());
       entry.Set("fusedKernel", table->fusedKernelName);
       entry.Set("bf16Kernel", table->denseBf16KernelName);
+      entry.Set("i8Kernel", impl.i8Table(bitbench::cpuFeatures())->name);
     }
     out.Set(static_cast<uint32_t>(i), entry);
   }

@@ -19,36 +19,55 @@ const KernelTable* avx512ForCpu(const CpuFeatures& cpu) {
   return &withBf16Dot;
 }
 const KernelTable* avx2ForCpu(const CpuFeatures&) { return &avx2Table(); }
+const I8KernelTable* avx512VnniI8ForCpu(const CpuFeatures&) { return &avx512VnniI8Table(); }
+const I8KernelTable* avx512I8ForCpu(const CpuFeatures&) { return &avx512I8Table(); }
+const I8KernelTable* avxVnniI8ForCpu(const CpuFeatures&) { return &avxVnniI8Table(); }
+const I8KernelTable* avx2I8ForCpu(const CpuFeatures&) { return &avx2I8Table(); }
 #endif
 #if defined(BITBENCH_HAVE_NEON_KERNELS)
 const KernelTable* neonForCpu(const CpuFeatures&) { return &neonTable(); }
+const I8KernelTable* neonDotprodI8ForCpu(const CpuFeatures&) { return &neonDotprodI8Table(); }
+const I8KernelTable* neonI8ForCpu(const CpuFeatures&) { return &neonI8Table(); }
 #endif
 const KernelTable* scalarForCpu(const CpuFeatures&) { return &scalarTable(); }
+const I8KernelTable* scalarI8ForCpu(const CpuFeatures&) { return &scalarI8Table(); }
 
+std::vector<Feature> withFeature(std::vector<Feature> features, Feature extra) {
+  features.push_back(extra);
+  return features;
+}
+
+// A build without an ISA's kernels still lists it, uncompiled, with the features it needs.
 std::vector<Implementation> buildList() {
   std::vector<Implementation> list;
+  const std::vector<Feature> avx512 = {Feature::kAvx2,     Feature::kFma,      Feature::kAvx512f,
+                                       Feature::kAvx512bw, Feature::kAvx512vl, Feature::kAvx512dq};
+  const std::vector<Feature> avx512Vnni = withFeature(avx512, Feature::kAvx512vnni);
+  const std::vector<Feature> avxVnni = {Feature::kAvx2, Feature::kFma, Feature::kAvxVnni};
+  const std::vector<Feature> avx2 = {Feature::kAvx2, Feature::kFma};
+  const std::vector<Feature> neonDotprod = {Feature::kNeon, Feature::kDotprod};
+  const std::vector<Feature> neon = {Feature::kNeon};
 #if defined(BITBENCH_HAVE_X86_KERNELS)
-  list.push_back({"avx512",
-                  {Feature::kAvx2, Feature::kFma, Feature::kAvx512f, Feature::kAvx512bw,
-                   Feature::kAvx512vl, Feature::kAvx512dq},
-                  true,
-                  avx512ForCpu});
-  list.push_back({"avx2", {Feature::kAvx2, Feature::kFma}, true, avx2ForCpu});
-  list.push_back({"neon", {Feature::kNeon}, false, nullptr});
-#elif defined(BITBENCH_HAVE_NEON_KERNELS)
-  list.push_back({"avx512",
-                  {Feature::kAvx2, Feature::kFma, Feature::kAvx512f, Feature::kAvx512bw,
-                   Feature::kAvx512vl, Feature::kAvx512dq},
-                  false,
-                  nullptr});
-  list.push_back({"avx2", {Feature::kAvx2, Feature::kFma}, false, nullptr});
-  list.push_back({"neon", {Feature::kNeon}, true, neonForCpu});
+  // avx512-vnni and avx-vnni differ from avx512 and avx2 only in their fused-i8 kernels.
+  list.push_back({"avx512-vnni", avx512Vnni, true, avx512ForCpu, avx512VnniI8ForCpu});
+  list.push_back({"avx512", avx512, true, avx512ForCpu, avx512I8ForCpu});
+  list.push_back({"avx-vnni", avxVnni, true, avx2ForCpu, avxVnniI8ForCpu});
+  list.push_back({"avx2", avx2, true, avx2ForCpu, avx2I8ForCpu});
 #else
-  list.push_back({"avx512", {Feature::kAvx512f}, false, nullptr});
-  list.push_back({"avx2", {Feature::kAvx2}, false, nullptr});
-  list.push_back({"neon", {Feature::kNeon}, false, nullptr});
+  list.push_back({"avx512-vnni", avx512Vnni, false, nullptr, nullptr});
+  list.push_back({"avx512", avx512, false, nullptr, nullptr});
+  list.push_back({"avx-vnni", avxVnni, false, nullptr, nullptr});
+  list.push_back({"avx2", avx2, false, nullptr, nullptr});
 #endif
-  list.push_back({"scalar", {}, true, scalarForCpu});
+#if defined(BITBENCH_HAVE_NEON_KERNELS)
+  // neon-dotprod differs from neon only in its fused-i8 kernels.
+  list.push_back({"neon-dotprod", neonDotprod, true, neonForCpu, neonDotprodI8ForCpu});
+  list.push_back({"neon", neon, true, neonForCpu, neonI8ForCpu});
+#else
+  list.push_back({"neon-dotprod", neonDotprod, false, nullptr, nullptr});
+  list.push_back({"neon", neon, false, nullptr, nullptr});
+#endif
+  list.push_back({"scalar", {}, true, scalarForCpu, scalarI8ForCpu});
   return list;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "../kernels/i8-kernel-table.h"
 #include "../kernels/kernel-table.h"
 #include "cpu-features.h"
 
@@ -17,6 +18,8 @@ struct Implementation {
   bool compiled;
   // Null when not compiled; call only when supported().
   const KernelTable* (*table)(const CpuFeatures&);
+  // The fused-i8 kernels (W1.58A8); null when not compiled.
+  const I8KernelTable* (*i8Table)(const CpuFeatures&);
 };
 
 // Ordered best first.

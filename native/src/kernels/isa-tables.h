@@ -1,14 +1,20 @@
 // The kernel tables each ISA translation unit defines. Only dispatch (implementations.cc)
 // may call these, and only after checking that the CPU and OS support the ISA.
 #pragma once
+#include "i8-kernel-table.h"
 #include "kernel-table.h"
 
 namespace bitbench {
 
 const KernelTable& scalarTable();
+const I8KernelTable& scalarI8Table();
 #if defined(BITBENCH_HAVE_X86_KERNELS)
 const KernelTable& avx2Table();
 const KernelTable& avx512Table();
+const I8KernelTable& avx2I8Table();
+const I8KernelTable& avx512I8Table();
+const I8KernelTable& avx512VnniI8Table();
+const I8KernelTable& avxVnniI8Table();
 // AVX512_BF16 dot products (vdpbf16ps); the AVX-512 table's bf16 entry where supported.
 extern const char* const kAvx512Bf16DotKernelName;
 void avx512Bf16DotRows(const uint16_t* weights, size_t kStride, const uint16_t* xBf16,
@@ -16,6 +22,9 @@ void avx512Bf16DotRows(const uint16_t* weights, size_t kStride, const uint16_t* 
 #endif
 #if defined(BITBENCH_HAVE_NEON_KERNELS)
 const KernelTable& neonTable();
+const I8KernelTable& neonI8Table();
+// Compiled with +dotprod: call only where HWCAP_ASIMDDP is set.
+const I8KernelTable& neonDotprodI8Table();
 #endif
 
 }  // namespace bitbench

@@ -61,8 +61,8 @@ PathConfig projectionConfig(const ModelSpec& spec, Projection projection, size_t
 struct BitNetModel::Linear {
   std::unique_ptr<ComputePath> path;
   AlignedBuffer weights;
-  void run(const float* x, size_t batch, float* y, unsigned threads) {
-    path->run(weights.as<uint8_t>(), x, batch, y, threads);
+  void run(const float* x, size_t batch, float* y, unsigned threads, bool sameInput = false) {
+    path->run(weights.as<uint8_t>(), x, batch, y, threads, sameInput);
   }
 };
 
@@ -229,6 +229,10 @@ void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const
 
 void BitNetModel::lmHead(const float* normed, size_t count, float* logits) {
   const ModelDims& d = spec_.dims;
+  if (spec_.lmHead == LmHeadDtype::kInt8 && spec_.path == PathKind::kFusedI8) {
+    const I8KernelTable& i8 = *spec_.implementation->i8Table(cpuFeatures());
+    if (i8.denseRows) return lmHeadI8(i8, normed, count, logits);
+  }
   const KernelTable& table = *spec_.implementation->table(cpuFeatures());
   float* padded = static_cast<float*>(workspace_->get(Workspace::kPaddedActivations, count * hiddenStride_ * sizeof(float)));
   for (size_t r = 0; r < count; ++r) {
@@ -254,6 +258,24 @@ void BitNetModel::lmHead(const float* normed, size_t count, float* logits) {
   });
 }
 
+// The int8 head on the fused-i8 path: int8 activations times int8 weights, as the ternary
+// layers compute.
+void BitNetModel::lmHeadI8(const I8KernelTable& i8, const float* normed, size_t count, float* logits) {
+  const ModelDims& d = spec_.dims;
+  int8_t* q = static_cast<int8_t*>(workspace_->get(Workspace::kI8Activations, count * hiddenStride_));
+  I8Row* rows = static_cast<I8Row*>(workspace_->get(Workspace::kI8Rows, count * sizeof(I8Row)));
+  for (size_t r = 0; r < count; ++r) i8.quantize(normed + r * d.hidden, d.hidden, hiddenStride_, q + r * hiddenStride_, rows + r);
+  const I8KernelCall base{d.vocab, d.hidden, q, hiddenStride_, rows, count, 1.0f, logits, 0, d.vocab};
+  ThreadPool::shared().parallel(spec_.threads, [&](unsigned index, unsigned threads) {
+    const RowRange range = splitRows(d.vocab, 16, index, threads);
+    if (range.begin >= range.end) return;
+    I8KernelCall call = base;
+    call.rowBegin = range.begin;
+    call.rowEnd = range.end;
+    i8.denseRows(lmHeadInt8_.as<int8_t>(), lmHeadScales_.as<float>(), call);
+  });
+}
+
 void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitRows, float* logits) {
   const ModelDims& d = spec_.dims;
   if (count == 0) return;
@@ -275,8 +297,8 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&x[r * d.hidden], layer.norms[kInputNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
     layer.projections[static_cast<int>(Projection::kQ)].run(normed.data(), count, q.data(), threads);
-    layer.projections[static_cast<int>(Projection::kK)].run(normed.data(), count, k.data(), threads);
-    layer.projections[static_cast<int>(Projection::kV)].run(normed.data(), count, v.data(), threads);
+    layer.projections[static_cast<int>(Projection::kK)].run(normed.data(), count, k.data(), threads, true);
+    layer.projections[static_cast<int>(Projection::kV)].run(normed.data(), count, v.data(), threads, true);
     for (size_t r = 0; r < count; ++r) {
       applyRope(&q[r * d.hidden], d.heads, d.headDim, rows[r].position, d.ropeTheta);
       applyRope(&k[r * kvWidth], d.kvHeads, d.headDim, rows[r].position, d.ropeTheta);
@@ -291,7 +313,7 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&x[r * d.hidden], layer.norms[kPostAttentionNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
     layer.projections[static_cast<int>(Projection::kGate)].run(normed.data(), count, gate.data(), threads);
-    layer.projections[static_cast<int>(Projection::kUp)].run(normed.data(), count, up.data(), threads);
+    layer.projections[static_cast<int>(Projection::kUp)].run(normed.data(), count, up.data(), threads, true);
     for (size_t i = 0; i < count * d.ffn; ++i) {
       const float relu = gate[i] > 0 ? gate[i] : 0.0f;
       gate[i] = relu * relu * up[i];  // squared ReLU gate

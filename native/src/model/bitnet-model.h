@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "../kernels/i8-kernel-table.h"
 #include "../runtime/aligned-buffer.h"
 #include "kv-cache.h"
 #include "model-spec.h"
@@ -54,6 +55,7 @@ class BitNetModel {
   void embed(const TokenRow* rows, size_t count, float* x) const;
   void attend(size_t layer, const TokenRow* rows, size_t count, const float* q, float* out);
   void lmHead(const float* normed, size_t count, float* logits);
+  void lmHeadI8(const I8KernelTable& i8, const float* normed, size_t count, float* logits);
 
   ModelSpec spec_;
   size_t maxRows_;

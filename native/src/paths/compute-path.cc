@@ -19,8 +19,9 @@ PathKind parsePathKind(const std::string& name) {
   if (name == "cached-f32") return PathKind::kCachedF32;
   if (name == "cached-bf16") return PathKind::kCachedBf16;
   if (name == "fused") return PathKind::kFused;
+  if (name == "fused-i8") return PathKind::kFusedI8;
   throw std::invalid_argument(
-      "Expected path to be one of baseline, cached-f32, cached-bf16, fused but received '" + name + "'");
+      "Expected path to be one of baseline, cached-f32, cached-bf16, fused, fused-i8 but received '" + name + "'");
 }
 
 const char* pathKindName(PathKind kind) {
@@ -29,6 +30,7 @@ const char* pathKindName(PathKind kind) {
     case PathKind::kCachedF32: return "cached-f32";
     case PathKind::kCachedBf16: return "cached-bf16";
     case PathKind::kFused: return "fused";
+    case PathKind::kFusedI8: return "fused-i8";
   }
   return "unknown";
 }
@@ -40,7 +42,8 @@ ComputePath::ComputePath(const PathConfig& config, size_t columnMultiple)
   if (!config_.workspace) config_.workspace = std::make_shared<Workspace>();
 }
 
-void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads) {
+void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads,
+                      bool sameInput) {
   if (batch > config_.maxBatch) throw std::invalid_argument("batch exceeds the batch the path was built for");
   // The workspace may hold another path's data: write the zero padding every call.
   float* padded = static_cast<float*>(workspace().get(Workspace::kPaddedActivations, batch * kStride_ * sizeof(float)));
@@ -49,6 +52,7 @@ void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, flo
     std::memset(padded + b * kStride_ + config_.k, 0, (kStride_ - config_.k) * sizeof(float));
   }
   padded_ = padded;
+  sameInput_ = sameInput;
   const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, config_.n};
   beforeRows(base, threads);
   const size_t tile = rowTile();
@@ -68,6 +72,7 @@ std::unique_ptr<ComputePath> makeComputePath(const PathConfig& config) {
     case PathKind::kCachedF32: return makeCachedF32Path(config);
     case PathKind::kCachedBf16: return makeCachedBf16Path(config);
     case PathKind::kFused: return makeFusedPath(config);
+    case PathKind::kFusedI8: return makeFusedI8Path(config);
   }
   throw std::invalid_argument("unknown path");
 }

@@ -12,7 +12,7 @@
 
 namespace bitbench {
 
-enum class PathKind { kBaseline, kCachedF32, kCachedBf16, kFused };
+enum class PathKind { kBaseline, kCachedF32, kCachedBf16, kFused, kFusedI8 };
 
 // Throws std::invalid_argument naming the known paths.
 PathKind parsePathKind(const std::string& name);
@@ -43,7 +43,10 @@ class ComputePath {
   // prepared form into `out` (preparedBytes() bytes).
   virtual void prepare(const uint8_t* packed, uint8_t* out) const = 0;
   // y (batch x n) = scale * W x for x (batch x k), on `threads` threads of the shared pool.
-  void run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads);
+  // sameInput: x is the input of the previous run() of a path sharing this workspace, with the
+  // same k and batch (Q/K/V, gate/up), so work derived from it alone may be reused.
+  void run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads,
+           bool sameInput = false);
 
   // What ran: the kernel and, for dense products, the BLAS or builtin loop.
   virtual std::string kernelName() const = 0;
@@ -67,6 +70,8 @@ class ComputePath {
 
   // The padded activations of the current call (valid inside run()).
   const float* paddedActivations() const { return padded_; }
+  // Whether the current call's input is the previous call's (see run()).
+  bool sameInput() const { return sameInput_; }
   Workspace& workspace() const { return *config_.workspace; }
 
   PathConfig config_;
@@ -75,6 +80,7 @@ class ComputePath {
 
  private:
   const float* padded_ = nullptr;
+  bool sameInput_ = false;
 };
 
 std::unique_ptr<ComputePath> makeComputePath(const PathConfig& config);

@@ -10,6 +10,7 @@ std::unique_ptr<ComputePath> makeBaselinePath(const PathConfig& config);
 std::unique_ptr<ComputePath> makeCachedF32Path(const PathConfig& config);
 std::unique_ptr<ComputePath> makeCachedBf16Path(const PathConfig& config);
 std::unique_ptr<ComputePath> makeFusedPath(const PathConfig& config);
+std::unique_ptr<ComputePath> makeFusedI8Path(const PathConfig& config);
 
 // The dense fp32 product both baseline and cached-f32 end with: BLAS when built in and
 // wanted, else the active ISA's builtin loop.

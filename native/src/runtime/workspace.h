@@ -16,6 +16,9 @@ class Workspace {
     kPaddedActivations,
     kBf16Activations,
     kDequantizedWeights,
+    // fused-i8: int8 activations and their per-row scale and sum.
+    kI8Activations,
+    kI8Rows,
     // kThreadScratch + i: thread i's own scratch.
     kThreadScratch,
   };

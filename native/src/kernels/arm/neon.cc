@@ -39,34 +39,38 @@ struct V {
     for (size_t i = 0; i < count; ++i) p[i] = lanes[i];
   }
   static float hsum(F v) { return vaddvq_f32(v); }
-  static I loadWords(const uint32_t* p) { return vld1q_u32(p); }
-
-  // tbl looks up bytes: the code (0..3) picks one of four fp32 bit patterns, byte by byte.
+  // Code c (0, 1, 2 for w = -1, 0, +1), inverted, is 11, 10, 01: moved to bits 31:30 and
+  // masked, that is the fp32 bit pattern of -2.0, -0.0 or +2.0, i.e. 2w. A shift and an AND per
+  // four weights instead of a table lookup; the caller folds 1/2 into the output scale. Scaling
+  // by powers of two is exact, so every output (the sign of zero included: a -0.0 product never
+  // turns the +0.0 accumulator negative) is bit for bit the one weights of +-1 give, short of
+  // overflow within a factor of two of FLT_MAX.
+  static I loadWords(const uint32_t* p) { return vmvnq_u32(vld1q_u32(p)); }
   template <int S>
   static F weights(I words) {
-    static constexpr uint8_t kCodeBytes[16] = {0x00, 0x00, 0x80, 0xBF,   // -1.0f
-                                               0x00, 0x00, 0x00, 0x00,   //  0.0f
-                                               0x00, 0x00, 0x80, 0x3F,   // +1.0f
-                                               0x00, 0x00, 0x00, 0x00};  //  code 3: 0.0f
-    uint32x4_t code;
-    if constexpr (S == 0) code = vandq_u32(words, vdupq_n_u32(3));
-    else code = vandq_u32(vshrq_n_u32(words, 2 * S), vdupq_n_u32(3));
-    // Byte index of lane i, byte b: 4 * code + b.
-    const uint8x16_t index = vaddq_u8(vreinterpretq_u8_u32(vmulq_n_u32(code, 0x04040404u)),
-                                      vreinterpretq_u8_u32(vdupq_n_u32(0x03020100u)));
-    return vreinterpretq_f32_u8(vqtbl1q_u8(vld1q_u8(kCodeBytes), index));
+    uint32x4_t top;
+    if constexpr (S == 15) top = words;
+    else top = vshlq_n_u32(words, 30 - 2 * S);
+    return vreinterpretq_f32_u32(vandq_u32(top, vdupq_n_u32(0xC0000000u)));
   }
 };
 
 #include "../fused-tiles.inl"
 #include "../dense-rows.inl"
 
+// weights() yields 2w: see there.
+void fusedRunSignTrick(const uint8_t* prepared, void* scratch, const KernelCall& call) {
+  KernelCall scaled = call;
+  scaled.scale = 0.5f * call.scale;
+  fusedRunTiles(prepared, scratch, scaled);
+}
+
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
-    .fusedKernelName = "neon fused: tbl LUT dequant + fp32 FMA",
+    .fusedKernelName = "neon fused: sign-bit decode (shift + and, weights as +-2.0) + fp32 FMA",
     .fusedThreadScratchBytes = nullptr,
-    .fusedRun = fusedRunTiles,
+    .fusedRun = fusedRunSignTrick,
     .denseF32KernelName = "neon dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,
     .denseBf16KernelName = "neon bf16 widened to fp32 + FMA",

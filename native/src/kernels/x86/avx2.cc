@@ -44,27 +44,38 @@ struct V {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
-  static I loadWords(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-
-  // vpermps (ymm) reads the low three bits of each index: the code plus one bit of the next,
-  // which the table ignores by repeating itself.
+  // Code c (0, 1, 2 for w = -1, 0, +1), inverted, is 11, 10, 01: moved to bits 31:30 and
+  // masked, that is the fp32 bit pattern of -2.0, -0.0 or +2.0, i.e. 2w. A shift and an AND per
+  // eight weights instead of a table lookup; the caller folds 1/2 into the output scale. Scaling
+  // by powers of two is exact, so every output (the sign of zero included: a -0.0 product never
+  // turns the +0.0 accumulator negative) is bit for bit the one weights of +-1 give, short of
+  // overflow within a factor of two of FLT_MAX.
+  static I loadWords(const uint32_t* p) {
+    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi32(-1));
+  }
   template <int S>
   static F weights(I words) {
-    const F table = _mm256_setr_ps(-1, 0, 1, 0, -1, 0, 1, 0);
-    const I index = S ? _mm256_srli_epi32(words, 2 * S) : words;
-    return _mm256_permutevar8x32_ps(table, index);
+    const I top = S == 15 ? words : _mm256_slli_epi32(words, 30 - 2 * S);
+    return _mm256_castsi256_ps(_mm256_and_si256(top, _mm256_set1_epi32(static_cast<int>(0xC0000000u))));
   }
 };
 
 #include "../fused-tiles.inl"
 #include "../dense-rows.inl"
 
+// weights() yields 2w: see there.
+void fusedRunSignTrick(const uint8_t* prepared, void* scratch, const KernelCall& call) {
+  KernelCall scaled = call;
+  scaled.scale = 0.5f * call.scale;
+  fusedRunTiles(prepared, scratch, scaled);
+}
+
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
-    .fusedKernelName = "avx2 fused: vpermps LUT dequant + fp32 FMA",
+    .fusedKernelName = "avx2 fused: sign-bit decode (shift + and, weights as +-2.0) + fp32 FMA",
     .fusedThreadScratchBytes = nullptr,
-    .fusedRun = fusedRunTiles,
+    .fusedRun = fusedRunSignTrick,
     .denseF32KernelName = "avx2 dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,
     .denseBf16KernelName = "avx2 bf16 widened to fp32 + FMA",

@@ -1,0 +1,53 @@
+// W1.58A8: ternary weights times int8 activations (the `fused-i8` path). Each ISA fills in
+// one I8KernelTable. Plain C types only, for the same reason as kernel-table.h: every ISA
+// translation unit is compiled with its own target flags.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace bitbench {
+
+// One activation row quantized per token as BitNet does: q = clamp(round(x * 127 / max|x|),
+// -127, 127). `dequant` is max|x| / 127 (what one unit of q is worth) and `sum` the sum of q,
+// which the code-offset trick subtracts: with codes c = w + 1, W.q = C.q - sum(q).
+struct I8Row {
+  float dequant;
+  int32_t sum;
+};
+
+// Rows [rowBegin, rowEnd) of y = weightScale * dequant_b * (W q_b) for `batch` rows q_b.
+// q: batch rows of qStride int8 values, zero past k. y: batch rows of n floats.
+struct I8KernelCall {
+  size_t n;
+  size_t k;
+  const int8_t* q;
+  size_t qStride;
+  const I8Row* rows;
+  size_t batch;
+  float weightScale;
+  float* y;
+  size_t rowBegin;
+  size_t rowEnd;
+};
+
+struct I8KernelTable {
+  // Exactly which instructions run, e.g. "avx2 fused-i8: vpmaddubsw + vpmaddwd".
+  const char* name;
+  // The prepared layout (i8-layout.h): code planes of `planeBytes` bytes (one vector), so a
+  // block covers 4 * planeBytes columns, in tiles of `rowTile` rows.
+  size_t planeBytes;
+  size_t rowTile;
+  // Scratch each thread of a call gets to itself (decoded weights and partial sums of the
+  // batched kernel); kStride is the padded activation length.
+  size_t (*threadScratchBytes)(size_t kStride, size_t batch);
+  void (*run)(const uint8_t* prepared, void* threadScratch, const I8KernelCall& call);
+  // Quantizes k floats (x) into qStride int8 values (zero past k), as I8Row describes.
+  void (*quantize)(const float* x, size_t k, size_t qStride, int8_t* q, I8Row* row);
+  // Dense int8 weights (rows of qStride values in [-127, 127], one fp32 scale per row) times
+  // the quantized activations: the model's int8 LM head on the same integer units,
+  // y = rowScales[row] * dequant_b * (w . q_b) (call.weightScale unused). May be null: the
+  // model then widens the int8 head to fp32 as the other paths do.
+  void (*denseRows)(const int8_t* weights, const float* rowScales, const I8KernelCall& call);
+};
+
+}  // namespace bitbench

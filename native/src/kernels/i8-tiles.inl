@@ -1,0 +1,189 @@
+// fused-i8 kernels over the code-plane layout (i8-layout.h), written once against a small
+// vector type `V` that each ISA translation unit defines before including this file inside an
+// anonymous namespace (so every instantiation stays private to its ISA).
+//
+// V must provide:
+//   I, kBytes                 an integer vector of kBytes bytes (the layout's plane width)
+//   load(const void*)          unaligned load
+//   plane<S>(I w)              codes of plane S (bits 2S..2S+1 of each byte) as bytes 0..2
+//   Acc, accZero()             an int32 accumulator vector
+//   hsum(Acc)                  adds the lanes
+//   Partial, partialZero(), partialAdd(Partial&, I c, I a), flush(Acc&, Partial)
+//                              a cheaper accumulator for the batched kernel that holds at most
+//                              kPartialSteps partialAdd calls before it must be flushed
+//   kRowTile                   rows per tile of the layout
+//   kGemvStreams               tiles the batch-1 kernel walks at once (see i8GemvTiles)
+//
+// Codes are w + 1, so the integer dot C.q is W.q + sum(q); the sum is taken off once per
+// output, with the two scales, in storeRow.
+
+constexpr size_t kI8PlanesPerBlock = 4;
+
+inline void storeRow(const I8KernelCall& c, size_t b, size_t row, int32_t dot) {
+  if (row >= c.n) return;
+  const I8Row& info = c.rows[b];
+  c.y[b * c.n + row] = static_cast<float>(dot - info.sum) * (info.dequant * c.weightScale);
+}
+
+inline size_t i8Blocks(const I8KernelCall& c) {
+  return (c.k + kI8PlanesPerBlock * V::kBytes - 1) / (kI8PlanesPerBlock * V::kBytes);
+}
+
+// Batch 1: STREAMS tiles from far-apart parts of the thread's rows at once (each a long
+// sequential stream: a core keeps several in flight where it would wait on one, which is what
+// cold weights need), sharing each block's four activation loads; each row's products gather
+// in a Partial for as many blocks as it holds.
+template <size_t STREAMS>
+inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, size_t blocks, const I8KernelCall& c) {
+  constexpr size_t R = V::kRowTile;
+  constexpr size_t kChunkBlocks = V::kPartialSteps / kI8PlanesPerBlock;
+  typename V::Acc acc[STREAMS][R];
+  for (size_t t = 0; t < STREAMS; ++t)
+    for (size_t r = 0; r < R; ++r) acc[t][r] = V::accZero();
+  const uint8_t* w[STREAMS];
+  for (size_t t = 0; t < STREAMS; ++t) w[t] = prepared + (first + t * stride) * blocks * R * V::kBytes;
+  const int8_t* q = c.q;
+  for (size_t block0 = 0; block0 < blocks; block0 += kChunkBlocks) {
+    const size_t end = blocks - block0 < kChunkBlocks ? blocks : block0 + kChunkBlocks;
+    typename V::Partial p[STREAMS][R];
+    for (size_t t = 0; t < STREAMS; ++t)
+      for (size_t r = 0; r < R; ++r) p[t][r] = V::partialZero();
+    for (size_t block = block0; block < end; ++block) {
+      typename V::I a[kI8PlanesPerBlock];
+      for (size_t s = 0; s < kI8PlanesPerBlock; ++s) a[s] = V::load(q + s * V::kBytes);
+      for (size_t t = 0; t < STREAMS; ++t) {
+        for (size_t r = 0; r < R; ++r) {
+          const typename V::I packed = V::load(w[t] + r * V::kBytes);
+          V::partialAdd(p[t][r], V::template plane<0>(packed), a[0]);
+          V::partialAdd(p[t][r], V::template plane<1>(packed), a[1]);
+          V::partialAdd(p[t][r], V::template plane<2>(packed), a[2]);
+          V::partialAdd(p[t][r], V::template plane<3>(packed), a[3]);
+        }
+        w[t] += R * V::kBytes;
+      }
+      q += kI8PlanesPerBlock * V::kBytes;
+    }
+    for (size_t t = 0; t < STREAMS; ++t)
+      for (size_t r = 0; r < R; ++r) V::flush(acc[t][r], p[t][r]);
+  }
+  for (size_t t = 0; t < STREAMS; ++t)
+    for (size_t r = 0; r < R; ++r) storeRow(c, 0, (first + t * stride) * R + r, V::hsum(acc[t][r]));
+}
+
+// Batch > 1: a tile's codes are decoded once per chunk of columns into scratch (one plane
+// per row and step, so the inner loop is load, multiply-add), then every activation row
+// streams past them two at a time; partial sums live in registers for a chunk and in
+// scratch (one Acc per row of the batch and of the tile) between chunks.
+constexpr size_t kI8ChunkBytes = 4096;
+
+inline size_t i8ChunkSteps() {
+  size_t steps = kI8ChunkBytes / (V::kRowTile * V::kBytes);
+  if (steps > V::kPartialSteps) steps = V::kPartialSteps;
+  return steps / kI8PlanesPerBlock * kI8PlanesPerBlock;
+}
+
+inline size_t i8ThreadScratchBytes(size_t, size_t batch) {
+  return i8ChunkSteps() * V::kRowTile * V::kBytes + batch * V::kRowTile * sizeof(typename V::Acc);
+}
+
+template <size_t BB>
+inline void i8GemmChunk(const uint8_t* decoded, size_t steps, const int8_t* q0, size_t qStride,
+                        typename V::Acc* acc) {
+  constexpr size_t R = V::kRowTile;
+  typename V::Partial p[R][BB];
+  for (size_t r = 0; r < R; ++r)
+    for (size_t b = 0; b < BB; ++b) p[r][b] = V::partialZero();
+  const uint8_t* codes = decoded;
+  const int8_t* q = q0;
+  for (size_t step = 0; step < steps; ++step, codes += R * V::kBytes, q += V::kBytes) {
+    typename V::I a[BB];
+    for (size_t b = 0; b < BB; ++b) a[b] = V::load(q + b * qStride);
+    for (size_t r = 0; r < R; ++r) {
+      const typename V::I c = V::load(codes + r * V::kBytes);
+      for (size_t b = 0; b < BB; ++b) V::partialAdd(p[r][b], c, a[b]);
+    }
+  }
+  for (size_t b = 0; b < BB; ++b)
+    for (size_t r = 0; r < R; ++r) V::flush(acc[b * R + r], p[r][b]);
+}
+
+// The common case written out with named accumulators: GCC 12 keeps an array of eight
+// vector accumulators in registers only with extra moves and a spill per step.
+inline void i8GemmChunk4x2(const uint8_t* decoded, size_t steps, const int8_t* q0, size_t qStride,
+                           typename V::Acc* acc) {
+  static_assert(V::kRowTile == 4);
+  typename V::Partial p00 = V::partialZero(), p01 = p00, p10 = p00, p11 = p00, p20 = p00, p21 = p00, p30 = p00,
+                      p31 = p00;
+  const uint8_t* codes = decoded;
+  const int8_t* q = q0;
+  for (size_t step = 0; step < steps; ++step, codes += 4 * V::kBytes, q += V::kBytes) {
+    const typename V::I a0 = V::load(q), a1 = V::load(q + qStride);
+    typename V::I c = V::load(codes);
+    V::partialAdd(p00, c, a0);
+    V::partialAdd(p01, c, a1);
+    c = V::load(codes + V::kBytes);
+    V::partialAdd(p10, c, a0);
+    V::partialAdd(p11, c, a1);
+    c = V::load(codes + 2 * V::kBytes);
+    V::partialAdd(p20, c, a0);
+    V::partialAdd(p21, c, a1);
+    c = V::load(codes + 3 * V::kBytes);
+    V::partialAdd(p30, c, a0);
+    V::partialAdd(p31, c, a1);
+  }
+  V::flush(acc[0], p00);
+  V::flush(acc[1], p10);
+  V::flush(acc[2], p20);
+  V::flush(acc[3], p30);
+  V::flush(acc[4], p01);
+  V::flush(acc[5], p11);
+  V::flush(acc[6], p21);
+  V::flush(acc[7], p31);
+}
+
+inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint8_t* scratch,
+                       const I8KernelCall& c) {
+  constexpr size_t R = V::kRowTile;
+  const size_t chunkSteps = i8ChunkSteps();
+  const size_t chunkBlocks = chunkSteps / kI8PlanesPerBlock;
+  uint8_t* decoded = scratch;
+  typename V::Acc* acc = reinterpret_cast<typename V::Acc*>(scratch + chunkSteps * R * V::kBytes);
+  for (size_t i = 0; i < c.batch * R; ++i) acc[i] = V::accZero();
+  const uint8_t* tileBase = prepared + tile * blocks * R * V::kBytes;
+  for (size_t block0 = 0; block0 < blocks; block0 += chunkBlocks) {
+    const size_t count = blocks - block0 < chunkBlocks ? blocks - block0 : chunkBlocks;
+    for (size_t block = 0; block < count; ++block)
+      for (size_t r = 0; r < R; ++r) {
+        const typename V::I packed = V::load(tileBase + ((block0 + block) * R + r) * V::kBytes);
+        uint8_t* out = decoded + (block * kI8PlanesPerBlock * R + r) * V::kBytes;
+        V::store(out, V::template plane<0>(packed));
+        V::store(out + R * V::kBytes, V::template plane<1>(packed));
+        V::store(out + 2 * R * V::kBytes, V::template plane<2>(packed));
+        V::store(out + 3 * R * V::kBytes, V::template plane<3>(packed));
+      }
+    const size_t steps = count * kI8PlanesPerBlock;
+    const int8_t* q = c.q + block0 * kI8PlanesPerBlock * V::kBytes;
+    size_t b = 0;
+    for (; b + 2 <= c.batch; b += 2) {
+      if constexpr (R == 4) i8GemmChunk4x2(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+      else i8GemmChunk<2>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+    }
+    if (b < c.batch) i8GemmChunk<1>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+  }
+  for (size_t b = 0; b < c.batch; ++b)
+    for (size_t r = 0; r < R; ++r) storeRow(c, b, tile * R + r, V::hsum(acc[b * R + r]));
+}
+
+inline void i8RunTiles(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
+  const size_t blocks = i8Blocks(c);
+  const size_t tileBegin = c.rowBegin / V::kRowTile;
+  const size_t tileEnd = (c.rowEnd + V::kRowTile - 1) / V::kRowTile;
+  if (c.batch == 1) {
+    constexpr size_t S = V::kGemvStreams;
+    const size_t part = (tileEnd - tileBegin) / S;
+    for (size_t i = 0; i < part; ++i) i8GemvTiles<S>(prepared, tileBegin + i, part, blocks, c);
+    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) i8GemvTiles<1>(prepared, t, 0, blocks, c);
+    return;
+  }
+  for (size_t t = tileBegin; t < tileEnd; ++t) i8GemmTile(prepared, t, blocks, static_cast<uint8_t*>(scratch), c);
+}

@@ -1,0 +1,87 @@
+// AVX-512 VNNI fused-i8 kernels (Cascade Lake, Ice Lake, Sapphire Rapids, Zen 4 and later):
+// vpdpbusd multiplies four unsigned codes by four int8 activations and adds them straight
+// into an int32 lane, so neither the int16 step of vpmaddubsw nor its flushes are needed.
+// Compiled with AVX-512 + VNNI target flags; reached only through dispatch.
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../i8-kernel-table.h"
+#include "../isa-tables.h"
+#include "x86-i8-quantize.inl"
+
+namespace bitbench {
+namespace {
+
+struct V {
+  using I = __m512i;
+  using Acc = __m512i;
+  // vpdpbusd accumulates in int32, at most 4 * 2 * 127 = 1016 per lane and step: 2^20 steps
+  // stay below 2^31, so the partial sums are the accumulators and need no early flush.
+  using Partial = __m512i;
+  static constexpr size_t kBytes = 64;
+  static constexpr size_t kRowTile = 4;
+  // 32 vector registers: four streams of four rows of partial sums fit beside the activations.
+  static constexpr size_t kGemvStreams = 4;
+  static constexpr size_t kPartialSteps = 1u << 20;
+
+  static I load(const void* p) { return _mm512_loadu_si512(p); }
+  static void store(void* p, I v) { _mm512_storeu_si512(p, v); }
+  template <int S>
+  static I plane(I w) {
+    const I mask = _mm512_set1_epi8(3);
+    return _mm512_and_si512(S ? _mm512_srli_epi16(w, 2 * S) : w, mask);
+  }
+  static Acc accZero() { return _mm512_setzero_si512(); }
+  static int32_t hsum(Acc v) { return _mm512_reduce_add_epi32(v); }
+  static Partial partialZero() { return _mm512_setzero_si512(); }
+  static void partialAdd(Partial& p, I c, I a) { p = _mm512_dpbusd_epi32(p, c, a); }
+  static void flush(Acc& acc, Partial p) { acc = _mm512_add_epi32(acc, p); }
+};
+
+#include "../i8-tiles.inl"
+
+// Signed int8 weights (the int8 LM head): vpdpbusd wants one unsigned operand, so it gets
+// |w| and the activations take w's sign. AVX-512BW has no vpsignb, so a masked subtract from
+// zero negates the activations where w < 0. Neither side is ever -128, so nothing saturates.
+inline __m512i activationsSignedBy(__m512i w, __m512i q) {
+  return _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
+}
+
+// Rows are qStride bytes (a multiple of 32 in the model); the last step loads under a mask.
+inline __mmask64 tailMask(size_t remaining) {
+  return remaining >= 64 ? ~__mmask64{0} : (__mmask64{1} << remaining) - 1;
+}
+
+void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
+  for (size_t row = c.rowBegin; row < c.rowEnd; ++row) {
+    const int8_t* w = weights + row * c.qStride;
+    for (size_t b = 0; b < c.batch; ++b) {
+      const int8_t* q = c.q + b * c.qStride;
+      __m512i acc = _mm512_setzero_si512();
+      for (size_t i = 0; i < c.qStride; i += 64) {
+        const __mmask64 m = tailMask(c.qStride - i);
+        const __m512i wv = _mm512_maskz_loadu_epi8(m, w + i), qv = _mm512_maskz_loadu_epi8(m, q + i);
+        acc = _mm512_dpbusd_epi32(acc, _mm512_abs_epi8(wv), activationsSignedBy(wv, qv));
+      }
+      c.y[b * c.n + row] = static_cast<float>(V::hsum(acc)) * (rowScales[row] * c.rows[b].dequant);
+    }
+  }
+}
+
+const I8KernelTable kTable = {
+    .name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes)",
+    .planeBytes = V::kBytes,
+    .rowTile = V::kRowTile,
+    .threadScratchBytes = i8ThreadScratchBytes,
+    .run = i8RunTiles,
+    .quantize = quantizeRowAvx2,
+    .denseRows = denseRows,
+};
+
+}  // namespace
+
+const I8KernelTable& avx512VnniI8Table() { return kTable; }
+
+}  // namespace bitbench
