@@ -53,6 +53,34 @@ for (const run of runs) {
     ]);
   }
 }
+// llama.cpp on the same model, same threads: its ternary types and dense BF16.
+const LLAMA_QUANTS = ['tq2_0', 'tq1_0', 'bf16'] as const;
+for (const run of runs) {
+  for (const quant of LLAMA_QUANTS) {
+    const label = `llama.cpp ${quant}`;
+    process.stderr.write(`\r  ${label} batch ${run.batch}...                    `);
+    const args = ['model', '--json', '--engine', 'llama.cpp', '--quant', quant, '--preset', preset, '--threads', String(threads)];
+    for (const [flag, value] of Object.entries(run)) args.push(`--${flag}`, String(value));
+    const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    if (child.status !== 0) {
+      rows.push([label, String(run.batch), `failed: ${child.stderr.trim().split('\n').pop()}`]);
+      continue;
+    }
+    const r = JSON.parse(child.stdout) as ModelResult;
+    results.push(r);
+    rows.push([
+      `${label} (${r.llama?.cpuVariant ?? '?'})`,
+      String(run.batch),
+      r.decodeTokS.toFixed(2),
+      r.p50Ms.toFixed(1),
+      r.prefillTokS.toFixed(1),
+      (r.bytesPerToken / 1e9).toFixed(3),
+      r.rooflineTokS.toFixed(2),
+      `${(100 * r.rooflineFraction).toFixed(0)}%`,
+      (r.peakRssBytes / 1e9).toFixed(2),
+    ]);
+  }
+}
 process.stderr.write('\r' + ' '.repeat(60) + '\r');
 const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
 for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
@@ -64,3 +92,15 @@ console.log('');
 if (fused) console.log(`measured read bandwidth (fused run): ${fused.bandwidthGBs.toFixed(1)} GB/s, ${threads} threads`);
 if (fused && bf16) console.log(`batch 1 decode: fused vs cached-bf16: ${(fused.decodeTokS / bf16.decodeTokS).toFixed(2)}x`);
 if (fused) console.log(`batch 1 decode: fused reaches ${(100 * fused.rooflineFraction).toFixed(0)}% of its roofline`);
+
+// bitbench's paths against llama.cpp's best quant, per batch: above 1 bitbench leads.
+for (const run of runs) {
+  const llamaBest = results
+    .filter((r) => r.engine === 'llama.cpp' && r.batch === run.batch)
+    .sort((a, b) => b.decodeTokS - a.decodeTokS)[0];
+  if (!llamaBest) continue;
+  for (const r of results.filter((x) => x.engine !== 'llama.cpp' && x.batch === run.batch)) {
+    console.log(`batch ${run.batch} decode: ${r.path} vs llama.cpp ${llamaBest.quant}: ${(r.decodeTokS / llamaBest.decodeTokS).toFixed(2)}x`);
+  }
+}
+

@@ -5,6 +5,7 @@
 import { CHART_FONT } from './charts/render-chart.js';
 import type { CostRow } from './cost.js';
 import type { ChartSvg, ReportCharts } from './charts/report-charts.js';
+import type { EngineBest, EngineComparison, EngineRatio } from './engine-comparison.js';
 import type { BaselineChange, CpuCard, FailureRow, InstanceReport, KernelCell, KernelRow, ModelRow, ReportData } from './report-data.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
@@ -122,7 +123,8 @@ function modelTable(models: ModelRow[], withChange: boolean): string {
     const cells = [
       `<td>${escapeHtml(m.preset ?? '–')}</td>`,
       `<td>${escapeHtml(m.path)}</td>`,
-      `<td><code>${escapeHtml(m.isa)}</code></td>`,
+      // llama.cpp picks its own kernels: the backend it loaded says more than bitbench's ISA.
+      `<td><code>${escapeHtml(m.isa)}</code>${m.llamaCpuVariant !== null ? ` <span class="muted">llama.cpp ${escapeHtml(m.llamaCpuVariant)}</span>` : ''}</td>`,
       `<td class=r>${escapeHtml(m.batch ?? '–')}</td>`,
       `<td class=r>${escapeHtml(m.threads ?? '–')}</td>`,
       `<td>${escapeHtml(m.kv ?? '–')}</td>`,
@@ -138,6 +140,68 @@ function modelTable(models: ModelRow[], withChange: boolean): string {
     return `<tr>${cells.join('')}</tr>`;
   });
   return `<h4>Model</h4>${table(headers, rows)}`;
+}
+
+function engineBestCell(best: EngineBest, digits: number): string {
+  const name = best.quant !== null ? `llama.cpp ${best.quant}` : best.path;
+  const variant = best.cpuVariant !== null ? ` <span class="muted">(${escapeHtml(best.cpuVariant)})</span>` : '';
+  const noisy = best.noisy ? ' <span class="noisy">noisy</span>' : '';
+  return `<td>${escapeHtml(name)}${variant}${noisy}</td><td class=r>${escapeHtml(best.tokS.toFixed(digits))}</td>`;
+}
+
+function engineRatioCells(ratio: EngineRatio | null, digits: number): string {
+  if (ratio === null) return '<td>–</td><td class=r>–</td><td>–</td><td class=r>–</td><td>–</td>';
+  const cls = ratio.verdict === 'leads' ? 'improvement' : ratio.verdict === 'trails' ? 'regression' : '';
+  const verdict = ratio.verdict === 'level' ? 'level' : `bitbench ${ratio.verdict}`;
+  return (
+    engineBestCell(ratio.bitbench, digits) +
+    engineBestCell(ratio.llama, digits) +
+    `<td class="${cls}">${escapeHtml(speedup(ratio.ratio))} ${escapeHtml(verdict)}</td>`
+  );
+}
+
+/** bitbench's best path against llama.cpp's best quant; with `instanceType`, a column naming it (the fleet table). */
+function engineTable(rows: readonly (EngineComparison & { instanceType?: string })[], withInstance: boolean): string {
+  const headers = [
+    ...(withInstance ? ['instance type'] : []),
+    'model', 'batch', 'threads',
+    'decode: bitbench best', 'tok/s', 'llama.cpp best', 'tok/s', 'bitbench ÷ llama.cpp',
+    'prefill: bitbench best', 'tok/s', 'llama.cpp best', 'tok/s', 'bitbench ÷ llama.cpp',
+  ];
+  const body = rows.map(
+    (e) =>
+      `<tr>${withInstance ? `<td>${escapeHtml(e.instanceType ?? '')}</td>` : ''}<td>${escapeHtml(e.preset ?? '–')}</td>` +
+      `<td class=r>${escapeHtml(e.batch ?? '–')}</td><td class=r>${escapeHtml(e.threads ?? '–')}</td>` +
+      engineRatioCells(e.decode, 2) +
+      engineRatioCells(e.prefill, 1) +
+      `</tr>`,
+  );
+  return table(headers, body, 'engines');
+}
+
+const ENGINE_NOTE =
+  "The best of each engine at the same model, batch and threads (highest tokens/s over its paths or quants, runs and KV types): above 1× bitbench's kernels lead, below they trail; within 2% is level.";
+
+/** One sentence: where bitbench leads and trails llama.cpp's decode on this instance type. */
+function engineSummary(rows: readonly EngineComparison[]): string {
+  const decode = rows.map((r) => r.decode).filter((r): r is EngineRatio => r !== null);
+  if (!decode.length) return '';
+  const count = (verdict: string) => decode.filter((r) => r.verdict === verdict).length;
+  const lowest = Math.min(...decode.map((r) => r.ratio));
+  const highest = Math.max(...decode.map((r) => r.ratio));
+  const range = lowest === highest ? speedup(lowest) : `${speedup(lowest)} to ${speedup(highest)}`;
+  return `<p>Decode: bitbench leads llama.cpp in ${count('leads')} of ${decode.length}, trails in ${count('trails')}, level in ${count('level')} (bitbench ÷ llama.cpp ${escapeHtml(range)}).</p>`;
+}
+
+function engineSection(instance: InstanceReport): string {
+  if (!instance.engines.length) return '';
+  return `<h4>bitbench vs llama.cpp</h4>${engineSummary(instance.engines)}<p class="muted">${escapeHtml(ENGINE_NOTE)}</p>${engineTable(instance.engines, false)}`;
+}
+
+function fleetEngineSection(data: ReportData): string {
+  const rows = data.instances.flatMap((i) => i.engines.map((e) => ({ ...e, instanceType: i.instanceType })));
+  if (!rows.length) return '';
+  return `<h2>bitbench vs llama.cpp</h2><p class="muted">${escapeHtml(ENGINE_NOTE)}</p>${engineTable(rows, true)}`;
 }
 
 function failureTable(failures: FailureRow[]): string {
@@ -178,6 +242,7 @@ td.reason{max-width:640px;overflow-wrap:anywhere;white-space:pre-wrap}
 .noisy{color:#9a6700;font-weight:600}.regression{background:#fdecea}.improvement{background:#e8f5e9}
 .chart svg text{font-family:${CHART_FONT}}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{margin:0;overflow-x:auto;max-width:100%}.chart figcaption{font-size:12px;color:var(--muted)}
+table.engines td{white-space:nowrap}
 nav a{margin-right:12px}
 `;
 
@@ -228,6 +293,7 @@ export function renderReportHtml(data: ReportData, charts: ReportCharts, options
       (instanceCharts.length ? `<div class="charts">${instanceCharts.map(chartHtml).join('')}</div>` : '') +
       kernelTables(instance, withChange) +
       modelTable(instance.models, withChange) +
+      engineSection(instance) +
       (instance.failures.length ? `<h4>Failed jobs</h4>${failureTable(instance.failures)}` : '') +
       `</section>`
     );
@@ -254,6 +320,7 @@ ${baselineNote}
 <div class="cards">${data.instances.map((i) => cpuCardHtml(i.cpu, resultsPer(i.instanceType))).join('')}</div>
 ${charts.fleet.length ? `<div class="charts">${charts.fleet.map(chartHtml).join('')}</div>` : ''}
 ${charts.models.length ? `<h2>Model tokens/s</h2><div class="charts">${charts.models.map(chartHtml).join('')}</div>` : ''}
+${fleetEngineSection(data)}
 ${costTable(options.costs ?? [])}
 ${sections.join('\n')}
 ${data.failures.length ? `<h2>Failed jobs</h2>${failureTable(data.failures)}` : ''}

@@ -4,6 +4,7 @@
 // field is read defensively; a missing figure is null in the report, never an exception.
 // The input types are structural (the coordinator's StoredRun/StoredResult/StoredFailure fit),
 // so reports do not import the coordinator.
+import { compareEngines, LLAMA_ENGINE, llamaQuantOfPath, type EngineComparison } from './engine-comparison.js';
 import { mannWhitneyU, type SampleComparison } from './sample-comparison.js';
 import { FLEET_RUN_INSTANCE_TYPE } from '../runner/protocol/queue-name.js';
 
@@ -135,6 +136,12 @@ export interface ModelRow {
   jobId: string;
   runId: string;
   preset: string | null;
+  /** bitbench, or llama.cpp (whose rows' path is `llama.cpp:<quant>`). */
+  engine: string;
+  /** llama.cpp's weight type; null for bitbench. */
+  quant: string | null;
+  /** The ggml CPU backend llama.cpp loaded; null for bitbench or where the result lacks it. */
+  llamaCpuVariant: string | null;
   path: string;
   isa: string;
   batch: number | null;
@@ -170,6 +177,8 @@ export interface InstanceReport {
   /** Cold cells first (what a model's layers see), then hot; within each by shape, batch, threads. */
   kernelCells: KernelCell[];
   models: ModelRow[];
+  /** bitbench's best path against llama.cpp's best quant, per model, batch and threads where both ran. */
+  engines: EngineComparison[];
   failures: FailureRow[];
 }
 
@@ -467,10 +476,16 @@ export function buildReportData(input: ReportInput): ReportData {
         cells.set(key, cell);
       } else if (stored.kind === 'model') {
         const result = record(stored.result);
+        const spec = record(stored.spec);
         const facts = modelFacts(stored);
+        const pathQuant = llamaQuantOfPath(stored.path);
+        const engine = str(result.engine, spec.engine) ?? (pathQuant !== null ? LLAMA_ENGINE : 'bitbench');
         const row: ModelRow = {
           jobId: stored.jobId,
           runId: stored.runId,
+          engine,
+          quant: engine === LLAMA_ENGINE ? str(result.quant, spec.quant, pathQuant) : null,
+          llamaCpuVariant: engine === LLAMA_ENGINE ? str(record(result.llama).cpuVariant) : null,
           path: stored.path,
           isa: stored.isa,
           ...facts,
@@ -525,6 +540,7 @@ export function buildReportData(input: ReportInput): ReportData {
       cpu,
       kernelCells: [...cells.values()].sort(compareCells),
       models,
+      engines: compareEngines(models),
       failures: failureRows.filter((f) => f.instanceType === instanceType),
     });
   }

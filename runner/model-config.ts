@@ -18,7 +18,7 @@ export interface ModelDimensions {
   maxPositions: number;
 }
 
-export type PresetName = 'bitnet-b1.58-2b-4t' | 'seed-2b' | 'seed-7b' | 'tiny';
+export type PresetName = 'bitnet-b1.58-2b-4t' | 'seed-2b' | 'seed-7b' | 'tiny' | 'tiny-256';
 
 function preset(d: Omit<ModelDimensions, 'headDim'>): ModelDimensions {
   return Object.freeze({ ...d, headDim: d.hidden / d.heads });
@@ -40,6 +40,12 @@ export const MODEL_PRESETS: Readonly<Record<PresetName, ModelDimensions>> = Obje
   }),
   tiny: preset({
     hidden: 64, ffn: 160, layers: 2, heads: 4, kvHeads: 2, vocab: 256,
+    ropeTheta: 10000, rmsEps: 1e-5, maxPositions: 512,
+  }),
+  // tiny with every width a multiple of 256 and room for a byte-level vocabulary: the smallest
+  // model llama.cpp's ternary types (blocks of 256) and its tokenizer accept.
+  'tiny-256': preset({
+    hidden: 256, ffn: 512, layers: 2, heads: 4, kvHeads: 2, vocab: 512,
     ropeTheta: 10000, rmsEps: 1e-5, maxPositions: 512,
   }),
 });

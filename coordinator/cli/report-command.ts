@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildReport } from '../../reports/build-report.js';
 import { buildReportData } from '../../reports/report-data.js';
+import { engineComparisonMarkdown } from '../../reports/render-engine-markdown.js';
 import { exportResults } from '../store/export-results.js';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
@@ -34,7 +35,8 @@ Formats:
   html   the page: a CPU card per instance type, the path comparison per kernel cell (hot and
          cold apart) with charts, model tokens/s against the bandwidth roofline, failed jobs
   json   the report data behind the page
-  md     the export table (as 'bitbench export --format md')
+  md     the export table (as 'bitbench export --format md'), then bitbench's best path
+         against llama.cpp's best quant where both engines ran
   csv    the export rows (as 'bitbench export --format csv')
 `;
 
@@ -95,6 +97,10 @@ export async function htmlReport(store: ResultStore, options: WriteReportOptions
   return html;
 }
 
+function withEngineComparison(table: string, comparison: string): string {
+  return comparison === '' ? table : `${table}\n${comparison}`;
+}
+
 export async function reportCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -137,7 +143,9 @@ export async function reportCommand(args: string[]): Promise<void> {
     const text =
       format === 'json'
         ? JSON.stringify(buildReportData(reportInput(store, runIds, baselineRunIds)), null, 2) + '\n'
-        : exportResults(store, { format, runIds });
+        : format === 'md'
+          ? withEngineComparison(exportResults(store, { format, runIds }), engineComparisonMarkdown(buildReportData(reportInput(store, runIds, []))))
+          : exportResults(store, { format, runIds });
     if (output === undefined) {
       process.stdout.write(text);
       return;

@@ -3,7 +3,7 @@
 import type { InstanceTypeInfo } from '@aws-sdk/client-ec2';
 import { isExcluded, modelCombinations } from '../matrix/matrix-combinations.js';
 import { sectionList, type Matrix } from '../matrix/matrix-schema.js';
-import type { KvDtype, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
+import type { KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
 
 /** Memory kept back for the OS, the container runtime and the runner itself. */
 export const MEMORY_MARGIN = 0.1;
@@ -19,10 +19,8 @@ export interface InstanceTypeSummary {
   memoryBytes: number;
 }
 
-/** One model job as the memory estimate needs it; threads already resolved for the instance. */
-export interface ModelMemoryJob {
+interface ModelMemoryJobShape {
   preset: PresetName;
-  path: PathName;
   batch: number;
   prompt: number;
   tokens: number;
@@ -31,12 +29,22 @@ export interface ModelMemoryJob {
   lmHead: LmHeadDtype;
 }
 
+/** One model job as the memory estimate needs it; threads already resolved for the instance. */
+export type ModelMemoryJob = ModelMemoryJobShape &
+  ({ engine: 'bitbench'; path: PathName } | { engine: 'llama.cpp'; quant: LlamaQuant });
+
+/** What the job's results show as their path: bitbench's path, or `llama.cpp:<quant>`. */
+export function memoryJobPath(job: ModelMemoryJob): string {
+  return job.engine === 'llama.cpp' ? `llama.cpp:${job.quant}` : job.path;
+}
+
 export type ModelBytesEstimator = (job: ModelMemoryJob) => number;
 
 export interface MemoryWarning {
   instanceType: string;
   preset: PresetName;
-  path: PathName;
+  /** bitbench's path, or `llama.cpp:<quant>`. */
+  path: string;
   /** Jobs of this preset and path that will not fit, and how many there are in all. */
   jobsOver: number;
   jobs: number;
@@ -81,15 +89,19 @@ export function usableMemoryBytes(memoryBytes: number): number {
 
 /** Every model job of the matrix, as it would run on a machine with `vCpus` hardware threads. */
 export function modelMemoryJobs(matrix: Matrix, vCpus: number): ModelMemoryJob[] {
-  const jobs: ModelMemoryJob[] = [];
+  const jobs = new Map<string, ModelMemoryJob>();
   for (const section of sectionList(matrix.models)) {
     for (const combination of modelCombinations(section)) {
       if (isExcluded(combination, section.exclude)) continue;
-      const { preset, path, batch, prompt, tokens, threads, kv, lmHead } = combination;
-      jobs.push({ preset, path, batch, prompt, tokens, threads: threads === 'all' ? Math.max(1, vCpus) : threads, kv, lmHead });
+      const { preset, engine, path, quant, batch, prompt, tokens, threads, kv, lmHead } = combination;
+      const shape = { preset, batch, prompt, tokens, threads: threads === 'all' ? Math.max(1, vCpus) : threads, kv, lmHead };
+      const job: ModelMemoryJob = engine === 'llama.cpp' ? { ...shape, engine, quant } : { ...shape, engine, path };
+      // Each engine reads one of the paths and quants axes: the product repeats a job across
+      // the other, and expansion keeps one copy; so does this count.
+      jobs.set(JSON.stringify(job), job);
     }
   }
-  return jobs;
+  return [...jobs.values()];
 }
 
 /** Per instance type and (preset, path): the jobs whose estimate exceeds the usable memory. */
@@ -106,10 +118,11 @@ export function memoryWarnings(matrix: Matrix, found: readonly InstanceTypeSumma
     const usableBytes = usableMemoryBytes(type.memoryBytes);
     const groups = new Map<string, MemoryWarning>();
     for (const job of modelMemoryJobs(matrix, type.vCpus)) {
-      const key = `${job.preset}\u0000${job.path}`;
+      const path = memoryJobPath(job);
+      const key = `${job.preset}\u0000${path}`;
       let group = groups.get(key);
       if (!group) {
-        group = { instanceType: type.instanceType, preset: job.preset, path: job.path, jobsOver: 0, jobs: 0, largestBytes: 0, largestBatch: 0, usableBytes };
+        group = { instanceType: type.instanceType, preset: job.preset, path, jobsOver: 0, jobs: 0, largestBytes: 0, largestBatch: 0, usableBytes };
         groups.set(key, group);
       }
       group.jobs++;

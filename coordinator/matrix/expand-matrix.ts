@@ -81,10 +81,13 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
     for (const section of sectionList(matrix.models)) {
       for (const c of modelCombinations(section)) {
         if (isExcluded(c, section.exclude)) continue;
+        // Each engine reads one of the two axes: the product repeats a job across the other,
+        // and add() keeps one copy of each id. A bitbench job has no engine field, so its id is
+        // what it was before llama.cpp was an engine.
         add({
           kind: 'model',
           preset: c.preset,
-          path: c.path,
+          ...(c.engine === 'llama.cpp' ? { engine: c.engine, quant: c.quant } : { path: c.path }),
           batch: c.batch,
           prompt: c.prompt,
           tokens: c.tokens,

@@ -1,7 +1,7 @@
 // The cartesian product of a section's axes, as written (threads may be 'all', isa 'auto'),
 // and the exclude rules over it. Validation counts with these before anything runs; expansion
 // turns each surviving combination into a job.
-import type { CacheMode, KvDtype, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
+import type { CacheMode, EngineName, KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
 import {
   valueList,
   type IsaChoice,
@@ -24,7 +24,10 @@ export interface KernelCombination {
 
 export interface ModelCombination {
   preset: PresetName;
+  engine: EngineName;
+  /** bitbench's path, or llama.cpp's quant: which one the engine reads. */
   path: PathName;
+  quant: LlamaQuant;
   batch: number;
   prompt: number;
   tokens: number;
@@ -72,7 +75,9 @@ function kernelAxes(section: KernelSection): Axes<KernelCombination> {
 function modelAxes(section: ModelSection): Axes<ModelCombination> {
   return {
     preset: section.presets,
+    engine: section.engines,
     path: section.paths,
+    quant: section.quants,
     batch: section.batch,
     prompt: valueList(section.prompt),
     tokens: valueList(section.tokens),

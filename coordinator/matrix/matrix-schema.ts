@@ -6,9 +6,11 @@ import { ISA_NAMES } from '../../runner/protocol/names.js';
 import { repetitionOverridesSchema } from '../../runner/protocol/job-spec.js';
 import {
   cacheMode,
+  engineName,
   instanceTypeName,
   isaName,
   kvDtype,
+  llamaQuant,
   lmHeadDtype,
   pathName,
   positiveInteger,
@@ -84,7 +86,9 @@ export const kernelSectionSchema = z.strictObject({
 
 export const modelExcludeSchema = excludeEntry({
   preset: oneOrMany(presetName, 'a preset'),
+  engine: oneOrMany(engineName, 'an engine'),
   path: oneOrMany(pathName, 'a path'),
+  quant: oneOrMany(llamaQuant, 'a llama.cpp quant'),
   batch: oneOrMany(positiveInteger, 'a positive integer'),
   prompt: oneOrMany(positiveInteger, 'a positive integer'),
   tokens: oneOrMany(positiveInteger, 'a positive integer'),
@@ -96,7 +100,10 @@ export const modelExcludeSchema = excludeEntry({
 
 export const modelSectionSchema = z.strictObject({
   presets: axis(presetName),
-  paths: axis(pathName),
+  /** bitbench runs each of `paths`; llama.cpp each of `quants`, on the same model. */
+  engines: axis(engineName).default(['bitbench']),
+  paths: axis(pathName).default(['fused']),
+  quants: axis(llamaQuant).default(['tq2_0']),
   /** Sequences decoded in lockstep. */
   batch: axis(positiveInteger),
   /** Prompt tokens per sequence: one value or an axis. */

@@ -19,12 +19,23 @@ export const PATH_COLORS: Record<string, string> = {
   'cached-bf16': '#76b7b2',
   fused: '#e15759',
   'fused-i8': '#f28e2b',
+  // llama.cpp's rows (path `llama.cpp:<quant>`): greens for its ternary types, purples for dense,
+  // the same in every chart, so its bars read as one engine beside bitbench's.
+  'llama.cpp:tq2_0': '#59a14f',
+  'llama.cpp:tq1_0': '#8cd17d',
+  'llama.cpp:bf16': '#b07aa1',
+  'llama.cpp:f16': '#d4a6c8',
 };
 
+/** Paths with no colour of their own, by their place among such paths; none of PATH_COLORS' hues. */
+const EXTRA_COLORS = ['#edc948', '#ff9da7', '#9c755f', '#bab0ac', '#86bcb6'];
+
 export function pathColorScale(paths: readonly string[]) {
-  const extra = ['#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
-  const domain = [...PATH_ORDER.filter((p) => paths.includes(p)), ...paths.filter((p) => !(PATH_ORDER as readonly string[]).includes(p))];
-  return { domain, range: domain.map((p, i) => PATH_COLORS[p] ?? extra[i % extra.length]!) };
+  const known = PATH_ORDER as readonly string[];
+  const others = paths.filter((p) => !known.includes(p)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const domain = [...PATH_ORDER.filter((p) => paths.includes(p)), ...others];
+  let extra = 0;
+  return { domain, range: domain.map((p) => PATH_COLORS[p] ?? EXTRA_COLORS[extra++ % EXTRA_COLORS.length]!) };
 }
 
 export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitle: string, colorTitle = 'path'): TopLevelSpec {

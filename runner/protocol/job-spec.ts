@@ -7,9 +7,11 @@ import { MODEL_PRESETS } from '../model-config.js';
 import { jobIdFor, JOB_ID_LENGTH } from './job-id.js';
 import {
   cacheMode,
+  engineName,
   instanceTypeName,
   isaName,
   kvDtype,
+  llamaQuant,
   lmHeadDtype,
   nonNegativeInteger,
   pathName,
@@ -92,7 +94,12 @@ const kernelJobShape = {
 const modelJobShape = {
   kind: z.literal('model'),
   preset: presetName,
-  path: pathName,
+  /** Absent: bitbench (so specs from before llama.cpp keep their ids). */
+  engine: engineName.optional(),
+  /** bitbench's compute path; absent for llama.cpp. */
+  path: pathName.optional(),
+  /** llama.cpp's weight type for the ternary layers; llama.cpp only. */
+  quant: llamaQuant.optional(),
   /** Sequences decoded in lockstep. */
   batch: positiveInteger,
   /** Prompt tokens prefilled per sequence. */
@@ -148,6 +155,13 @@ export function jobSpecProblems(spec: JobSpec): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   if (spec.kind === 'kernel') problems.push(...repetitionPolicyProblems(spec.repetitions, 'repetitions'));
   if (spec.kind === 'model') {
+    if (spec.engine === 'llama.cpp') {
+      if (spec.quant === undefined) problems.push({ path: 'quant', message: 'a llama.cpp job needs a quant' });
+      if (spec.path !== undefined) problems.push({ path: 'path', message: 'a llama.cpp job runs llama.cpp\'s kernels, not a bitbench path' });
+    } else {
+      if (spec.path === undefined) problems.push({ path: 'path', message: 'a bitbench model job needs a path' });
+      if (spec.quant !== undefined) problems.push({ path: 'quant', message: 'only llama.cpp jobs take a quant' });
+    }
     const positions = MODEL_PRESETS[spec.preset].maxPositions;
     if (spec.prompt + spec.tokens > positions) {
       problems.push({ path: 'tokens', message: `prompt ${spec.prompt} + tokens ${spec.tokens} exceeds ${spec.preset}'s ${positions} positions` });
@@ -168,4 +182,10 @@ export function parseJobSpec(value: unknown): JobSpec {
   const problems = jobSpecProblems(result.data);
   if (problems.length > 0) throw new JobSpecError(problems, claimedId);
   return result.data;
+}
+
+/** What a job's results show as their path: bitbench's path, or `llama.cpp:<quant>`. */
+export function jobPathLabel(job: Job): string {
+  if (job.kind === 'model' && job.engine === 'llama.cpp') return `llama.cpp:${job.quant ?? 'tq2_0'}`;
+  return job.path ?? 'fused';
 }

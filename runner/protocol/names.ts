@@ -34,3 +34,10 @@ const namesMatchTheAddon: [
   Same<LmHeadDtype, NativeLmHeadDtype>,
 ] = [true, true, true, true, true];
 void namesMatchTheAddon;
+
+/** Who runs a model job: bitbench's own paths, or llama.cpp on the same synthetic model. */
+export const ENGINE_NAMES = ['bitbench', 'llama.cpp'] as const;
+/** llama.cpp's weight types for the ternary layers (GGUF): ternary TQ2_0/TQ1_0, dense BF16/F16. */
+export const LLAMA_QUANTS = ['tq2_0', 'tq1_0', 'bf16', 'f16'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+export type LlamaQuant = (typeof LLAMA_QUANTS)[number];

@@ -1,7 +1,7 @@
 // The small schemas jobs and matrices are built from, each with its own wording, so a bad value
 // reads the same wherever it appears ("expected a positive integer").
 import * as z from 'zod';
-import { CACHE_MODES, ISA_NAMES, KV_DTYPES, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
+import { CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
 import { describeValue } from './validation-problems.js';
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -41,6 +41,8 @@ export const cacheMode = z.enum(CACHE_MODES, { error: worded(oneOf(CACHE_MODES))
 export const kvDtype = z.enum(KV_DTYPES, { error: worded(oneOf(KV_DTYPES)) });
 export const lmHeadDtype = z.enum(LM_HEAD_DTYPES, { error: worded(oneOf(LM_HEAD_DTYPES)) });
 export const presetName = z.enum(PRESET_NAMES, { error: worded(oneOf(PRESET_NAMES)) });
+export const engineName = z.enum(ENGINE_NAMES, { error: worded(oneOf(ENGINE_NAMES)) });
+export const llamaQuant = z.enum(LLAMA_QUANTS, { error: worded(oneOf(LLAMA_QUANTS)) });
 
 /**
  * An EC2 instance type (`c7i.2xlarge`, `m7i-flex.large`) or `local`. Restricted to characters

@@ -40,7 +40,8 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
     kind: 'model',
     spec: {
       preset: job.preset,
-      path: job.path,
+      path: job.path ?? 'fused',
+      ...(job.engine === 'llama.cpp' ? { engine: job.engine, ...(job.quant ? { quant: job.quant } : {}) } : {}),
       batch: job.batch,
       prompt: job.prompt,
       tokens: job.tokens,
@@ -55,5 +56,5 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
 
 export function describeJob(job: JobSpec): string {
   if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.isa ? ' ' + job.isa : ''}`;
-  return `model ${job.preset} ${job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.isa ? ' ' + job.isa : ''}`;
+  return `model ${job.preset} ${job.engine === 'llama.cpp' ? `llama.cpp ${job.quant}` : job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.isa ? ' ' + job.isa : ''}`;
 }

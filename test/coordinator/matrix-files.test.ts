@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { expandMatrix } from '../../coordinator/matrix/expand-matrix.js';
 import { loadMatrix } from '../../coordinator/matrix/load-matrix.js';
-import { parseJobSpec, type JobSpecOf } from '../../runner/protocol/job-spec.js';
+import { jobPathLabel, parseJobSpec, type JobSpecOf } from '../../runner/protocol/job-spec.js';
 import { PATH_NAMES } from '../../runner/protocol/names.js';
 
 const MATRICES = fileURLToPath(new URL('../../matrices/', import.meta.url));
@@ -23,7 +23,7 @@ describe('matrices/', () => {
     const jobs = expandMatrix(matrix('quick.yaml'), { runId: 'quick', hardwareThreads: 2 });
     const kernels = jobs.filter((job): job is JobSpecOf<'kernel'> => job.kind === 'kernel');
     const models = jobs.filter((job): job is JobSpecOf<'model'> => job.kind === 'model');
-    expect(jobs).toHaveLength(17);
+    expect(jobs).toHaveLength(23);
     expect(new Set(kernels.map((job) => job.path))).toEqual(new Set(PATH_NAMES));
     const tiny = models.filter((job) => job.preset === 'tiny');
     expect(new Set(tiny.map((job) => job.path))).toEqual(new Set(PATH_NAMES));
@@ -31,9 +31,11 @@ describe('matrices/', () => {
       const mine = kernels.filter((job) => job.path === path);
       expect(mine.map((job) => `${job.batch}/${job.cache}`).sort()).toEqual(['1/cold', '1/hot', '16/hot']);
     }
-    // The only real model: 2B-4T on the fused path, the one that fits a small machine.
-    expect(models.filter((job) => job.preset !== 'tiny').map((job) => `${job.preset} ${job.path} ${job.batch}`)).toEqual([
+    // The only real model: 2B-4T on the fused paths (what fits a small machine) and on llama.cpp's TQ2_0.
+    expect(models.filter((job) => job.preset !== 'tiny').map((job) => `${job.preset} ${jobPathLabel(job)} ${job.batch}`)).toEqual([
       'bitnet-b1.58-2b-4t fused 1',
+      'bitnet-b1.58-2b-4t fused-i8 1',
+      'bitnet-b1.58-2b-4t llama.cpp:tq2_0 1',
     ]);
     expect(jobs.every((job) => job.threads === 2 && job.instanceType === 'local')).toBe(true);
   });

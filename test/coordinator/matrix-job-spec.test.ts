@@ -72,12 +72,12 @@ describe('parseJobSpec', () => {
       throw new Error('accepted');
     })();
     expect(error.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'path: expected one of baseline, cached-f32, cached-bf16, fused',
+      'path: expected one of baseline, cached-f32, cached-bf16, fused, fused-i8',
       'n: expected a positive integer, got "4096"',
       'k: expected a positive integer',
       'batch: is required',
       'threads: expected a positive integer, got 2.5',
-      'isa: expected one of avx512, avx2, neon, scalar',
+      'isa: expected one of avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar',
       'cache: expected one of hot, cold',
     ]);
     expect(error.message.split('\n')[0]).toBe(`Invalid job spec ${kernelJob.id} (7 problems):`);
@@ -106,7 +106,7 @@ describe('parseJobSpec', () => {
     expect(specProblems(rehashed(modelJob, (c) => (c.prompt = 510)))).toEqual([
       `tokens: prompt 510 + tokens ${modelJob.kind === 'model' ? modelJob.tokens : 0} exceeds tiny's 512 positions`,
     ]);
-    expect(specProblems(rehashed(modelJob, (c) => (c.preset = 'llama')))).toEqual(['preset: expected one of bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny']);
+    expect(specProblems(rehashed(modelJob, (c) => (c.preset = 'llama')))).toEqual(['preset: expected one of bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny, tiny-256']);
   });
 
   it('rejects what is not an object', () => {

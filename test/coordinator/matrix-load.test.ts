@@ -149,12 +149,12 @@ describe('loadMatrix rejects, naming the place in the file', () => {
 
   it('an unknown path, preset, ISA, cache mode or KV dtype', () => {
     expect(problemsOf(kernelsYaml({ paths: '[fused, fuse]' }))).toEqual([
-      'kernels.paths[1]: expected one of baseline, cached-f32, cached-bf16, fused',
+      'kernels.paths[1]: expected one of baseline, cached-f32, cached-bf16, fused, fused-i8',
     ]);
     expect(problemsOf(modelsYaml({ presets: '[llama-70b]' }))).toEqual([
-      'models.presets[0]: expected one of bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny',
+      'models.presets[0]: expected one of bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny, tiny-256',
     ]);
-    expect(problemsOf(kernelsYaml({ isa: '[sse4]' }))).toEqual(['kernels.isa[0]: expected one of auto, avx512, avx2, neon, scalar']);
+    expect(problemsOf(kernelsYaml({ isa: '[sse4]' }))).toEqual(['kernels.isa[0]: expected one of auto, avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar']);
     expect(problemsOf(kernelsYaml({ cache: '[warm]' }))).toEqual(['kernels.cache[0]: expected one of hot, cold']);
     expect(problemsOf(modelsYaml({ kv: '[fp8]' }))).toEqual(['models.kv[0]: expected one of bf16, int8']);
   });
@@ -187,7 +187,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
       'kernels.exclude[0].path: expected a path or a list of them, got "fuse"',
     ]);
     expect(problemsOf(kernelsYaml({ exclude: '[{ path: [fused, fuse] }]' }))).toEqual([
-      'kernels.exclude[0].path[1]: expected one of baseline, cached-f32, cached-bf16, fused',
+      'kernels.exclude[0].path[1]: expected one of baseline, cached-f32, cached-bf16, fused, fused-i8',
     ]);
     expect(problemsOf(kernelsYaml({ exclude: '{ path: fused }' }))).toEqual(['kernels.exclude: expected a list of exclude entries, got a mapping']);
   });
@@ -223,7 +223,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
     expect(lines).toHaveLength(11);
     expect(lines).toContain('  kernels.shapes[1][0]: expected a positive integer (line 7, column 21)');
     expect(lines).toContain(
-      "  models: unknown key 'kvCache'; expected one of presets, paths, batch, prompt, tokens, threads, isa, kv, lmHead, exclude (line 19, column 3)",
+      "  models: unknown key 'kvCache'; expected one of presets, engines, paths, quants, batch, prompt, tokens, threads, isa, kv, lmHead, exclude (line 19, column 3)",
     );
     expect(lines[1]).toBe("  line 3, column 1: unknown key 'colour'; expected one of name, description, instanceTypes, seed, repetitions, prices, vcpus, kernels, models");
   });

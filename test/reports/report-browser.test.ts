@@ -22,7 +22,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
     dir = mkdtempSync(join(tmpdir(), 'bitbench-browser-'));
     const store = ResultStore.open(':memory:');
     try {
-      const fleet = fillFleetStore(store);
+      // With llama.cpp rows: its bars in the model charts, the engine comparison tables.
+      const fleet = fillFleetStore(store, { llamaQuants: ['tq2_0', 'bf16'] });
       const { html } = await buildReport({
         runs: fleet.runIds.map((id) => store.getRun(id)!),
         results: store.results({ runIds: fleet.runIds }),
@@ -70,6 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       );
       const scripts = await page.evaluate(() => document.querySelectorAll('script').length);
       const hostileImages = await page.evaluate(() => document.querySelectorAll('img').length);
+      const engineTables = await page.evaluate(() => [...document.querySelectorAll('table.engines')].map((t) => t.querySelectorAll('tbody tr').length));
 
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
@@ -80,6 +82,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       expect(scripts).toBe(0);
       expect(hostileImages).toBe(0);
       expect(charts.length).toBeGreaterThanOrEqual(18);
+      // The fleet table (3 instance types x 2 batches), then one per instance type.
+      expect(engineTables).toEqual([6, 2, 2, 2]);
       for (const chart of charts) {
         expect(chart.svg).toBe(true);
         expect(chart.marks).toBeGreaterThan(0);

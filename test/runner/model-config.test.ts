@@ -361,7 +361,7 @@ describe('resolveModel', () => {
   it('rejects an unknown preset, listing the known ones', () => {
     const error = configError(() => resolveModel({ preset: 'bitnet-7b' }));
     expect(error.field).toBe('preset');
-    expect(error.message).toBe('options: unknown preset "bitnet-7b"; known presets: bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny');
+    expect(error.message).toBe('options: unknown preset "bitnet-7b"; known presets: bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny, tiny-256');
   });
 
   it('does not take inherited object keys for presets', () => {

@@ -5,6 +5,7 @@
 #include "kernel-workers.h"
 #include "model-workers.h"
 #include "platform-info.h"
+#include "synthetic-weights.h"
 
 namespace {
 
@@ -20,6 +21,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runModel", Napi::Function::New(env, runModel, "runModel"));
   exports.Set("modelWeights", Napi::Function::New(env, modelWeights, "modelWeights"));
   exports.Set("measureBandwidth", Napi::Function::New(env, measureBandwidth, "measureBandwidth"));
+  exports.Set("syntheticProjection", Napi::Function::New(env, syntheticProjectionTensor, "syntheticProjection"));
+  exports.Set("syntheticNorm", Napi::Function::New(env, syntheticNormTensor, "syntheticNorm"));
+  exports.Set("syntheticEmbeddingRows", Napi::Function::New(env, syntheticEmbeddingRowsTensor, "syntheticEmbeddingRows"));
   return exports;
 }
 

@@ -120,7 +120,7 @@ BitNetModel::BitNetModel(const ModelSpec& spec)
   pool.parallel(spec.threads, [&](unsigned index, unsigned count) {
     const RowRange rows = splitRows(d.vocab, 64, index, count);
     uint16_t* table = embedding_.as<uint16_t>();
-    syntheticEmbeddingRows(spec.seed, d, hiddenStride_, rows.begin, rows.end, table);
+    syntheticEmbeddingRows(spec.seed, d, hiddenStride_, rows.begin, rows.end, table + rows.begin * hiddenStride_);
     if (spec.lmHead != LmHeadDtype::kInt8) return;
     // The int8 head: the same rows, absmax-quantized with one scale per row.
     for (size_t row = rows.begin; row < rows.end; ++row) {

@@ -46,7 +46,7 @@ void syntheticEmbeddingRows(uint64_t seed, const ModelDims& dims, size_t stride,
   const float amplitude = std::sqrt(3.0f);  // unit variance
   for (size_t row = rowBegin; row < rowEnd; ++row) {
     uint64_t state = tensorSeed(seed, dims.layers + 1, 200) ^ mix(row + 1);
-    uint16_t* dst = out + row * stride;
+    uint16_t* dst = out + (row - rowBegin) * stride;
     for (size_t i = 0; i < stride; ++i)
       dst[i] = i < dims.hidden ? floatToBf16(amplitude * (2.0f * unitRandom(state) - 1.0f)) : 0;
   }

@@ -21,7 +21,8 @@ std::vector<uint8_t> syntheticProjection(uint64_t seed, size_t layer, Projection
 std::vector<float> syntheticNorm(uint64_t seed, size_t layer, int which, size_t size);
 
 // Embedding rows [rowBegin, rowEnd) as bf16 bit patterns, rows of `stride` (zero-padded
-// past hidden). Each row has its own seed, so rows can be built in parallel.
+// past hidden); row r lands at out + (r - rowBegin) * stride, so `out` holds just these rows.
+// Each row has its own seed, so rows can be built in parallel.
 void syntheticEmbeddingRows(uint64_t seed, const ModelDims& dims, size_t stride, size_t rowBegin,
                             size_t rowEnd, uint16_t* out);
 
