@@ -13,6 +13,8 @@
 //                              kPartialSteps partialAdd calls before it must be flushed
 //   kRowTile                   rows per tile of the layout
 //   kGemvStreams               tiles the batch-1 kernel walks at once (see i8GemvTiles)
+// and may provide blockDot(Partial&, I packed, const I (&a)[4]): the four partialAdd calls of
+// one packed vector in fewer instructions (counting as four of kPartialSteps).
 //
 // Codes are w + 1, so the integer dot C.q is W.q + sum(q); the sum is taken off once per
 // output, with the two scales, in storeRow.
@@ -27,6 +29,20 @@ inline void storeRow(const I8KernelCall& c, size_t b, size_t row, int32_t dot) {
 
 inline size_t i8Blocks(const I8KernelCall& c) {
   return (c.k + kI8PlanesPerBlock * V::kBytes - 1) / (kI8PlanesPerBlock * V::kBytes);
+}
+
+// One row's block: V's own blockDot where it has one, else plane by plane. (A template on T so
+// that the check is made per V.)
+template <typename T>
+inline void rowBlockDot(typename T::Partial& p, typename T::I packed, const typename T::I (&a)[kI8PlanesPerBlock]) {
+  if constexpr (requires { T::blockDot(p, packed, a); }) {
+    T::blockDot(p, packed, a);
+  } else {
+    T::partialAdd(p, T::template plane<0>(packed), a[0]);
+    T::partialAdd(p, T::template plane<1>(packed), a[1]);
+    T::partialAdd(p, T::template plane<2>(packed), a[2]);
+    T::partialAdd(p, T::template plane<3>(packed), a[3]);
+  }
 }
 
 // Batch 1: STREAMS tiles from far-apart parts of the thread's rows at once (each a long
@@ -54,10 +70,7 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
       for (size_t t = 0; t < STREAMS; ++t) {
         for (size_t r = 0; r < R; ++r) {
           const typename V::I packed = V::load(w[t] + r * V::kBytes);
-          V::partialAdd(p[t][r], V::template plane<0>(packed), a[0]);
-          V::partialAdd(p[t][r], V::template plane<1>(packed), a[1]);
-          V::partialAdd(p[t][r], V::template plane<2>(packed), a[2]);
-          V::partialAdd(p[t][r], V::template plane<3>(packed), a[3]);
+          rowBlockDot<V>(p[t][r], packed, a);
         }
         w[t] += R * V::kBytes;
       }
