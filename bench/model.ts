@@ -21,27 +21,32 @@ console.log(`bitbench model table: ${preset}, ${threads} threads`);
 const header = ['path', 'batch', 'decode tok/s', 'step p50 ms', 'prefill tok/s', 'GB/token', 'roofline tok/s', '% roofline', 'peak RSS GB'];
 const rows: string[][] = [header];
 const results: ModelResult[] = [];
+// Every path with the bf16 LM head, and fused-i8 with the int8 head as BitNet runs it (int8
+// activations through the whole model, the head on the same integer units).
+const cells = [...PATHS.map((path) => ({ path, lmHead: 'bf16' as const })), { path: 'fused-i8' as const, lmHead: 'int8' as const }];
+const cellLabel = (path: string, lmHead: string) => (lmHead === 'int8' ? `${path} (int8 head)` : path);
 for (const run of runs) {
-  for (const path of PATHS) {
+  for (const { path, lmHead } of cells) {
+    const label = cellLabel(path, lmHead);
     try {
-      checkModelFits({ preset, path, threads, ...run });
+      checkModelFits({ preset, path, threads, lmHead, ...run });
     } catch (error) {
       if (!(error instanceof MemoryGuardError)) throw error;
-      rows.push([path, String(run.batch), `does not fit (needs about ${(error.estimateBytes / 1e9).toFixed(1)} GB)`]);
+      rows.push([label, String(run.batch), `does not fit (needs about ${(error.estimateBytes / 1e9).toFixed(1)} GB)`]);
       continue;
     }
-    process.stderr.write(`\r  ${path} batch ${run.batch}...                    `);
-    const args = ['model', '--json', '--preset', preset, '--path', path, '--threads', String(threads)];
+    process.stderr.write(`\r  ${label} batch ${run.batch}...                    `);
+    const args = ['model', '--json', '--preset', preset, '--path', path, '--lm-head', lmHead, '--threads', String(threads)];
     for (const [flag, value] of Object.entries(run)) args.push(`--${flag}`, String(value));
     const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
     if (child.status !== 0) {
-      rows.push([path, String(run.batch), `failed: ${child.stderr.trim().split('\n')[0]}`]);
+      rows.push([label, String(run.batch), `failed: ${child.stderr.trim().split('\n')[0]}`]);
       continue;
     }
     const r = JSON.parse(child.stdout) as ModelResult;
     results.push(r);
     rows.push([
-      path,
+      label,
       String(run.batch),
       r.decodeTokS.toFixed(2),
       r.p50Ms.toFixed(1),
@@ -85,7 +90,8 @@ process.stderr.write('\r' + ' '.repeat(60) + '\r');
 const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
 for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
 
-const at = (path: string, batch: number) => results.find((r) => r.path === path && r.batch === batch);
+const at = (path: string, batch: number, lmHead = 'bf16') =>
+  results.find((r) => r.engine !== 'llama.cpp' && r.path === path && r.batch === batch && r.lmHead === lmHead);
 const fused = at('fused', 1);
 const bf16 = at('cached-bf16', 1);
 console.log('');
@@ -100,7 +106,17 @@ for (const run of runs) {
     .sort((a, b) => b.decodeTokS - a.decodeTokS)[0];
   if (!llamaBest) continue;
   for (const r of results.filter((x) => x.engine !== 'llama.cpp' && x.batch === run.batch)) {
-    console.log(`batch ${run.batch} decode: ${r.path} vs llama.cpp ${llamaBest.quant}: ${(r.decodeTokS / llamaBest.decodeTokS).toFixed(2)}x`);
+    console.log(`batch ${run.batch} decode: ${cellLabel(r.path, r.lmHead)} vs llama.cpp ${llamaBest.quant}: ${(r.decodeTokS / llamaBest.decodeTokS).toFixed(2)}x`);
   }
 }
+
+// The W1.58A8 yardsticks: fused-i8 with the int8 head against its roofline, llama.cpp's TQ2_0
+// at batch 1, and cached-bf16 at batch 32.
+const i8 = at('fused-i8', 1, 'int8');
+const tq2 = results.find((r) => r.engine === 'llama.cpp' && r.quant === 'tq2_0' && r.batch === 1);
+if (i8) console.log(`batch 1 decode: fused-i8 (int8 head) reaches ${(100 * i8.rooflineFraction).toFixed(0)}% of its roofline`);
+if (i8 && tq2) console.log(`batch 1 decode: fused-i8 (int8 head) vs llama.cpp tq2_0: ${(i8.decodeTokS / tq2.decodeTokS).toFixed(2)}x`);
+const i8Batch = at('fused-i8', 32, 'int8');
+const bf16Batch = at('cached-bf16', 32);
+if (i8Batch && bf16Batch) console.log(`batch 32 decode: fused-i8 (int8 head) vs cached-bf16: ${(i8Batch.decodeTokS / bf16Batch.decodeTokS).toFixed(2)}x`);
 
