@@ -107,21 +107,6 @@ class BenchmarkModelWorker : public PromiseWorker<Napi::AsyncProgressWorker<Prog
   std::string kernel_;
 };
 
-// Plain promise worker around a function run on the worker thread.
-class ModelTaskWorker : public PromiseWorker<Napi::AsyncWorker> {
- public:
-  ModelTaskWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> result)
-      : PromiseWorker(env, env), work_(std::move(work)), result_(std::move(result)) {}
-
- protected:
-  void Execute() override { settleErrors(work_, kOutOfMemory); }
-  void OnOK() override { deferred_.Resolve(result_(Env())); }
-
- private:
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env)> result_;
-};
-
 std::vector<int32_t> readTokens(const Napi::Object& spec, const char* key, size_t length, size_t vocab,
                                 const std::string& formula) {
   const Napi::Value value = spec.Get(key);
@@ -186,7 +171,7 @@ Napi::Value runModel(const Napi::CallbackInfo& info) {
       readTokens(spec, "decodeTokens", run.decodeTokens * run.sequences, vocab, "tokens * sequences"));
   auto promptLogits = std::make_shared<std::vector<float>>();
   auto decodeLogits = std::make_shared<std::vector<float>>();
-  auto* worker = new ModelTaskWorker(
+  auto* worker = new TaskWorker(
       info.Env(),
       [=] {
         BitNetModel m(model);
@@ -208,7 +193,7 @@ Napi::Value runModel(const Napi::CallbackInfo& info) {
         result.Set("promptLogits", toFloat32Array(env, *promptLogits));
         result.Set("decodeLogits", toFloat32Array(env, *decodeLogits));
         return result;
-      });
+      }, kOutOfMemory);
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
@@ -278,7 +263,7 @@ Napi::Value measureBandwidth(const Napi::CallbackInfo& info) {
   isaField.Set("threads", threads);
   const KernelTable* table = readKernelSpec(isaField, 1).path.implementation->table(cpuFeatures());
   auto sample = std::make_shared<BandwidthSample>();
-  auto* worker = new ModelTaskWorker(
+  auto* worker = new TaskWorker(
       info.Env(), [=] { *sample = measureBandwidthSample(*table, bytes, threads, passes); },
       [=](Napi::Env env) -> Napi::Value {
         Napi::Object result = Napi::Object::New(env);
@@ -289,7 +274,7 @@ Napi::Value measureBandwidth(const Napi::CallbackInfo& info) {
         for (size_t i = 0; i < sample->triadGBs.size(); ++i) triad.Set(static_cast<uint32_t>(i), sample->triadGBs[i]);
         result.Set("triadGBs", triad);
         return result;
-      });
+      }, kOutOfMemory);
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;

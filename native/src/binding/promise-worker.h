@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <exception>
+#include <functional>
 #include <new>
 #include <utility>
 
@@ -44,6 +45,23 @@ class PromiseWorker : public Base {
   }
 
   Napi::Promise::Deferred deferred_;
+};
+
+// A function run on the worker thread, and one that builds the result on the main thread.
+class TaskWorker : public PromiseWorker<Napi::AsyncWorker> {
+ public:
+  TaskWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> result,
+             const char* outOfMemory)
+      : PromiseWorker(env, env), work_(std::move(work)), result_(std::move(result)), outOfMemory_(outOfMemory) {}
+
+ protected:
+  void Execute() override { settleErrors(work_, outOfMemory_); }
+  void OnOK() override { deferred_.Resolve(result_(Env())); }
+
+ private:
+  std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> result_;
+  const char* outOfMemory_;
 };
 
 }  // namespace bitbench::binding

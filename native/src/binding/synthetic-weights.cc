@@ -19,20 +19,6 @@ namespace {
 
 const char* kOutOfMemory = "Out of memory while generating a synthetic tensor";
 
-class TensorWorker : public PromiseWorker<Napi::AsyncWorker> {
- public:
-  TensorWorker(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> result)
-      : PromiseWorker(env, env), work_(std::move(work)), result_(std::move(result)) {}
-
- protected:
-  void Execute() override { settleErrors(work_, kOutOfMemory); }
-  void OnOK() override { deferred_.Resolve(result_(Env())); }
-
- private:
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env)> result_;
-};
-
 size_t requireIndex(const Napi::CallbackInfo& info, size_t index, const char* name, size_t max) {
   if (info.Length() <= index || !info[index].IsNumber())
     throw Napi::TypeError::New(info.Env(), std::string("Expected an integer for ") + name + " but received " +
@@ -53,7 +39,7 @@ Napi::Value syntheticProjectionTensor(const Napi::CallbackInfo& info) {
   const ProjectionShape shape = projectionShape(spec.dims, projection);
   auto packed = std::make_shared<std::vector<uint8_t>>();
   auto scale = std::make_shared<float>(1.0f);
-  auto* worker = new TensorWorker(
+  auto* worker = new TaskWorker(
       info.Env(), [=] { *packed = syntheticProjection(spec.seed, layer, projection, spec.dims, scale.get()); },
       [=](Napi::Env env) -> Napi::Value {
         Napi::Object out = Napi::Object::New(env);
@@ -64,7 +50,7 @@ Napi::Value syntheticProjectionTensor(const Napi::CallbackInfo& info) {
         out.Set("n", static_cast<double>(shape.n));
         out.Set("k", static_cast<double>(shape.k));
         return out;
-      });
+      }, kOutOfMemory);
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
@@ -90,7 +76,7 @@ Napi::Value syntheticEmbeddingRowsTensor(const Napi::CallbackInfo& info) {
                                                 " < " + std::to_string(rowBegin));
   const size_t hidden = spec.dims.hidden;
   auto rows = std::make_shared<std::vector<uint16_t>>();
-  auto* worker = new TensorWorker(
+  auto* worker = new TaskWorker(
       info.Env(),
       [=] {
         rows->resize((rowEnd - rowBegin) * hidden);
@@ -100,7 +86,7 @@ Napi::Value syntheticEmbeddingRowsTensor(const Napi::CallbackInfo& info) {
         Napi::Uint16Array out = Napi::Uint16Array::New(env, rows->size());
         std::copy(rows->begin(), rows->end(), out.Data());
         return out;
-      });
+      }, kOutOfMemory);
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
