@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { KvDtype } from '../protocol/names.js';
 import type { ControlledEvaluateInputItem } from 'node-llama-cpp';
 import { mulberry32 } from '../seeded-random.js';
+import { llamaContextShape } from './llama-memory.js';
 
 export interface LlamaRunSpec {
   ggufPath: string;
@@ -126,10 +127,12 @@ export async function runLlamaEngine(spec: LlamaRunSpec, onProgress?: (done: num
     } catch (error) {
       throw new LlamaEngineError(`llama.cpp could not load ${spec.ggufPath}: ${(error as Error).message}`);
     }
+    // The shape the memory estimate assumes (llama-memory.ts), so the two cannot drift.
+    const { contextSize, batchSize } = llamaContextShape(spec);
     const context = await model.createContext({
       sequences: spec.sequences,
-      contextSize: spec.prompt + spec.tokens + 1,
-      batchSize: Math.max(spec.sequences * spec.prompt, spec.sequences),
+      contextSize,
+      batchSize,
       threads: { ideal: spec.threads, min: spec.threads },
       experimentalKvCacheKeyType: kvType,
       experimentalKvCacheValueType: kvType,
