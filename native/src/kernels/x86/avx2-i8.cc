@@ -61,30 +61,42 @@ struct V {
 // Signed int8 weights: vpmaddubsw wants one unsigned operand, so it gets |w| and the
 // activations take w's sign (vpsignb). Products are at most 127 * 127, pairs 32258: no
 // saturation, since neither side is ever -128.
+inline __m256i signedDot32(__m256i acc, __m256i w, __m256i q) {
+  const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w));
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+inline void storeDenseRow(const float* rowScales, const I8KernelCall& c, size_t b, size_t row, __m256i acc) {
+  c.y[b * c.n + row] = static_cast<float>(V::hsum(acc)) * (rowScales[row] * c.rows[b].dequant);
+}
+
+// Rows in pairs from the two halves of the thread's range: two weight streams in flight (the
+// head is read from DRAM at every token) sharing each activation load.
 void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  for (size_t row = c.rowBegin; row < c.rowEnd; ++row) {
-    const int8_t* w = weights + row * c.qStride;
+  const size_t half = (c.rowEnd - c.rowBegin) / 2;
+  for (size_t i = 0; i < half; ++i) {
+    const size_t row0 = c.rowBegin + i, row1 = row0 + half;
+    const int8_t* w0 = weights + row0 * c.qStride;
+    const int8_t* w1 = weights + row1 * c.qStride;
     for (size_t b = 0; b < c.batch; ++b) {
       const int8_t* q = c.q + b * c.qStride;
       __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-      size_t i = 0;
-      for (; i + 64 <= c.qStride; i += 64) {
-        const __m256i w0 = V::load(w + i), w1 = V::load(w + i + 32);
-        const __m256i p0 = _mm256_maddubs_epi16(_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(V::load(q + i), w0));
-        const __m256i p1 = _mm256_maddubs_epi16(_mm256_sign_epi8(w1, w1), _mm256_sign_epi8(V::load(q + i + 32), w1));
-        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(p0, ones));
-        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(p1, ones));
+      for (size_t k = 0; k < c.qStride; k += 32) {
+        const __m256i x = V::load(q + k);
+        acc0 = signedDot32(acc0, V::load(w0 + k), x);
+        acc1 = signedDot32(acc1, V::load(w1 + k), x);
       }
-      for (; i < c.qStride; i += 32) {
-        const __m256i w0 = V::load(w + i);
-        const __m256i p0 = _mm256_maddubs_epi16(_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(V::load(q + i), w0));
-        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(p0, ones));
-      }
-      const int32_t dot = V::hsum(_mm256_add_epi32(acc0, acc1));
-      c.y[b * c.n + row] = static_cast<float>(dot) * (rowScales[row] * c.rows[b].dequant);
+      storeDenseRow(rowScales, c, b, row0, acc0);
+      storeDenseRow(rowScales, c, b, row1, acc1);
     }
   }
+  for (size_t row = c.rowBegin + 2 * half; row < c.rowEnd; ++row)
+    for (size_t b = 0; b < c.batch; ++b) {
+      const int8_t* q = c.q + b * c.qStride;
+      __m256i acc = _mm256_setzero_si256();
+      for (size_t k = 0; k < c.qStride; k += 32) acc = signedDot32(acc, V::load(weights + row * c.qStride + k), V::load(q + k));
+      storeDenseRow(rowScales, c, b, row, acc);
+    }
 }
 
 const I8KernelTable kTable = {
