@@ -25,6 +25,33 @@ const results: ModelResult[] = [];
 // activations through the whole model, the head on the same integer units).
 const cells = [...PATHS.map((path) => ({ path, lmHead: 'bf16' as const })), { path: 'fused-i8' as const, lmHead: 'int8' as const }];
 const cellLabel = (path: string, lmHead: string) => (lmHead === 'int8' ? `${path} (int8 head)` : path);
+
+/** Runs one `bitbench model` cell in its own process and adds its row, or why it failed. */
+function runCell(label: string, run: (typeof runs)[number], args: string[]): void {
+  process.stderr.write(`\r  ${label} batch ${run.batch}...                    `);
+  for (const [flag, value] of Object.entries(run)) args.push(`--${flag}`, String(value));
+  const child = spawnSync(process.execPath, [cli, 'model', '--json', '--preset', preset, '--threads', String(threads), ...args], {
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) {
+    rows.push([label, String(run.batch), `failed: ${child.stderr.trim().split('\n').pop()}`]);
+    return;
+  }
+  const r = JSON.parse(child.stdout) as ModelResult;
+  results.push(r);
+  rows.push([
+    r.llama ? `${label} (${r.llama.cpuVariant ?? '?'})` : label,
+    String(run.batch),
+    r.decodeTokS.toFixed(2),
+    r.p50Ms.toFixed(1),
+    r.prefillTokS.toFixed(1),
+    (r.bytesPerToken / 1e9).toFixed(3),
+    r.rooflineTokS.toFixed(2),
+    `${(100 * r.rooflineFraction).toFixed(0)}%`,
+    (r.peakRssBytes / 1e9).toFixed(2),
+  ]);
+}
+
 for (const run of runs) {
   for (const { path, lmHead } of cells) {
     const label = cellLabel(path, lmHead);
@@ -35,56 +62,13 @@ for (const run of runs) {
       rows.push([label, String(run.batch), `does not fit (needs about ${(error.estimateBytes / 1e9).toFixed(1)} GB)`]);
       continue;
     }
-    process.stderr.write(`\r  ${label} batch ${run.batch}...                    `);
-    const args = ['model', '--json', '--preset', preset, '--path', path, '--lm-head', lmHead, '--threads', String(threads)];
-    for (const [flag, value] of Object.entries(run)) args.push(`--${flag}`, String(value));
-    const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-    if (child.status !== 0) {
-      rows.push([label, String(run.batch), `failed: ${child.stderr.trim().split('\n')[0]}`]);
-      continue;
-    }
-    const r = JSON.parse(child.stdout) as ModelResult;
-    results.push(r);
-    rows.push([
-      label,
-      String(run.batch),
-      r.decodeTokS.toFixed(2),
-      r.p50Ms.toFixed(1),
-      r.prefillTokS.toFixed(1),
-      (r.bytesPerToken / 1e9).toFixed(3),
-      r.rooflineTokS.toFixed(2),
-      `${(100 * r.rooflineFraction).toFixed(0)}%`,
-      (r.peakRssBytes / 1e9).toFixed(2),
-    ]);
+    runCell(label, run, ['--path', path, '--lm-head', lmHead]);
   }
 }
 // llama.cpp on the same model, same threads: its ternary types and dense BF16.
 const LLAMA_QUANTS = ['tq2_0', 'tq1_0', 'bf16'] as const;
 for (const run of runs) {
-  for (const quant of LLAMA_QUANTS) {
-    const label = `llama.cpp ${quant}`;
-    process.stderr.write(`\r  ${label} batch ${run.batch}...                    `);
-    const args = ['model', '--json', '--engine', 'llama.cpp', '--quant', quant, '--preset', preset, '--threads', String(threads)];
-    for (const [flag, value] of Object.entries(run)) args.push(`--${flag}`, String(value));
-    const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-    if (child.status !== 0) {
-      rows.push([label, String(run.batch), `failed: ${child.stderr.trim().split('\n').pop()}`]);
-      continue;
-    }
-    const r = JSON.parse(child.stdout) as ModelResult;
-    results.push(r);
-    rows.push([
-      `${label} (${r.llama?.cpuVariant ?? '?'})`,
-      String(run.batch),
-      r.decodeTokS.toFixed(2),
-      r.p50Ms.toFixed(1),
-      r.prefillTokS.toFixed(1),
-      (r.bytesPerToken / 1e9).toFixed(3),
-      r.rooflineTokS.toFixed(2),
-      `${(100 * r.rooflineFraction).toFixed(0)}%`,
-      (r.peakRssBytes / 1e9).toFixed(2),
-    ]);
-  }
+  for (const quant of LLAMA_QUANTS) runCell(`llama.cpp ${quant}`, run, ['--engine', 'llama.cpp', '--quant', quant]);
 }
 process.stderr.write('\r' + ' '.repeat(60) + '\r');
 const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
