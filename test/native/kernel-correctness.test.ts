@@ -35,8 +35,9 @@ const I8_RELATIVE_TOLERANCE = 1e-6;
 const I8_MIN_COSINE = 0.999;
 
 const SCALE = 0.37;
-// 13: one full batch chunk of the fused GEMM (8 rows) and a partial one.
-const BATCHES = [1, 3, 13, 64] as const;
+// 13: one full batch chunk of the fused GEMM (8 rows) and a partial one; 6 and 13: fused-i8's
+// four-row inner loop followed by a pair and by a single row.
+const BATCHES = [1, 3, 6, 13, 64] as const;
 const THREADS = [1, 2] as const;
 const SHAPES = [
   { n: 1, k: 7 },
@@ -48,7 +49,8 @@ const SHAPES = [
   { n: 17, k: 1 },
   { n: 130, k: 33 },
   // fused-i8: k past one block (128 columns on AVX2, 256 on AVX-512) and past one chunk of
-  // the batched kernel (1024 columns on AVX2), not a multiple of 4, 32, 64 or 256.
+  // the batched kernel (1024 columns on AVX2, 2048 with VNNI), not a multiple of 4, 32, 64
+  // or 256.
   { n: 9, k: 257 },
   { n: 12, k: 2501 },
 ] as const;
@@ -130,7 +132,7 @@ describe('native kernels match the float64 reference', () => {
 
   describe.each(supported)('isa $name', ({ name: isa }) => {
     describe.each([...PATHS])('path %s', (path) => {
-      it.each(SHAPES)('n=$n k=$k, batches 1/3/13/64, threads 1/2', async ({ n, k }) => {
+      it.each(SHAPES)('n=$n k=$k, batches 1/3/6/13/64, threads 1/2', async ({ n, k }) => {
         for (const batch of BATCHES) {
           const p = problem(n, k, batch);
           for (const threads of THREADS) {
@@ -190,7 +192,7 @@ describe('native kernels match the float64 reference', () => {
     });
 
     describe.each(['baseline', 'cached-f32'] as const)('path %s with useBlas: false (builtin dense loops)', (path) => {
-      it.each(SHAPES)('n=$n k=$k, batches 1/3/13/64, threads 1/2', async ({ n, k }) => {
+      it.each(SHAPES)('n=$n k=$k, batches 1/3/6/13/64, threads 1/2', async ({ n, k }) => {
         for (const batch of BATCHES) {
           const p = problem(n, k, batch);
           for (const threads of THREADS) {

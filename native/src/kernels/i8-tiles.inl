@@ -14,7 +14,11 @@
 //   kRowTile                   rows per tile of the layout
 //   kGemvStreams               tiles the batch-1 kernel walks at once (see i8GemvTiles)
 // and may provide blockDot(Partial&, I packed, const I (&a)[4]): the four partialAdd calls of
-// one packed vector in fewer instructions (counting as four of kPartialSteps).
+// one packed vector in fewer instructions (counting as four of kPartialSteps); or, for the
+// batch-1 kernel only, an accumulator of its own: BlockPartial, blockZero(),
+// blockDot(BlockPartial&, I packed, const I (&a)[4]), blockFlush(Acc&, BlockPartial).
+// kGemmBatchTile (2 if absent) is how many activation rows the batched kernel's inner loop
+// takes at once (4 needs kRowTile * 4 accumulators: 32-register ISAs).
 //
 // Codes are w + 1, so the integer dot C.q is W.q + sum(q); the sum is taken off once per
 // output, with the two scales, in storeRow.
@@ -45,6 +49,29 @@ inline void rowBlockDot(typename T::Partial& p, typename T::I packed, const type
   }
 }
 
+// The batch-1 kernel's accumulator per row: V's BlockPartial where it has one, else its
+// Partial through rowBlockDot.
+template <typename T>
+struct GemvAccumulator {
+  using P = typename T::Partial;
+  static P zero() { return T::partialZero(); }
+  static void add(P& p, typename T::I packed, const typename T::I (&a)[kI8PlanesPerBlock]) {
+    rowBlockDot<T>(p, packed, a);
+  }
+  static void flush(typename T::Acc& acc, const P& p) { T::flush(acc, p); }
+};
+
+template <typename T>
+  requires requires { typename T::BlockPartial; }
+struct GemvAccumulator<T> {
+  using P = typename T::BlockPartial;
+  static P zero() { return T::blockZero(); }
+  static void add(P& p, typename T::I packed, const typename T::I (&a)[kI8PlanesPerBlock]) {
+    T::blockDot(p, packed, a);
+  }
+  static void flush(typename T::Acc& acc, const P& p) { T::blockFlush(acc, p); }
+};
+
 // Batch 1: STREAMS tiles from far-apart parts of the thread's rows at once (each a long
 // sequential stream: a core keeps several in flight where it would wait on one, which is what
 // cold weights need), sharing each block's four activation loads; each row's products gather
@@ -53,6 +80,7 @@ template <size_t STREAMS>
 inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, size_t blocks, const I8KernelCall& c) {
   constexpr size_t R = V::kRowTile;
   constexpr size_t kChunkBlocks = V::kPartialSteps / kI8PlanesPerBlock;
+  using G = GemvAccumulator<V>;
   typename V::Acc acc[STREAMS][R];
   for (size_t t = 0; t < STREAMS; ++t)
     for (size_t r = 0; r < R; ++r) acc[t][r] = V::accZero();
@@ -61,23 +89,23 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
   const int8_t* q = c.q;
   for (size_t block0 = 0; block0 < blocks; block0 += kChunkBlocks) {
     const size_t end = blocks - block0 < kChunkBlocks ? blocks : block0 + kChunkBlocks;
-    typename V::Partial p[STREAMS][R];
+    typename G::P p[STREAMS][R];
     for (size_t t = 0; t < STREAMS; ++t)
-      for (size_t r = 0; r < R; ++r) p[t][r] = V::partialZero();
+      for (size_t r = 0; r < R; ++r) p[t][r] = G::zero();
     for (size_t block = block0; block < end; ++block) {
       typename V::I a[kI8PlanesPerBlock];
       for (size_t s = 0; s < kI8PlanesPerBlock; ++s) a[s] = V::load(q + s * V::kBytes);
       for (size_t t = 0; t < STREAMS; ++t) {
         for (size_t r = 0; r < R; ++r) {
           const typename V::I packed = V::load(w[t] + r * V::kBytes);
-          rowBlockDot<V>(p[t][r], packed, a);
+          G::add(p[t][r], packed, a);
         }
         w[t] += R * V::kBytes;
       }
       q += kI8PlanesPerBlock * V::kBytes;
     }
     for (size_t t = 0; t < STREAMS; ++t)
-      for (size_t r = 0; r < R; ++r) V::flush(acc[t][r], p[t][r]);
+      for (size_t r = 0; r < R; ++r) G::flush(acc[t][r], p[t][r]);
   }
   for (size_t t = 0; t < STREAMS; ++t)
     for (size_t r = 0; r < R; ++r) storeRow(c, 0, (first + t * stride) * R + r, V::hsum(acc[t][r]));
@@ -87,10 +115,16 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
 // per row and step, so the inner loop is load, multiply-add), then every activation row
 // streams past them two at a time; partial sums live in registers for a chunk and in
 // scratch (one Acc per row of the batch and of the tile) between chunks.
-constexpr size_t kI8ChunkBytes = 4096;
+// V::kGemmChunkBytes where V has it: the decoded chunk and the activation rows of one inner
+// loop share L1.
+template <typename T>
+constexpr size_t i8GemmChunkBytes() {
+  if constexpr (requires { T::kGemmChunkBytes; }) return T::kGemmChunkBytes;
+  return 4096;
+}
 
 inline size_t i8ChunkSteps() {
-  size_t steps = kI8ChunkBytes / (V::kRowTile * V::kBytes);
+  size_t steps = i8GemmChunkBytes<V>() / (V::kRowTile * V::kBytes);
   if (steps > V::kPartialSteps) steps = V::kPartialSteps;
   return steps / kI8PlanesPerBlock * kI8PlanesPerBlock;
 }
@@ -154,6 +188,67 @@ inline void i8GemmChunk4x2(const uint8_t* decoded, size_t steps, const int8_t* q
   V::flush(acc[7], p31);
 }
 
+template <typename T>
+constexpr size_t i8GemmBatchTile() {
+  if constexpr (requires { T::kGemmBatchTile; }) return T::kGemmBatchTile;
+  return 2;
+}
+
+// Four activation rows at once, for ISAs with 32 vector registers (16 accumulators, four
+// activations, one code vector): per step eight loads feed sixteen multiply-adds instead of
+// six feeding eight. Named accumulators for the same reason as above.
+inline void i8GemmChunk4x4(const uint8_t* decoded, size_t steps, const int8_t* q0, size_t qStride,
+                           typename V::Acc* acc) {
+  static_assert(V::kRowTile == 4);
+  using P = typename V::Partial;
+  P p00 = V::partialZero(), p01 = p00, p02 = p00, p03 = p00, p10 = p00, p11 = p00, p12 = p00, p13 = p00;
+  P p20 = p00, p21 = p00, p22 = p00, p23 = p00, p30 = p00, p31 = p00, p32 = p00, p33 = p00;
+  const uint8_t* codes = decoded;
+  const int8_t* q = q0;
+  const size_t stride3 = 3 * qStride;
+  for (size_t step = 0; step < steps; ++step, codes += 4 * V::kBytes, q += V::kBytes) {
+    const typename V::I a0 = V::load(q), a1 = V::load(q + qStride), a2 = V::load(q + 2 * qStride),
+                        a3 = V::load(q + stride3);
+    typename V::I c = V::load(codes);
+    V::partialAdd(p00, c, a0);
+    V::partialAdd(p01, c, a1);
+    V::partialAdd(p02, c, a2);
+    V::partialAdd(p03, c, a3);
+    c = V::load(codes + V::kBytes);
+    V::partialAdd(p10, c, a0);
+    V::partialAdd(p11, c, a1);
+    V::partialAdd(p12, c, a2);
+    V::partialAdd(p13, c, a3);
+    c = V::load(codes + 2 * V::kBytes);
+    V::partialAdd(p20, c, a0);
+    V::partialAdd(p21, c, a1);
+    V::partialAdd(p22, c, a2);
+    V::partialAdd(p23, c, a3);
+    c = V::load(codes + 3 * V::kBytes);
+    V::partialAdd(p30, c, a0);
+    V::partialAdd(p31, c, a1);
+    V::partialAdd(p32, c, a2);
+    V::partialAdd(p33, c, a3);
+  }
+  // acc holds the batch rows' accumulators one after another, kRowTile each.
+  V::flush(acc[0], p00);
+  V::flush(acc[1], p10);
+  V::flush(acc[2], p20);
+  V::flush(acc[3], p30);
+  V::flush(acc[4], p01);
+  V::flush(acc[5], p11);
+  V::flush(acc[6], p21);
+  V::flush(acc[7], p31);
+  V::flush(acc[8], p02);
+  V::flush(acc[9], p12);
+  V::flush(acc[10], p22);
+  V::flush(acc[11], p32);
+  V::flush(acc[12], p03);
+  V::flush(acc[13], p13);
+  V::flush(acc[14], p23);
+  V::flush(acc[15], p33);
+}
+
 inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint8_t* scratch,
                        const I8KernelCall& c) {
   constexpr size_t R = V::kRowTile;
@@ -177,6 +272,8 @@ inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint
     const size_t steps = count * kI8PlanesPerBlock;
     const int8_t* q = c.q + block0 * kI8PlanesPerBlock * V::kBytes;
     size_t b = 0;
+    if constexpr (i8GemmBatchTile<V>() == 4)
+      for (; b + 4 <= c.batch; b += 4) i8GemmChunk4x4(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
     for (; b + 2 <= c.batch; b += 2) {
       if constexpr (R == 4) i8GemmChunk4x2(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
       else i8GemmChunk<2>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
