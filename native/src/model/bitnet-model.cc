@@ -16,25 +16,40 @@ namespace {
 
 constexpr int kInputNorm = 0, kAttentionSubNorm = 1, kPostAttentionNorm = 2, kFfnSubNorm = 3;
 
+// Eight independent partial sums: one running sum is a chain of dependent double adds (four
+// cycles each), which made the four norms of a 2B-4T layer cost more than its K projection.
 void rmsNorm(const float* x, const float* weight, size_t size, float eps, float* out) {
-  double squares = 0;
-  for (size_t i = 0; i < size; ++i) squares += static_cast<double>(x[i]) * x[i];
+  double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8)
+    for (size_t j = 0; j < 8; ++j) partial[j] += static_cast<double>(x[i + j]) * x[i + j];
+  for (; i < size; ++i) partial[0] += static_cast<double>(x[i]) * x[i];
+  const double squares = ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
+                         ((partial[4] + partial[5]) + (partial[6] + partial[7]));
   const float inverse = 1.0f / std::sqrt(static_cast<float>(squares / static_cast<double>(size)) + eps);
-  for (size_t i = 0; i < size; ++i) out[i] = x[i] * inverse * weight[i];
+  for (i = 0; i < size; ++i) out[i] = x[i] * inverse * weight[i];
 }
 
-// Rotates pairs (i, i + d/2) of each head by position * theta^(-2i/d) (rotate-half RoPE).
-void applyRope(float* vector, size_t heads, size_t headDim, size_t position, float theta) {
+// cos and sin of position * theta^(-2i/d) for i < d/2: what rotate-half RoPE turns pair
+// (i, i + d/2) of every head by. Computed once per row and forward pass, not per layer.
+void ropeAngles(size_t headDim, size_t position, float theta, float* cosines, float* sines) {
   const size_t half = headDim / 2;
   for (size_t i = 0; i < half; ++i) {
     const double frequency = std::pow(static_cast<double>(theta), -2.0 * static_cast<double>(i) / static_cast<double>(headDim));
     const double angle = static_cast<double>(position) * frequency;
-    const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
-    for (size_t h = 0; h < heads; ++h) {
-      float* v = vector + h * headDim;
+    cosines[i] = static_cast<float>(std::cos(angle));
+    sines[i] = static_cast<float>(std::sin(angle));
+  }
+}
+
+void applyRope(float* vector, size_t heads, size_t headDim, const float* cosines, const float* sines) {
+  const size_t half = headDim / 2;
+  for (size_t h = 0; h < heads; ++h) {
+    float* v = vector + h * headDim;
+    for (size_t i = 0; i < half; ++i) {
       const float a = v[i], b = v[i + half];
-      v[i] = a * c - b * s;
-      v[i + half] = b * c + a * s;
+      v[i] = a * cosines[i] - b * sines[i];
+      v[i + half] = b * cosines[i] + a * sines[i];
     }
   }
 }
@@ -69,6 +84,28 @@ struct BitNetModel::Linear {
 struct BitNetModel::Layer {
   Linear projections[kProjections];
   std::vector<float> norms[4];
+};
+
+// Every buffer a forward pass uses, sized once for maxRows rows: a timed decode step
+// allocates nothing.
+struct BitNetModel::Activations {
+  std::vector<float> x, normed, q, k, v, attention, projected, gate, up, cosines, sines;
+  // Per thread of attend(): scores of one KV head's query group, one key and one value.
+  std::vector<std::vector<float>> attentionScratch;
+
+  Activations(const ModelDims& d, size_t rows, size_t maxPositions, unsigned threads)
+      : x(rows * d.hidden),
+        normed(rows * d.hidden),
+        q(rows * d.hidden),
+        k(rows * d.kvHeads * d.headDim),
+        v(rows * d.kvHeads * d.headDim),
+        attention(rows * d.hidden),
+        projected(rows * d.hidden),
+        gate(rows * d.ffn),
+        up(rows * d.ffn),
+        cosines(rows * d.headDim / 2),
+        sines(rows * d.headDim / 2),
+        attentionScratch(threads, std::vector<float>((d.heads / d.kvHeads) * maxPositions + 2 * d.headDim)) {}
 };
 
 BitNetModel::~BitNetModel() = default;
@@ -139,6 +176,7 @@ BitNetModel::BitNetModel(const ModelSpec& spec)
     }
   });
   kv_ = std::make_unique<KvCache>(d, spec.kv, spec.maxSequences, spec.maxPositions);
+  activations_ = std::make_unique<Activations>(d, maxRows_, spec.maxPositions, spec.threads);
   buildNs_ = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -163,7 +201,7 @@ size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
   total += d.vocab * hiddenStride * sizeof(uint16_t);                  // embedding (and bf16 head)
   if (spec.lmHead == LmHeadDtype::kInt8) total += d.vocab * (hiddenStride + sizeof(float));
   total += KvCache::bytesFor(d, spec.kv, spec.maxSequences, spec.maxPositions);
-  total += maxRows * (6 * d.hidden + 3 * d.ffn + 2 * d.kvHeads * d.headDim) * sizeof(float);  // activations
+  total += maxRows * (6 * d.hidden + 3 * d.ffn + 2 * d.kvHeads * d.headDim + d.headDim) * sizeof(float);  // activations, RoPE angles
   total += maxRows * d.vocab * sizeof(float);                          // logits
   total += maxRows * largestStride * (sizeof(float) + sizeof(uint16_t));  // padded activations
   if (spec.path == PathKind::kBaseline) total += largestDense;         // dequantized weights
@@ -188,17 +226,18 @@ void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const
   const size_t items = count * d.kvHeads;
   ThreadPool::shared().parallel(spec_.threads, [&](unsigned index, unsigned threads) {
     const RowRange range = splitRows(items, 1, index, threads);
-    std::vector<float> scores(group * (rows[0].position + count + 1));
-    std::vector<float> key(d.headDim), value(d.headDim);
+    // group * maxPositions scores, then one key and one value (Activations).
+    float* scores = activations_->attentionScratch[index].data();
+    float* key = scores + group * spec_.maxPositions;
+    float* value = key + d.headDim;
     for (size_t item = range.begin; item < range.end; ++item) {
       const TokenRow& row = rows[item / d.kvHeads];
       const size_t kvHead = item % d.kvHeads;
       const size_t span = row.position + 1;
-      if (scores.size() < group * span) scores.resize(group * span);
       const float* qRow = q + (item / d.kvHeads) * d.hidden;
       // Each key is read once for the group of query heads that share it.
       for (size_t j = 0; j < span; ++j) {
-        kv_->readKey(layer, row.sequence, j, kvHead, key.data());
+        kv_->readKey(layer, row.sequence, j, kvHead, key);
         for (size_t g = 0; g < group; ++g) {
           const float* qHead = qRow + (kvHead * group + g) * d.headDim;
           float dot = 0;
@@ -207,7 +246,7 @@ void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const
         }
       }
       for (size_t g = 0; g < group; ++g) {
-        float* s = scores.data() + g * span;
+        float* s = scores + g * span;
         const float top = *std::max_element(s, s + span);
         float sum = 0;
         for (size_t j = 0; j < span; ++j) sum += (s[j] = std::exp(s[j] - top));
@@ -216,7 +255,7 @@ void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const
         std::fill(o, o + d.headDim, 0.0f);
       }
       for (size_t j = 0; j < span; ++j) {
-        kv_->readValue(layer, row.sequence, j, kvHead, value.data());
+        kv_->readValue(layer, row.sequence, j, kvHead, value);
         for (size_t g = 0; g < group; ++g) {
           const float p = scores[g * span + j];
           float* o = out + (item / d.kvHeads) * d.hidden + (kvHead * group + g) * d.headDim;
@@ -287,9 +326,12 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
       throw std::invalid_argument("forward: sequence or position outside what the model was built for");
   }
   const size_t kvWidth = d.kvHeads * d.headDim;
-  std::vector<float> x(count * d.hidden), normed(count * d.hidden), q(count * d.hidden),
-      k(count * kvWidth), v(count * kvWidth), attention(count * d.hidden), projected(count * d.hidden),
-      gate(count * d.ffn), up(count * d.ffn);
+  const size_t half = d.headDim / 2;
+  Activations& a = *activations_;
+  std::vector<float>&x = a.x, &normed = a.normed, &q = a.q, &k = a.k, &v = a.v, &attention = a.attention,
+                      &projected = a.projected, &gate = a.gate, &up = a.up;
+  for (size_t r = 0; r < count; ++r)
+    ropeAngles(d.headDim, rows[r].position, d.ropeTheta, &a.cosines[r * half], &a.sines[r * half]);
   embed(rows, count, x.data());
   const unsigned threads = spec_.threads;
   for (size_t l = 0; l < d.layers; ++l) {
@@ -300,8 +342,8 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     layer.projections[static_cast<int>(Projection::kK)].run(normed.data(), count, k.data(), threads, true);
     layer.projections[static_cast<int>(Projection::kV)].run(normed.data(), count, v.data(), threads, true);
     for (size_t r = 0; r < count; ++r) {
-      applyRope(&q[r * d.hidden], d.heads, d.headDim, rows[r].position, d.ropeTheta);
-      applyRope(&k[r * kvWidth], d.kvHeads, d.headDim, rows[r].position, d.ropeTheta);
+      applyRope(&q[r * d.hidden], d.heads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
+      applyRope(&k[r * kvWidth], d.kvHeads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
       kv_->store(l, rows[r].sequence, rows[r].position, &k[r * kvWidth], &v[r * kvWidth]);
     }
     attend(l, rows, count, q.data(), attention.data());

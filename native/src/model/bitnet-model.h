@@ -51,6 +51,7 @@ class BitNetModel {
  private:
   struct Linear;
   struct Layer;
+  struct Activations;
 
   void embed(const TokenRow* rows, size_t count, float* x) const;
   void attend(size_t layer, const TokenRow* rows, size_t count, const float* q, float* out);
@@ -67,6 +68,7 @@ class BitNetModel {
   AlignedBuffer lmHeadInt8_;     // int8 copy, when spec.lmHead == kInt8
   AlignedBuffer lmHeadScales_;
   std::unique_ptr<KvCache> kv_;
+  std::unique_ptr<Activations> activations_;
   double buildNs_ = 0;
 };
 
