@@ -7,6 +7,7 @@ import { buildInfo, implementations, type IsaName, type PathName } from '../nati
 import { readBandwidthGBs } from '../runner/bandwidth.js';
 import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { cpuModel } from './cpu-model.js';
+import { maxOf } from '../reports/number-extremes.js';
 
 const N = 4096;
 const K = 4096;
@@ -69,7 +70,7 @@ for (const shape of shapes) {
     }
   }
 }
-const widths = header.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+const widths = header.map((_, i) => maxOf(rows.map((row) => row[i]!.length)));
 for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 
 // The comparisons the project tracks, as ratios of medians from this one run.

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { PATHS } from '../native/index.js';
 import { MemoryGuardError } from '../runner/memory-guard.js';
 import { checkModelFits, type ModelResult } from '../runner/model-job.js';
+import { maxOf } from '../reports/number-extremes.js';
 
 const preset = process.env.BITBENCH_PRESET ?? 'bitnet-b1.58-2b-4t';
 const threads = Number(process.env.BITBENCH_THREADS ?? availableParallelism());
@@ -71,7 +72,7 @@ for (const run of runs) {
   for (const quant of LLAMA_QUANTS) runCell(`llama.cpp ${quant}`, run, ['--engine', 'llama.cpp', '--quant', quant]);
 }
 process.stderr.write('\r' + ' '.repeat(60) + '\r');
-const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+const widths = header.map((_, i) => maxOf(rows.map((row) => (row[i] ?? '').length)));
 for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
 
 const at = (path: string, batch: number, lmHead = 'bf16') =>

@@ -17,6 +17,7 @@ import { jobOutcomeSchema } from '../runner/protocol/job-outcome.js';
 import { queueNameFor } from '../runner/protocol/queue-name.js';
 import { BenchmarkWorker } from '../runner/worker/benchmark-worker.js';
 import { cpuModel } from './cpu-model.js';
+import { maxOf } from '../reports/number-extremes.js';
 
 const ENQUEUE_JOBS_PER_TYPE = 5_000;
 const ENQUEUE_REPETITIONS = 3;
@@ -169,7 +170,7 @@ async function benchWorker(): Promise<void> {
   console.log(`  job in the worker (BullMQ processedOn to finishedOn): ${spread(wall)}`);
   console.log(`  of which the sandbox run (IPC and the 4x4 kernel):    ${spread(sandbox)}`);
   console.log(`  worker overhead around the job (the difference):      ${spread(overhead)}  target < 20 ms median`);
-  console.log(`  gap between one job's end and the next one's start:   ${spread(gaps)}, max ${ms(Math.max(...gaps))}`);
+  console.log(`  gap between one job's end and the next one's start:   ${spread(gaps)}, max ${ms(maxOf(gaps))}`);
   console.log(`  throughput: ${((1000 * rest.length) / batchMs).toFixed(0)} jobs/s, ${ms(batchMs / rest.length)} per job (batch wall time / jobs, fetching included)`);
   console.log(`  Redis memory per completed, uncollected job: ${(percentile(bytes, 50) / 1024).toFixed(1)} KiB`);
   console.log('  (BullMQ stamps jobs in whole milliseconds)');

@@ -34,6 +34,9 @@ const positiveInteger = (max: number) =>
     .positive({ error: 'expected a positive integer' })
     .max(max, { error: `expected at most ${max}` });
 
+/** Instances per type when an entry gives no count. */
+export const DEFAULT_COUNT_PER_TYPE = 2;
+
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
 const instanceTypeEntry = z.strictObject(
@@ -41,7 +44,9 @@ const instanceTypeEntry = z.strictObject(
     type: z.string({ error: expected('an EC2 instance type such as c7i.large') }).regex(INSTANCE_TYPE, {
       error: 'expected an EC2 instance type such as c7i.large',
     }),
-    count: positiveInteger(MAX_COUNT_PER_TYPE).default(1),
+    // Two by default: one host per type cannot tell the type's spread from that host's luck
+    // (the report shows between-host beside within-host spread).
+    count: positiveInteger(MAX_COUNT_PER_TYPE).default(DEFAULT_COUNT_PER_TYPE),
     purchase: z.enum(PURCHASE_OPTIONS, { error: expected(`one of ${PURCHASE_OPTIONS.join(', ')}`) }),
   },
   { error: expected('an object { type, count, purchase }') },

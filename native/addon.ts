@@ -36,6 +36,8 @@ export interface AddonKernelSpec {
   threads: number;
   scale?: number;
   useBlas?: boolean;
+  /** fused, fused-i8: also prepare the sparse kernel's column-block copy, and run it at batch 1 when enough activation blocks are zero. */
+  sparseKernel?: boolean;
 }
 
 export interface AddonRunSpec extends AddonKernelSpec {
@@ -55,18 +57,34 @@ export interface AddonBenchmarkSpec extends AddonKernelSpec {
   targetCv?: number;
   maxTimeMs?: number;
   seed?: number;
+  /** Fraction of activations zeroed in aligned 256-column blocks (0: none); with fused or fused-i8, dense calls are interleaved. */
+  sparsity?: number;
+}
+
+/** Activation sparsity of a kernel benchmark (present when sparsity > 0). */
+export interface AddonKernelSparsity {
+  /** Fraction of activation values zero. */
+  zeroFraction: number;
+  /** Mean fraction of the kernel's column blocks all zero, and of the timed calls that ran the sparse kernel. */
+  zeroBlockFraction: number;
+  sparseCallFraction: number;
+  /** The interleaved dense calls (empty where the path has no sparse kernel). */
+  denseSamplesNs: Float64Array;
 }
 
 export interface AddonBenchmarkResult {
   samplesNs: Float64Array;
   prepareNs: number;
   preparedBytes: number;
+  /** What one dense call reads: preparedBytes less a sparse kernel's copy of the weights. */
+  readBytes: number;
   copies: number;
   footprintBytes: number;
   checksum: number;
   isa: IsaName;
   kernel: string;
   blas: string | null;
+  sparsity?: AddonKernelSparsity;
 }
 
 export interface AddonModelDims {
@@ -80,7 +98,10 @@ export interface AddonModelDims {
   rmsEps: number;
 }
 
-export type KvDtype = 'bf16' | 'int8';
+export type KvDtype = 'bf16' | 'int8' | 'fp8-e4m3' | 'fp8-e5m2';
+/** How the KV cache reaches the context position: real prefill, or the prompt's entries tiled. */
+export type KvFill = 'prefill' | 'tiled';
+export type Fp8Format = 'e4m3' | 'e5m2';
 export type LmHeadDtype = 'bf16' | 'int8';
 
 export interface AddonModelSpec {
@@ -96,6 +117,31 @@ export interface AddonModelSpec {
   sequences: number;
   prompt: number;
   tokens?: number;
+  /** Position of the first decode step (default: prompt); the cache is filled up to it. */
+  context?: number;
+  /** Default: tiled. */
+  fill?: KvFill;
+  /** Untimed decode steps comparing each layer's attention with a bf16 cache's (0: none). */
+  kvQualitySteps?: number;
+  /** Zeroing on the input of every ternary layer (default none). */
+  sparsity?: ActivationSparsityMode;
+  /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
+  sparsityLevel?: number;
+}
+
+export const ACTIVATION_SPARSITY_MODES = ['none', 'threshold', 'top-k', 'adaptive'] as const;
+export type ActivationSparsityMode = (typeof ACTIVATION_SPARSITY_MODES)[number];
+
+/** Activation sparsity of a model run: each timed step also ran dense first. */
+export interface AddonModelSparsity {
+  denseStepNs: Float64Array;
+  /** Mean fraction of ternary-layer inputs zeroed; of the fused kernels' column blocks all zero; of their calls that ran sparse. */
+  zeroFraction: number;
+  zeroBlockFraction: number;
+  sparseCallFraction: number;
+  /** Cosine of each step's logits against the dense step's (absent without decode steps). */
+  logitsCosineMin?: number;
+  logitsCosineMean?: number;
 }
 
 export interface AddonModelRunSpec extends AddonModelSpec {
@@ -111,18 +157,57 @@ export interface AddonModelBenchmark {
   stepNs: Float64Array;
   weightBytesPerStep: number;
   kvBytesPerStep: number;
+  /** Attention time inside each decode step (all layers). */
+  attentionNs: Float64Array;
+  fillNs: number;
+  kvBytesPerSequence: number;
+  context: number;
+  /** Present when a quality pass ran. */
+  kvCosineMin?: number;
+  sparsity?: AddonModelSparsity;
+  attentionKernel: string;
   peakRssBytes: number;
   kernel: string;
   isa: IsaName;
   estimateBytes: number;
 }
 
+export interface AddonAttendSpec {
+  kv?: KvDtype;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  positions: number;
+  /** heads x headDim. */
+  q: Float32Array;
+  /** positions x kvHeads x headDim each. */
+  keys: Float32Array;
+  values: Float32Array;
+  threads?: number;
+  isa?: IsaName;
+}
+
+export type PeakKind = 'fp32' | 'int8';
+
+/** A compute probe this build has and this CPU supports: the instructions its loops time. */
+export interface AddonComputeProbe {
+  isa: IsaName;
+  fp32Instruction: string;
+  int8Instruction: string;
+}
+
 export interface Addon {
   estimateModelBytes(spec: AddonModelSpec): number;
   benchmarkModel(spec: AddonModelSpec, onProgress?: (done: number, total: number) => void): Promise<AddonModelBenchmark>;
   runModel(spec: AddonModelRunSpec): Promise<{ promptLogits: Float32Array; decodeLogits: Float32Array }>;
-  modelWeights(spec: AddonModelSpec): unknown;
+  modelWeights(spec: AddonModelSpec): Promise<unknown>;
+  encodeFp8(format: Fp8Format, values: Float32Array): Uint8Array;
+  decodeFp8(format: Fp8Format, codes: Uint8Array): Float32Array;
+  attendKv(spec: AddonAttendSpec): Promise<Float32Array>;
   measureBandwidth(spec: { bytes: number; threads: number; passes?: number; isa?: IsaName }): Promise<{ readGBs: number[]; triadGBs: number[] }>;
+  computeProbes(): AddonComputeProbe[];
+  measurePeak(spec: { isa: IsaName; kind: PeakKind; threads: number; targetMs?: number; passes?: number }): Promise<{ opsPerSecond: number[] }>;
+  measureClock(spec: { threads: number; targetMs?: number; passes?: number }): Promise<{ ghz: number[] }>;
   cpuFeatures(): Record<string, boolean>;
   implementations(): AddonImplementation[];
   buildInfo(): AddonBuildInfo;
@@ -132,11 +217,30 @@ export interface Addon {
 
 export const addonPath = join(packageRoot(), 'build', 'Release', 'bitbench_native.node');
 
-function loadAddon(): Addon {
-  if (!existsSync(addonPath)) {
-    throw new Error(`bitbench: the native addon is not built (${addonPath} is missing); run npm install`);
-  }
-  return createRequire(import.meta.url)(addonPath) as Addon;
+export class AddonMissingError extends Error {
+  override name = 'AddonMissingError';
+  readonly code = 'ERR_BITBENCH_ADDON_MISSING';
 }
 
-export const addon: Addon = loadAddon();
+let loaded: Addon | undefined;
+
+/**
+ * The addon, loaded on first use: commands that never run a kernel (help, export, report,
+ * serve, the fleet tools) neither pay for it nor need it built.
+ */
+export function nativeAddon(): Addon {
+  if (loaded) return loaded;
+  if (!existsSync(addonPath)) {
+    throw new AddonMissingError(`the native addon is not built (${addonPath} is missing); run npm install`);
+  }
+  loaded = createRequire(import.meta.url)(addonPath) as Addon;
+  return loaded;
+}
+
+/**
+ * The same addon for the tests that probe the native boundary itself (bad input, fuzzing);
+ * it loads on the first property read. Library code calls the typed wrappers in native/.
+ */
+export const addon: Addon = new Proxy({} as Addon, {
+  get: (_target, key) => Reflect.get(nativeAddon(), key),
+});

@@ -1,4 +1,5 @@
-// bitbench's native kernel API: pack ternary weights, run a compute path, list ISAs.
+// bitbench's native API: pack ternary weights, run a compute path, list ISAs, run the model,
+// probe the memory bandwidth. The addon loads on the first call that needs it.
 export { packTernary, unpackTernary, packedRowBytes, packedByteLength } from './ternary-format.js';
 export {
   PATHS,
@@ -17,3 +18,16 @@ export {
   type PathName,
   type CacheMode,
 } from './kernels.js';
+export {
+  estimateModelBytes,
+  benchmarkModel,
+  runModel,
+  type ModelBenchmark,
+  type ModelDims,
+  type ModelSpec,
+  type ModelRunSpec,
+  type KvDtype,
+  type KvFill,
+  type LmHeadDtype,
+} from './model.js';
+export { measureBandwidth, type BandwidthSpec, type BandwidthSample } from './bandwidth.js';

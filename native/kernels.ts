@@ -2,13 +2,14 @@
 // time one path. Validation of shapes and buffers happens in the addon (it must defend itself
 // anyway); this module owns the policy: which ISA is active, and the defaults.
 import {
-  addon,
+  nativeAddon,
   type AddonBenchmarkResult,
   type AddonImplementation,
   type CacheMode,
   type IsaName,
   type PathName,
 } from './addon.js';
+import { withWeightsNamed } from './weights-argument.js';
 
 export type { CacheMode, IsaName, PathName };
 
@@ -22,7 +23,7 @@ export interface Implementation extends AddonImplementation {
 
 /** Every ISA implementation, best first, with whether this build and CPU support it. */
 export function implementations(env: NodeJS.ProcessEnv = process.env): Implementation[] {
-  const list = addon.implementations();
+  const list = nativeAddon().implementations();
   const active = activeIsaName(list, env);
   return list.map((impl) => ({ ...impl, active: impl.name === active }));
 }
@@ -42,7 +43,7 @@ export function resolveIsa(requested?: string, env: NodeJS.ProcessEnv = process.
   if (requested !== undefined && typeof requested !== 'string') {
     throw new TypeError(`Expected a string for isa but received ${requested === null ? 'null' : typeof requested}`);
   }
-  const list = addon.implementations();
+  const list = nativeAddon().implementations();
   if (requested !== undefined && requested.trim() === '') {
     throw new RangeError(`Expected isa to be one of ${list.map((i) => i.name).join(', ')} but received ''`);
   }
@@ -55,7 +56,7 @@ export function resolveIsa(requested?: string, env: NodeJS.ProcessEnv = process.
   if (!impl.supported) {
     const why = impl.compiled
       ? `is not supported on this CPU: missing ${impl.missing.join(', ')}`
-      : `is not available: this build is for ${addon.buildInfo().architecture} and does not contain ${name} kernels`;
+      : `is not available: this build is for ${nativeAddon().buildInfo().architecture} and does not contain ${name} kernels`;
     const error = new Error(`ISA ${name} ${why}`) as Error & { code: string };
     error.code = 'ERR_BITBENCH_ISA_UNSUPPORTED';
     throw error;
@@ -64,11 +65,11 @@ export function resolveIsa(requested?: string, env: NodeJS.ProcessEnv = process.
 }
 
 export function cpuFeatures(): Record<string, boolean> {
-  return addon.cpuFeatures();
+  return nativeAddon().cpuFeatures();
 }
 
 export function buildInfo() {
-  return addon.buildInfo();
+  return nativeAddon().buildInfo();
 }
 
 export interface RunPathOptions {
@@ -86,11 +87,13 @@ export interface RunPathOptions {
   scale?: number;
   /** Dense fp32 products through OpenBLAS when built in (default true). */
   useBlas?: boolean;
+  /** fused, fused-i8: run the sparse kernel at batch 1 when enough activation blocks are zero (default false). */
+  sparseKernel?: boolean;
 }
 
 /** y (batch x n, row-major) = scale * W x through one compute path. */
 export async function runPath(options: RunPathOptions): Promise<Float32Array> {
-  return addon.runKernel({
+  return withWeightsNamed(() => nativeAddon().runKernel({
     path: options.path,
     isa: resolveIsa(options.isa),
     n: options.n,
@@ -101,7 +104,8 @@ export async function runPath(options: RunPathOptions): Promise<Float32Array> {
     useBlas: options.useBlas ?? true,
     packed: options.weights,
     x: options.x,
-  });
+    ...(options.sparseKernel ? { sparseKernel: true } : {}),
+  }));
 }
 
 export interface TimeKernelOptions {
@@ -119,23 +123,30 @@ export interface TimeKernelOptions {
   maxSamples: number;
   minTimeMs: number;
   /** Add samples while the coefficient of variation is above this (0: off), up to maxTimeMs. */
-  targetCv?: number;
-  maxTimeMs?: number;
+  targetCv: number;
+  maxTimeMs: number;
   seed: number;
-  useBlas?: boolean;
+  /**
+   * Every sampling field is required: the defaults live once, in runner/protocol/sampling-defaults.ts,
+   * and the addon's own fallbacks are only for callers of the raw addon.
+   */
+  useBlas: boolean;
   /** Packed weights; synthetic from `seed` when absent. */
   weights?: Uint8Array;
+  /** Fraction of activations zeroed in aligned 256-column blocks; dense calls interleaved (fused, fused-i8). */
+  sparsity?: number;
 }
 
 export type KernelTiming = AddonBenchmarkResult;
 
 /** The native timing loop: prepare once (timed apart), warm up, time every call. */
 export async function timeKernel(options: TimeKernelOptions): Promise<KernelTiming> {
-  const { weights, isa, useBlas, ...rest } = options;
-  return addon.benchmarkKernel({
-    ...rest,
-    isa: resolveIsa(isa),
-    useBlas: useBlas ?? true,
-    ...(weights ? { packed: weights } : {}),
-  });
+  const { weights, isa, ...rest } = options;
+  return withWeightsNamed(() =>
+    nativeAddon().benchmarkKernel({
+      ...rest,
+      isa: resolveIsa(isa),
+      ...(weights ? { packed: weights } : {}),
+    }),
+  );
 }

@@ -32,7 +32,7 @@ export function costRows(data: ReportData, prices: ReadonlyMap<string, number>):
     const usdPerHour = prices.get(instance.instanceType);
     if (usdPerHour === undefined) continue;
     for (const model of instance.models) {
-      if (model.decodeTokS === null || model.decodeTokS <= 0 || model.preset === null || model.batch === null) continue;
+      if (model.check || model.decodeTokS === null || model.decodeTokS <= 0 || model.preset === null || model.batch === null) continue;
       rows.push({
         preset: model.preset,
         batch: model.batch,

@@ -4,7 +4,7 @@
 // runs, KV types and ISAs; the rows it came from are named, so a reader can find them in the table.
 // llama.cpp rows are told apart by their path (`llama.cpp:<quant>`), which is what every stored
 // llama.cpp result carries, even where its result or spec says nothing of the engine.
-import type { ModelRow } from './report-data.js';
+import type { ModelRow } from './model-rows.js';
 
 export const LLAMA_ENGINE = 'llama.cpp';
 export const LLAMA_PATH_PREFIX = `${LLAMA_ENGINE}:`;

@@ -2,10 +2,9 @@
 // table, one row per instance type, model, batch and threads where bitbench and llama.cpp both ran.
 import type { EngineBest, EngineRatio } from './engine-comparison.js';
 import type { ReportData } from './report-data.js';
+import { maxOf } from './number-extremes.js';
+import { markdownCell } from './text-safety/markdown-cell.js';
 
-function cell(value: string): string {
-  return value.replace(/[\r\n]+/g, ' ').replaceAll('|', '\\|');
-}
 
 function bestText(best: EngineBest, digits: number): string {
   const name = best.quant !== null ? `llama.cpp ${best.quant}${best.cpuVariant !== null ? ` (${best.cpuVariant})` : ''}` : best.path;
@@ -24,11 +23,11 @@ const RIGHT = new Set([2, 3, 6, 9]);
 export function engineComparisonMarkdown(data: ReportData): string {
   const rows = data.instances.flatMap((instance) =>
     instance.engines.map((e) =>
-      [instance.instanceType, e.preset ?? '-', String(e.batch ?? '-'), String(e.threads ?? '-'), ...ratioCells(e.decode, 2), ...ratioCells(e.prefill, 1)].map(cell),
+      [instance.instanceType, e.preset ?? '-', String(e.batch ?? '-'), String(e.threads ?? '-'), ...ratioCells(e.decode, 2), ...ratioCells(e.prefill, 1)].map(markdownCell),
     ),
   );
   if (!rows.length) return '';
-  const widths = HEADERS.map((h, i) => Math.max(h.length, 3, ...rows.map((row) => row[i]!.length)));
+  const widths = HEADERS.map((h, i) => maxOf(rows.map((row) => row[i]!.length), h.length, 3));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => (RIGHT.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
   const rule = '| ' + widths.map((w, i) => (RIGHT.has(i) ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ') + ' |';
   return ['## bitbench vs llama.cpp', '', 'Best of each engine at the same model, batch and threads; above 1x bitbench leads, within 2% is level.', '', line(HEADERS), rule, ...rows.map(line)].join('\n') + '\n';

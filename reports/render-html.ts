@@ -2,7 +2,15 @@
 // no external URL, so it opens offline and runs nothing. Every string that came from a result
 // (instance type, CPU model, ISA, error text, ids) goes through escapeHtml: results arrive from
 // remote machines. A Content-Security-Policy that allows no script backs that up.
+import { describeComparison } from './trial-comparison.js';
+import { renderHostSpread } from './render-host-spread.js';
 import { CHART_FONT } from './charts/render-chart.js';
+import { timeUnitFor, type TimeUnit } from './charts/time-unit.js';
+import { CHECK_SHAPE_WEIGHTS } from './check-rows.js';
+import { boundClass } from './bound-class.js';
+import type { Verdict } from './verdict.js';
+import { escapeControlCharacters } from './text-safety/control-characters.js';
+import { maxOf, minOf } from './number-extremes.js';
 import type { CostRow } from './cost.js';
 import type { ChartSvg, ReportCharts } from './charts/report-charts.js';
 import type { EngineBest, EngineComparison, EngineRatio } from './engine-comparison.js';
@@ -10,9 +18,9 @@ import type { BaselineChange, CpuCard, FailureRow, InstanceReport, KernelCell, K
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
-/** Text safe inside an element or a quoted attribute. */
+/** Text safe inside an element or a quoted attribute; control characters (NUL, ESC, bidi overrides) shown escaped. */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+  return escapeControlCharacters(String(value ?? ''), '\n\r\t').replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
 }
 
 /** An id attribute from any text: only [a-z0-9-], so it needs no escaping. */
@@ -22,12 +30,6 @@ function anchor(prefix: string, text: string): string {
 
 function fixed(x: number | null, digits: number, suffix = ''): string {
   return x === null ? '–' : `${x.toFixed(digits)}${suffix}`;
-}
-
-function ms(ns: number | null): string {
-  if (ns === null) return '–';
-  const value = ns / 1e6;
-  return value >= 10 ? value.toFixed(2) : value.toPrecision(3);
 }
 
 function percent(fraction: number | null): string {
@@ -46,8 +48,7 @@ function changeCell(change: BaselineChange | null, higherIsBetter: boolean): str
   if (change === null) return '<td>–</td>';
   const delta = higherIsBetter ? change.ratio - 1 : 1 / change.ratio - 1;
   const text = `${delta >= 0 ? '+' : ''}${(100 * delta).toFixed(1)}% faster`;
-  const p = change.comparison.pValue;
-  const significance = p === null ? 'too few samples' : `p=${p < 0.001 ? '<0.001' : p.toFixed(3)}`;
+  const significance = describeComparison(change.comparison);
   const cls = change.regression ? 'regression' : change.improvement ? 'improvement' : '';
   const label = change.regression ? ' <strong>regression</strong>' : '';
   return `<td class="${cls}">${escapeHtml(text)} <span class="muted">(${escapeHtml(significance)})</span>${label}</td>`;
@@ -55,6 +56,17 @@ function changeCell(change: BaselineChange | null, higherIsBetter: boolean): str
 
 function table(headers: string[], rows: string[], className = ''): string {
   return `<table class="${className}"><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+// Per ISA at its most threads: the roofline's flat ceilings (runner/fingerprint/compute-peaks.ts).
+function computePeaksText(cpu: CpuCard): string {
+  const parts = cpu.compute.flatMap((c) => {
+    const top = c.points[c.points.length - 1];
+    if (!top) return [];
+    return [`<code>${escapeHtml(c.isa)}</code> ${escapeHtml(top.threads)}t ${escapeHtml(fixed(top.fp32Gflops, 0))} GFLOPS fp32, ${escapeHtml(fixed(top.int8Gops, 0))} GOPS int8`];
+  });
+  if (!parts.length) return 'not measured';
+  return parts.join('<br>') + (cpu.clockGHz !== null ? `<br><span class="muted">clock ${escapeHtml(cpu.clockGHz.toFixed(2))} GHz</span>` : '');
 }
 
 function cpuCardHtml(cpu: CpuCard, resultCount: number): string {
@@ -73,6 +85,7 @@ function cpuCardHtml(cpu: CpuCard, resultCount: number): string {
     ['ISA used', cpu.isasUsed.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') || '–'],
     ['dense library', escapeHtml(cpu.blas ?? 'none')],
     ['bandwidth', bandwidth],
+    ['compute peaks', computePeaksText(cpu)],
     ['results', escapeHtml(resultCount)],
   ];
   return `<article class="card"><h3><a href="#${anchor('instance', cpu.instanceType)}">${escapeHtml(cpu.instanceType)}</a></h3><dl>${items
@@ -80,12 +93,13 @@ function cpuCardHtml(cpu: CpuCard, resultCount: number): string {
     .join('')}</dl></article>`;
 }
 
-function kernelRowHtml(cell: KernelCell, row: KernelRow, withChange: boolean): string {
-  const ci = row.ci95Ns ? `${ms(row.ci95Ns[0])}–${ms(row.ci95Ns[1])}` : '–';
+function kernelRowHtml(cell: KernelCell, row: KernelRow, withChange: boolean, unit: TimeUnit): string {
+  const time = (ns: number | null) => (ns === null ? '–' : timeIn(ns, unit));
+  const ci = row.ci95Ns ? `${time(row.ci95Ns[0])}–${time(row.ci95Ns[1])}` : '–';
   const cells = [
     `<td>${escapeHtml(row.path)}</td>`,
     `<td><code>${escapeHtml(row.isa)}</code>${row.isaForced ? ' <span class="muted">forced</span>' : ''}</td>`,
-    `<td class=r>${escapeHtml(ms(row.medianNs))}</td>`,
+    `<td class=r>${escapeHtml(time(row.medianNs))}</td>`,
     `<td class=r>${escapeHtml(ci)}</td>`,
     `<td class=r>${escapeHtml(row.cv === null ? '–' : `${(100 * row.cv).toFixed(1)}%`)}</td>`,
     `<td class=r>${escapeHtml(fixed(row.gops, 1))}</td>`,
@@ -99,25 +113,54 @@ function kernelRowHtml(cell: KernelCell, row: KernelRow, withChange: boolean): s
   return `<tr>${cells.join('')}</tr>`;
 }
 
+function kernelCellTable(cell: KernelCell, withChange: boolean): string {
+  // One unit per table, from its own medians: a 20 µs cell reads '20.3', not '0.0203'.
+  const unit = timeUnitFor(cell.rows.flatMap((r) => (r.medianNs === null ? [] : [r.medianNs / 1e6])));
+  // What bounds each row is in the verdict table above (render-roofline.ts), once per cell and path.
+  const headers = ['path', 'ISA', `median ${unit.name}`, `95% CI ${unit.name}`, 'CV', 'GOPS', 'weight GB/s', '% roofline', 'vs baseline', 'vs cached-f32', ''];
+  if (withChange) headers.push('vs baseline run');
+  const caption = `${cell.n ?? '?'}×${cell.k ?? '?'}, batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}`;
+  return `<h5>${escapeHtml(caption)}${cell.check ? ' <span class="check">check</span>' : ''}</h5>` + table(headers, cell.rows.map((row) => kernelRowHtml(cell, row, withChange, unit)));
+}
+
 function kernelTables(instance: InstanceReport, withChange: boolean): string {
   if (!instance.kernelCells.length) return '<p class="muted">No kernel results.</p>';
-  const headers = ['path', 'ISA', 'median ms', '95% CI ms', 'CV', 'GOPS', 'weight GB/s', '% roofline', 'vs baseline', 'vs cached-f32', ''];
-  if (withChange) headers.push('vs baseline run');
+  const measured = instance.kernelCells.filter((c) => !c.check);
   const out: string[] = [];
-  for (const cache of [...new Set(instance.kernelCells.map((c) => c.cache))]) {
+  for (const cache of [...new Set(measured.map((c) => c.cache))]) {
     out.push(`<h4>${escapeHtml(cache)} cache</h4>`);
-    for (const cell of instance.kernelCells.filter((c) => c.cache === cache)) {
-      const caption = `${cell.n ?? '?'}×${cell.k ?? '?'}, batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}`;
-      out.push(`<h5>${escapeHtml(caption)}</h5>`);
-      out.push(table(headers, cell.rows.map((row) => kernelRowHtml(cell, row, withChange))));
-    }
+    for (const cell of measured.filter((c) => c.cache === cache)) out.push(kernelCellTable(cell, withChange));
+  }
+  const checks = instance.kernelCells.filter((c) => c.check);
+  if (checks.length) {
+    out.push(`<h4>Kernel checks <span class="check">check</span></h4><p class="muted">${escapeHtml(CHECK_NOTE)}</p>`);
+    for (const cell of checks) out.push(kernelCellTable(cell, withChange));
   }
   return out.join('');
 }
 
-function modelTable(models: ModelRow[], withChange: boolean): string {
-  if (!models.length) return '';
-  const headers = ['model', 'path', 'ISA', 'batch', 'threads', 'KV', 'decode tok/s', 'roofline tok/s', '% roofline', 'prefill tok/s', 'step p50 ms', 'vs baseline', ''];
+const CHECK_NOTE = `Shapes under ${CHECK_SHAPE_WEIGHTS.toLocaleString('en')} weights and the tiny model check that a path runs; a call takes microseconds, so the figure is mostly overhead. They are kept out of the charts, cards and rankings.`;
+
+function verdictCell(verdict: Verdict | null): string {
+  return verdict ? `<td class="${boundClass(verdict.bound)}">${escapeHtml(verdict.text)}</td>` : '<td class="muted">–</td>';
+}
+
+function timeIn(ns: number, unit: TimeUnit): string {
+  const value = (ns / 1e6) * unit.perMs;
+  return value >= 100 ? value.toFixed(1) : value.toPrecision(3);
+}
+
+function modelTable(all: ModelRow[], withChange: boolean): string {
+  const measured = all.filter((m) => !m.check);
+  const checks = all.filter((m) => m.check);
+  return (
+    (measured.length ? `<h4>Model</h4>${modelRowsTable(measured, withChange)}` : '') +
+    (checks.length ? `<h4>Model checks <span class="check">check</span></h4><p class="muted">${escapeHtml(CHECK_NOTE)}</p>${modelRowsTable(checks, withChange)}` : '')
+  );
+}
+
+function modelRowsTable(models: ModelRow[], withChange: boolean): string {
+  const headers = ['model', 'path', 'ISA', 'batch', 'threads', 'KV', 'decode tok/s', 'roofline tok/s', '% roofline', 'prefill tok/s', 'step p50 ms', 'vs baseline', 'bound', ''];
   if (withChange) headers.push('vs baseline run');
   const rows = models.map((m) => {
     const cells = [
@@ -134,12 +177,13 @@ function modelTable(models: ModelRow[], withChange: boolean): string {
       `<td class=r>${escapeHtml(fixed(m.prefillTokS, 1))}</td>`,
       `<td class=r>${escapeHtml(m.p50Ms === null ? '–' : m.p50Ms.toPrecision(3))}</td>`,
       `<td class=r>${escapeHtml(speedup(m.speedupVsBaseline))}</td>`,
+      m.check ? '<td><span class="check">check</span></td>' : verdictCell(m.verdict),
       `<td>${m.noisy ? '<span class="noisy">noisy</span>' : ''}</td>`,
     ];
     if (withChange) cells.push(changeCell(m.change, true));
     return `<tr>${cells.join('')}</tr>`;
   });
-  return `<h4>Model</h4>${table(headers, rows)}`;
+  return table(headers, rows);
 }
 
 function engineBestCell(best: EngineBest, digits: number): string {
@@ -187,8 +231,8 @@ function engineSummary(rows: readonly EngineComparison[]): string {
   const decode = rows.map((r) => r.decode).filter((r): r is EngineRatio => r !== null);
   if (!decode.length) return '';
   const count = (verdict: string) => decode.filter((r) => r.verdict === verdict).length;
-  const lowest = Math.min(...decode.map((r) => r.ratio));
-  const highest = Math.max(...decode.map((r) => r.ratio));
+  const lowest = minOf(decode.map((r) => r.ratio));
+  const highest = maxOf(decode.map((r) => r.ratio));
   const range = lowest === highest ? speedup(lowest) : `${speedup(lowest)} to ${speedup(highest)}`;
   return `<p>Decode: bitbench leads llama.cpp in ${count('leads')} of ${decode.length}, trails in ${count('trails')}, level in ${count('level')} (bitbench ÷ llama.cpp ${escapeHtml(range)}).</p>`;
 }
@@ -217,7 +261,7 @@ function failureTable(failures: FailureRow[]): string {
 // SVG from vega is trusted markup (vega escapes the text it writes), but a chart is still put
 // through a final check: a script element or an event handler attribute is never emitted.
 // The namespace attributes go: inline SVG in HTML needs none, and the page then holds no URL at all.
-function chartHtml(chart: ChartSvg): string {
+export function chartHtml(chart: ChartSvg): string {
   // Looked for in the markup only: attribute values and text are blanked first, so a CPU model
   // named '... onerror=...' (escaped, harmless text) does not trip it.
   const markup = chart.svg.replace(/"[^"]*"/g, '""').replace(/>[^<]*</g, '><');
@@ -244,6 +288,15 @@ td.reason{max-width:640px;overflow-wrap:anywhere;white-space:pre-wrap}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{margin:0;overflow-x:auto;max-width:100%}.chart figcaption{font-size:12px;color:var(--muted)}
 table.engines td{white-space:nowrap}
 nav a{margin-right:12px}
+.check{display:inline-block;font-size:11px;font-weight:600;color:#5a4a00;background:#fff3c4;border:1px solid #e6d38a;border-radius:4px;padding:0 5px}
+.bound-memory{background:#e3eef8}.bound-compute{background:#fdebd8}.bound-overhead{background:#efefef}.bound-unclear{background:#f4f0fa}
+span.bound-memory,span.bound-compute,span.bound-overhead,span.bound-unclear{padding:0 4px;border-radius:3px}
+.headline-card h3{font-size:18px}.card-cpu{margin:0 0 8px;overflow-wrap:anywhere}
+.picks{display:grid;grid-template-columns:1fr 1fr;gap:12px}.pick h4{margin:0 0 4px;font-size:13px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
+.pick-path{margin:0;font-size:16px}.big-figure{font-size:24px;font-weight:700}.pick dl{grid-template-columns:auto 1fr;display:grid;gap:2px 8px;margin:0;font-size:12.5px}
+.headline-cards{grid-template-columns:repeat(auto-fill,minmax(520px,1fr))}
+.rankings{display:flex;flex-wrap:wrap;gap:8px 24px}.ranking h4{margin:8px 0 2px}
+.roofline{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}table.verdicts td{font-size:12px}
 `;
 
 export interface RenderHtmlOptions {
@@ -252,6 +305,12 @@ export interface RenderHtmlOptions {
   costs?: CostRow[];
   /** When the page was made (ISO time), shown in the header; omitted when not given. */
   generatedAt?: string;
+  /** The headline cards, rendered (render-headline.ts). */
+  headlineHtml?: string;
+  /** The fleet overview, rendered (render-overview.ts). */
+  overviewHtml?: string;
+  /** Per instance type its roofline and verdicts, rendered (render-roofline.ts). */
+  instanceAnalysisHtml?: ReadonlyMap<string, string>;
 }
 
 function costTable(rows: CostRow[]): string {
@@ -290,10 +349,12 @@ export function renderReportHtml(data: ReportData, charts: ReportCharts, options
     const instanceCharts = charts.instances.get(instance.instanceType) ?? [];
     return (
       `<section id="${anchor('instance', instance.instanceType)}"><h2>${escapeHtml(instance.instanceType)} <span class="muted">${escapeHtml(instance.cpu.modelName ?? '')}</span></h2>` +
+      (options.instanceAnalysisHtml?.get(instance.instanceType) ?? '') +
       (instanceCharts.length ? `<div class="charts">${instanceCharts.map(chartHtml).join('')}</div>` : '') +
       kernelTables(instance, withChange) +
       modelTable(instance.models, withChange) +
       engineSection(instance) +
+      renderHostSpread(instance.hostSpread, escapeHtml) +
       (instance.failures.length ? `<h4>Failed jobs</h4>${failureTable(instance.failures)}` : '') +
       `</section>`
     );
@@ -301,7 +362,11 @@ export function renderReportHtml(data: ReportData, charts: ReportCharts, options
   const baselineNote = withChange
     ? `<p>Compared with baseline run${data.baselineRunIds.length > 1 ? 's' : ''} ${data.baselineRunIds.map((id) => `<code>${escapeHtml(id)}</code>`).join(', ')}: the change per cell, with a two-sided Mann-Whitney U test on the raw samples; <span class="regression">regressions</span> are significant (p &lt; 0.05) slowdowns over 2%.</p>`
     : '';
-  const nav = data.instances.map((i) => `<a href="#${anchor('instance', i.instanceType)}">${escapeHtml(i.instanceType)}</a>`).join('');
+  const nav =
+    (options.headlineHtml ? '<a href="#headline">Headline</a>' : '') +
+    (options.overviewHtml ? '<a href="#overview">Fleet overview</a>' : '') +
+    '<a href="#machines">Machines</a>' +
+    data.instances.map((i) => `<a href="#${anchor('instance', i.instanceType)}">${escapeHtml(i.instanceType)}</a>`).join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -316,7 +381,9 @@ export function renderReportHtml(data: ReportData, charts: ReportCharts, options
 <p class="muted">${escapeHtml(data.resultCount)} results from ${escapeHtml(data.runs.length)} run${data.runs.length === 1 ? '' : 's'} on ${escapeHtml(data.instances.length)} instance type${data.instances.length === 1 ? '' : 's'}; ${escapeHtml(data.failures.length)} failed attempt${data.failures.length === 1 ? '' : 's'}${options.generatedAt ? `; made ${escapeHtml(options.generatedAt)}` : ''}.</p>
 <nav>${nav}</nav></header>
 ${baselineNote}
-<h2>Fleet overview</h2>
+${options.headlineHtml ?? ''}
+${options.overviewHtml ?? ''}
+<h2 id="machines">Machines</h2>
 <div class="cards">${data.instances.map((i) => cpuCardHtml(i.cpu, resultsPer(i.instanceType))).join('')}</div>
 ${charts.fleet.length ? `<div class="charts">${charts.fleet.map(chartHtml).join('')}</div>` : ''}
 ${charts.models.length ? `<h2>Model tokens/s</h2><div class="charts">${charts.models.map(chartHtml).join('')}</div>` : ''}

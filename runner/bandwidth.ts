@@ -1,6 +1,6 @@
 // The machine's memory read bandwidth, measured once per process and thread count: the
 // roofline that memory-bound decoding is compared with.
-import { addon } from '../native/addon.js';
+import { measureBandwidth } from '../native/bandwidth.js';
 import { resolveIsa, type IsaName } from '../native/index.js';
 import { coldFootprint } from './cold-footprint.js';
 import { median } from './statistics.js';
@@ -14,8 +14,7 @@ export function readBandwidthGBs(threads: number, isa?: IsaName): Promise<number
   let result = measured.get(key);
   if (!result) {
     const bytes = Math.max(64 * 2 ** 20, Math.min(coldFootprint().bytes, 2 ** 30));
-    result = addon
-      .measureBandwidth({ bytes, threads, passes: 7, isa: resolved })
+    result = measureBandwidth({ bytes, threads, passes: 7, isa: resolved })
       .then((sample) => median(Float64Array.from(sample.readGBs).sort()));
     measured.set(key, result);
   }

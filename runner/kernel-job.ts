@@ -4,6 +4,8 @@ import { timeKernel, type CacheMode, type IsaName, type PathName } from '../nati
 import { coldFootprint } from './cold-footprint.js';
 import { readCpuTimes, stealFraction } from './cpu-steal.js';
 import { summarize, type SampleSummary } from './statistics.js';
+import { SAMPLING_DEFAULTS } from './protocol/sampling-defaults.js';
+import type { KernelTrial } from './trials/trial-records.js';
 
 export interface KernelJobSpec {
   path: PathName;
@@ -24,6 +26,25 @@ export interface KernelJobSpec {
   maxTimeMs?: number;
   /** Override of the cold footprint policy (bytes). */
   coldBytes?: number;
+  /**
+   * Fraction of the activations zeroed, in aligned blocks of 256 columns (0 or absent: none).
+   * fused and fused-i8 then run their sparse kernel, each call followed by a dense one.
+   */
+  sparsity?: number;
+}
+
+/** Activation sparsity of a kernel result: what was zeroed, and the sparse kernel against dense. */
+export interface KernelSparsity {
+  /** The fraction asked for, and of activation values zero in fact. */
+  requested: number;
+  zeroFraction: number;
+  /** Mean fraction of the kernel's column blocks all zero; of the timed calls that ran sparse. */
+  zeroBlockFraction: number;
+  sparseCallFraction: number;
+  /** Median of the dense calls interleaved with the timed ones (null: no sparse kernel on this path). */
+  denseMedianNs: number | null;
+  /** denseMedianNs over this trial's median (the sparse calls'). */
+  speedup: number | null;
 }
 
 export interface KernelResult {
@@ -61,9 +82,24 @@ export interface KernelResult {
   copies: number;
   footprintBytes: number;
   checksum: number;
+  /**
+   * Set on a cell's combined result (runner/trials/combine-kernel-trials.ts); absent on one
+   * trial's own result and on results from before trials. With them, `medianNs` is the mean of
+   * the trials' medians, `ci95Ns` the hierarchical trial interval, `cv` the within-trial CV and
+   * `samples` every trial's samples, trial after trial.
+   */
+  intervalSource?: 'trials' | 'samples';
+  withinTrialCv?: number;
+  betweenTrialCv?: number | null;
+  trials?: KernelTrial[];
+  /** Host identity (EC2 instance id or hostname) of the machine that measured it. */
+  host?: string;
+  /** With spec.sparsity (the first trial's, on a combined result). */
+  sparsity?: KernelSparsity;
 }
 
-export const KERNEL_JOB_DEFAULTS = { warmup: 3, minSamples: 10, maxSamples: 1000, minTimeMs: 500, seed: 1, targetCv: 0.05, maxTimeMs: 3000 };
+/** The sampling defaults (runner/protocol/sampling-defaults.ts), under the name the CLI knows. */
+export const KERNEL_JOB_DEFAULTS = SAMPLING_DEFAULTS;
 
 export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
   const cpuBefore = readCpuTimes();
@@ -83,10 +119,12 @@ export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
     seed: spec.seed ?? KERNEL_JOB_DEFAULTS.seed,
     targetCv,
     maxTimeMs: spec.maxTimeMs ?? KERNEL_JOB_DEFAULTS.maxTimeMs,
+    useBlas: spec.useBlas ?? true,
     ...(spec.isa ? { isa: spec.isa } : {}),
-    ...(spec.useBlas !== undefined ? { useBlas: spec.useBlas } : {}),
+    ...(spec.sparsity ? { sparsity: spec.sparsity } : {}),
   });
   const stats: SampleSummary = summarize(timing.samplesNs);
+  const dense = timing.sparsity && timing.sparsity.denseSamplesNs.length > 0 ? summarize(timing.sparsity.denseSamplesNs).medianNs : null;
   return {
     path: spec.path,
     isa: timing.isa,
@@ -107,13 +145,25 @@ export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
     steal: stealFraction(cpuBefore, readCpuTimes()),
     noisy: targetCv > 0 && stats.cv > targetCv,
     gops: (2 * spec.n * spec.k * spec.batch) / stats.medianNs,
-    weightGBs: timing.preparedBytes / stats.medianNs,
-    weightBytes: timing.preparedBytes,
+    weightGBs: (timing.readBytes ?? timing.preparedBytes) / stats.medianNs,
+    weightBytes: timing.readBytes ?? timing.preparedBytes,
     prepareMs: timing.prepareNs / 1e6,
     blas: spec.path === 'fused' || spec.path === 'fused-i8' ? null : timing.blas,
     kernel: timing.kernel,
     copies: timing.copies,
     footprintBytes: timing.footprintBytes,
     checksum: timing.checksum,
+    ...(timing.sparsity && spec.sparsity
+      ? {
+          sparsity: {
+            requested: spec.sparsity,
+            zeroFraction: timing.sparsity.zeroFraction,
+            zeroBlockFraction: timing.sparsity.zeroBlockFraction,
+            sparseCallFraction: timing.sparsity.sparseCallFraction,
+            denseMedianNs: dense,
+            speedup: dense === null ? null : dense / stats.medianNs,
+          },
+        }
+      : {}),
   };
 }

@@ -154,6 +154,8 @@ export interface MemoryFit {
 
 export class MemoryGuardError extends Error {
   override name = 'MemoryGuardError';
+  /** The same machine refuses the same run every time: a queue job fails at once (runner/errors.ts). */
+  readonly code = 'ERR_BITBENCH_MEMORY_GUARD';
   readonly estimateBytes: number;
   readonly availableBytes: number;
   readonly marginBytes: number;

@@ -3,6 +3,7 @@
 // trust its sizes (no zero heads, no head dimension RoPE cannot rotate, no absurd allocation).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { EXIT_USAGE } from './errors.js';
 
 export interface ModelDimensions {
   hidden: number;
@@ -64,6 +65,9 @@ export interface ModelConfigProblem {
 
 export class ModelConfigError extends Error {
   override name = 'ModelConfigError';
+  readonly code = 'ERR_BITBENCH_MODEL_CONFIG';
+  /** Bad input: the CLI exits 2 and prints every problem (runner/errors.ts). */
+  readonly exitCode = EXIT_USAGE;
   /** The first problem's field. */
   readonly field: string | null;
   /** Where the dimensions came from: a file path, `preset <name>`, or `options`. */

@@ -2,14 +2,15 @@
 // fit in memory before anything is allocated, run the native prefill + decode loop, and
 // derive what a person compares: tokens/s, latency percentiles, bytes per token and the
 // bandwidth roofline.
-import { addon, type AddonModelSpec, type KvDtype, type LmHeadDtype } from '../native/addon.js';
+import { benchmarkModel, estimateModelBytes, type ActivationSparsityMode, type KvDtype, type KvFill, type LmHeadDtype, type ModelBenchmark, type ModelSpec as AddonModelSpec } from '../native/model.js';
 import { resolveIsa, type IsaName, type PathName } from '../native/index.js';
 import { readBandwidthGBs } from './bandwidth.js';
 import { checkMemoryFits } from './memory-guard.js';
 import { resolveModel, type ModelDimensions } from './model-config.js';
 import { runLlamaEngine, type LlamaEngineInfo } from './llama/llama-engine.js';
 import { estimateLlamaModelBytes } from './llama/llama-memory.js';
-import type { EngineName } from './protocol/names.js';
+import { MAX_CONTEXT, type EngineName } from './protocol/names.js';
+import type { ModelTrial } from './trials/trial-records.js';
 import {
   ggufCacheDirectory,
   ggufWeightBytesPerStep,
@@ -44,11 +45,41 @@ export interface ModelJobSpec {
   tokens: number;
   threads: number;
   kv?: KvDtype;
+  /** Decode measured at this KV cache position (>= prompt); absent: right after the prompt. */
+  context?: number;
+  /** How the cache reaches `context` (default: tiled). */
+  fill?: KvFill;
+  /** Compare each layer's attention with a bf16 cache's in a short untimed pass (default: true). */
+  kvQuality?: boolean;
   lmHead?: LmHeadDtype;
   seed?: number;
   useBlas?: boolean;
   /** Read bandwidth for the roofline when already measured (e.g. by the fingerprint); else measured here. */
   bandwidthGBs?: number;
+  /**
+   * Activation sparsity on the input of every ternary layer (absent or none: off); each timed
+   * decode step then also runs dense first, for the comparison in ModelResult.sparsity.
+   */
+  sparsity?: ActivationSparsityMode;
+  /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
+  sparsityLevel?: number;
+}
+
+/** Activation sparsity of a model result: what was zeroed, and the run against dense. */
+export interface ModelSparsity {
+  mode: ActivationSparsityMode;
+  level: number;
+  /** Mean fraction of ternary-layer inputs zeroed (decode steps). */
+  zeroFraction: number;
+  /** Over the fused paths' batch-1 calls: mean fraction of column blocks all zero, and share that ran the sparse kernel. */
+  zeroBlockFraction: number;
+  sparseCallFraction: number;
+  /** The dense steps interleaved with the timed ones, as tokens/s, and decodeTokS over it. */
+  denseDecodeTokS: number;
+  speedup: number;
+  /** Cosine of each step's logits against the dense step's over the same cache: min and mean. */
+  logitsCosineMin: number | null;
+  logitsCosineMean: number | null;
 }
 
 export interface ModelResult {
@@ -68,6 +99,22 @@ export interface ModelResult {
   tokens: number;
   threads: number;
   kv: KvDtype;
+  /** KV cache position of the first decode step; absent in results from before `context`. */
+  context?: number;
+  /** How the cache got there: `prefill` (every position through the layers) or `tiled` (the prompt's entries repeated). */
+  fill?: KvFill;
+  fillMs?: number;
+  /** Attention (all layers) per decode step, mean, and its share of the step's time. */
+  attentionMsPerStep?: number;
+  attentionShare?: number;
+  attentionKernel?: string;
+  /** The KV cache of one sequence at `context`, scales included. */
+  kvBytesPerSequence?: number;
+  /**
+   * Smallest cosine of a layer's attention output against attention over a bf16 cache on the
+   * same inputs, over layers and the quality pass's steps: 1 for bf16; null when skipped.
+   */
+  kvCosineMin?: number | null;
   lmHead: LmHeadDtype;
   buildMs: number;
   prefillTokS: number;
@@ -86,6 +133,21 @@ export interface ModelResult {
   bandwidthGBs: number;
   rooflineTokS: number;
   rooflineFraction: number;
+  /**
+   * Set on a cell's combined result (runner/trials/combine-model-trials.ts): `decodeTokS` is then
+   * the mean of the trials' rates, `stepNs` every trial's steps, trial after trial.
+   */
+  decodeTokSCi95?: [number, number];
+  intervalSource?: 'trials' | 'samples';
+  withinTrialCv?: number;
+  betweenTrialCv?: number | null;
+  /** Within- or between-trial CV above MODEL_NOISY_CV. */
+  noisy?: boolean;
+  trials?: ModelTrial[];
+  /** Host identity (EC2 instance id or hostname) of the machine that measured it. */
+  host?: string;
+  /** With spec.sparsity (the first trial's, on a combined result). */
+  sparsity?: ModelSparsity;
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -116,14 +178,24 @@ export function modelSpecFor(spec: ModelJobSpec, dims: ModelDimensions, isa: Isa
     sequences: spec.batch,
     prompt: spec.prompt,
     tokens: spec.tokens,
+    context: Math.max(spec.context ?? spec.prompt, spec.prompt),
+    fill: spec.fill ?? 'tiled',
+    kvQualitySteps: kvQualityStepsFor(spec),
+    ...(spec.sparsity && spec.sparsity !== 'none' ? { sparsity: spec.sparsity, sparsityLevel: spec.sparsityLevel ?? 0 } : {}),
   };
+}
+
+/** Untimed decode steps of the KV quality pass: none for bf16 (it is the reference) or when turned off. */
+export const KV_QUALITY_STEPS = 4;
+function kvQualityStepsFor(spec: ModelJobSpec): number {
+  return (spec.kv ?? 'bf16') === 'bf16' || spec.kvQuality === false ? 0 : KV_QUALITY_STEPS;
 }
 
 /** Bytes the run would allocate; throws MemoryGuardError when it will not fit. */
 export function checkModelFits(spec: ModelJobSpec): { name: string; dims: ModelDimensions; estimateBytes: number } {
   const model = resolveModel({ preset: spec.preset, config: spec.config });
   const isa = resolveIsa(spec.isa);
-  const estimateBytes = addon.estimateModelBytes(modelSpecFor(spec, model.dimensions, isa));
+  const estimateBytes = estimateModelBytes(modelSpecFor(spec, model.dimensions, isa));
   checkMemoryFits(estimateBytes, `${spec.path} on ${model.name} (batch ${spec.batch})`);
   return { name: model.name, dims: model.dimensions, estimateBytes };
 }
@@ -133,18 +205,23 @@ export async function runModelJob(
   onProgress?: (tokensDone: number, tokensTotal: number) => void,
 ): Promise<ModelResult> {
   if (spec.engine === 'llama.cpp') return runLlamaModelJob(spec, onProgress);
+  if (spec.context !== undefined && (spec.context < spec.prompt || spec.context > MAX_CONTEXT)) {
+    throw new RangeError(`context (${spec.context}) must be from prompt (${spec.prompt}) to ${MAX_CONTEXT}`);
+  }
   const { name, dims } = checkModelFits(spec);
   if (spec.prompt + spec.tokens > dims.maxPositions) {
     throw new RangeError(`prompt + tokens (${spec.prompt + spec.tokens}) exceeds the model's ${dims.maxPositions} positions`);
   }
   const isa = resolveIsa(spec.isa);
   const bandwidthGBs = spec.bandwidthGBs ?? (await readBandwidthGBs(spec.threads, isa));
-  const run = await addon.benchmarkModel(modelSpecFor(spec, dims, isa), onProgress);
+  const run = await benchmarkModel(modelSpecFor(spec, dims, isa), onProgress);
   const steps = Float64Array.from(run.stepNs).sort();
   const decodeNs = steps.reduce((sum, ns) => sum + ns, 0);
   const bytesPerStep = run.weightBytesPerStep + run.kvBytesPerStep;
   const decodeTokS = decodeNs > 0 ? (spec.batch * spec.tokens * 1e9) / decodeNs : NaN;
   const rooflineTokS = (spec.batch * bandwidthGBs * 1e9) / bytesPerStep;
+  const attentionNs = Array.from(run.attentionNs).reduce((sum, ns) => sum + ns, 0);
+  const context = run.context;
   return {
     preset: name,
     dims,
@@ -157,6 +234,15 @@ export async function runModelJob(
     tokens: spec.tokens,
     threads: spec.threads,
     kv: spec.kv ?? 'bf16',
+    context,
+    // With no positions to fill, the cache is the prompt's prefill.
+    fill: context > spec.prompt ? (spec.fill ?? 'tiled') : 'prefill',
+    fillMs: run.fillNs / 1e6,
+    attentionMsPerStep: run.attentionNs.length > 0 ? attentionNs / run.attentionNs.length / 1e6 : NaN,
+    attentionShare: decodeNs > 0 ? attentionNs / decodeNs : NaN,
+    attentionKernel: run.attentionKernel,
+    kvBytesPerSequence: run.kvBytesPerSequence,
+    kvCosineMin: (spec.kv ?? 'bf16') === 'bf16' ? 1 : (run.kvCosineMin ?? null),
     lmHead: spec.lmHead ?? 'bf16',
     buildMs: run.buildNs / 1e6,
     prefillTokS: (spec.batch * spec.prompt * 1e9) / run.prefillNs,
@@ -173,6 +259,23 @@ export async function runModelJob(
     bandwidthGBs,
     rooflineTokS,
     rooflineFraction: decodeTokS / rooflineTokS,
+    ...(run.sparsity && spec.sparsity ? { sparsity: modelSparsityOf(spec, run.sparsity, decodeTokS) } : {}),
+  };
+}
+
+function modelSparsityOf(spec: ModelJobSpec, s: NonNullable<ModelBenchmark['sparsity']>, decodeTokS: number): ModelSparsity {
+  const denseNs = Array.from(s.denseStepNs).reduce((sum, ns) => sum + ns, 0);
+  const denseDecodeTokS = denseNs > 0 ? (spec.batch * s.denseStepNs.length * 1e9) / denseNs : NaN;
+  return {
+    mode: spec.sparsity!,
+    level: spec.sparsityLevel ?? 0,
+    zeroFraction: s.zeroFraction,
+    zeroBlockFraction: s.zeroBlockFraction,
+    sparseCallFraction: s.sparseCallFraction,
+    denseDecodeTokS,
+    speedup: decodeTokS / denseDecodeTokS,
+    logitsCosineMin: s.logitsCosineMin ?? null,
+    logitsCosineMean: s.logitsCosineMean ?? null,
   };
 }
 
@@ -192,6 +295,9 @@ export async function runLlamaModelJob(
   }
   const quant = spec.quant ?? 'tq2_0';
   const kv = spec.kv ?? 'bf16';
+  // llama.cpp's CPU KV types are F16 and Q8_0 (what int8 maps to); it has no fp8 cache.
+  if (kv !== 'bf16' && kv !== 'int8') throw new RangeError(`kv ${kv}: llama.cpp has no fp8 KV cache (bf16 or int8)`);
+  if (spec.context !== undefined && spec.context !== spec.prompt) throw new RangeError('context: only bitbench fills the KV cache to a context position');
   const lmHead = spec.lmHead ?? 'bf16';
   const seed = spec.seed ?? 1;
   const gguf = { name: model.name, dims, seed, quant, lmHead };

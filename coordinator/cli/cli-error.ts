@@ -1,8 +1,4 @@
-// Errors the CLI reports as one line on stderr. Usage errors (a bad flag or value) exit 2,
-// failures while running exit 1.
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+// The CLI's view of the error module: library code imports runner/errors.ts directly (never
+// this folder); commands import from here. Usage errors (a bad flag or value) exit 2, failures
+// while running exit 1, Ctrl-C 130.
+export { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, exitCodeFor, isUsageError, UsageError } from '../../runner/errors.js';

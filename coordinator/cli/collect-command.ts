@@ -3,9 +3,13 @@ import { parseArgs } from 'node:util';
 import { collectOnce, type CollectPass } from '../distributed/collect-results.js';
 import { listRunIds } from '../distributed/run-registry.js';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
-import { openBroker, REDIS_OPTION_HELP } from './broker-option.js';
+import { brokerWaitMs, openBroker, REDIS_OPTION_HELP, WAIT_FOR_BROKER_OPTION_HELP } from './broker-option.js';
 import { positiveInteger } from './option-parsing.js';
+import { takeInterrupt } from './interrupt.js';
 import { redactSecrets } from '../../runner/broker/redis-url.js';
+import { printErr, printOut } from '../../reports/text-safety/terminal-text.js';
+
+const DEFAULT_INTERVAL_S = 2;
 
 export const collectHelp = `Usage: bitbench collect --redis URL [--db FILE] [--follow]
 
@@ -17,10 +21,12 @@ point, to run again, or to run in two terminals at once.
 Options:
 ${REDIS_OPTION_HELP}
   --db FILE            result store (default: ${DEFAULT_STORE_FILE})
-  --run-id ID          only this run (default: every run on the broker)
+  --run ID             only this run (default: every run on the broker); also --run-id
   --follow             keep collecting until every run is complete (Ctrl-C stops); waits
-                       for the broker if it goes away
-  --interval S         seconds between passes with --follow (default: 2)
+                       for a broker that is not up yet, or goes away
+${WAIT_FOR_BROKER_OPTION_HELP}
+                       (with --follow only)
+  --interval S         seconds between passes with --follow (default: ${DEFAULT_INTERVAL_S})
   -h, --help           this help
 
 Then: bitbench report --db FILE writes the HTML report.
@@ -42,9 +48,10 @@ export async function collectCommand(args: string[]): Promise<void> {
     options: {
       redis: { type: 'string' },
       db: { type: 'string' },
-      'run-id': { type: 'string' },
+      run: { type: 'string' },
       follow: { type: 'boolean' },
       interval: { type: 'string' },
+      'wait-for-broker': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,38 +59,39 @@ export async function collectCommand(args: string[]): Promise<void> {
     process.stdout.write(collectHelp);
     return;
   }
-  const intervalMs = positiveInteger('interval', values.interval, 2) * 1000;
+  const intervalMs = positiveInteger('interval', values.interval, DEFAULT_INTERVAL_S) * 1000;
   const dbPath = values.db ?? DEFAULT_STORE_FILE;
-  const session = await openBroker(values.redis);
+  const waitMs = brokerWaitMs(values['wait-for-broker']);
+  // Like the worker: with --follow the operator may start collecting before the broker is up.
+  const session = await openBroker(values.redis, values.follow ? waitMs : undefined);
   const store = ResultStore.open(dbPath);
   let stop = false;
-  const onSigint = () => {
+  const giveBackInterrupt = takeInterrupt(() => {
     stop = true;
-  };
-  process.on('SIGINT', onSigint);
+  });
   let lastError = '';
   try {
     for (;;) {
       try {
-        const runIds = values['run-id'] ? [values['run-id']] : await listRunIds(session.redis);
+        const runIds = values.run ? [values.run] : await listRunIds(session.redis);
         const pass = await collectOnce(session, store, runIds);
         lastError = '';
-        if (!values.follow || pass.results + pass.failures > 0 || pass.runs.every((r) => r.finished)) process.stdout.write(describePass(pass));
+        if (!values.follow || pass.results + pass.failures > 0 || pass.runs.every((r) => r.finished)) printOut(describePass(pass));
         if (!values.follow || pass.runs.every((r) => r.finished)) break;
       } catch (error) {
         if (!values.follow) throw error;
         // With --follow a broker outage is waited out: ioredis reconnects by itself.
         const message = redactSecrets(error instanceof Error ? error.message : String(error), session.address);
-        if (message !== lastError) process.stderr.write(`collect: ${message}; retrying\n`);
+        if (message !== lastError) printErr(`collect: ${message}; retrying\n`);
         lastError = message;
       }
       if (stop) break;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
       if (stop) break;
     }
-    process.stdout.write(`results in ${dbPath}\n`);
+    printOut(`results in ${dbPath}\n`);
   } finally {
-    process.off('SIGINT', onSigint);
+    giveBackInterrupt();
     store.close();
     await session.close();
   }

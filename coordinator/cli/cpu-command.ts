@@ -3,6 +3,9 @@
 import { parseArgs } from 'node:util';
 import { collectFingerprint, type Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import type { BandwidthPoint } from '../../runner/fingerprint/bandwidth-curve.js';
+import type { ComputePeaks } from '../../runner/fingerprint/compute-peaks.js';
+import { printOut } from '../../reports/text-safety/terminal-text.js';
+import { jsonLine } from './json-output.js';
 
 export const cpuHelp = `Usage: bitbench cpu [--json] [--no-bandwidth] [--no-imds]
 
@@ -11,11 +14,12 @@ Prints this machine's fingerprint, the one every bitbench result is tagged with:
 flags that decide which kernels run, the kernel ISA that is active, cores, SMT, caches, NUMA
 nodes, memory, kernel, container and cgroup CPU quota, the BLAS of this build, the EC2
 instance (IMDSv2, 300 ms deadline; 'local' elsewhere), the memory bandwidth at 1, 2, 4 ...
-all threads, and the bitbench version and git commit.
+all threads, the compute peaks per ISA at the same thread counts (fp32 FMA GFLOPS, int8
+dot-product GOPS, and the clock they ran at), and the bitbench version and git commit.
 
 Options:
   --json          print one JSON object
-  --no-bandwidth  skip the bandwidth measurement (a second or more)
+  --no-bandwidth  skip the bandwidth and compute measurements (a second or two)
   --no-imds       do not ask the EC2 metadata service (BITBENCH_IMDS_ENDPOINT overrides its address)
 `;
 
@@ -102,6 +106,19 @@ function bandwidthLines(points: BandwidthPoint[]): string[] {
   return rows;
 }
 
+// The compute probe's peaks (runner/fingerprint/compute-peaks.ts): the roofline's flat ceilings.
+function computeLines(peaks: ComputePeaks): string[] {
+  const rows = ['isa           threads  fp32 GFLOPS  int8 GOPS  (int8 instruction)'];
+  for (const isa of peaks.isas) {
+    for (const p of isa.points) {
+      rows.push(`${isa.isa.padEnd(12)}  ${String(p.threads).padStart(7)}  ${p.fp32Gflops.toFixed(1).padStart(11)}  ${p.int8Gops.toFixed(1).padStart(9)}  (${isa.int8Instruction})`);
+    }
+  }
+  const clock = peaks.clock.filter((c) => c.ghz !== null).map((c) => `${c.threads}t ${c.ghz!.toFixed(2)} GHz`);
+  if (clock.length) rows.push(`clock (dependent adds): ${clock.join(', ')}`);
+  return rows;
+}
+
 /** The fingerprint as a compact card, one fact per line. */
 export function formatFingerprintCard(fp: Fingerprint): string {
   const flags = Object.entries(fp.cpu.isaFlags).filter(([, on]) => on).map(([name]) => name);
@@ -122,6 +139,10 @@ export function formatFingerprintCard(fp: Fingerprint): string {
   if (fp.bandwidth) {
     const [first, ...rest] = bandwidthLines(fp.bandwidth);
     lines.push(`${label('Bandwidth')} ${first}`, ...rest.map((row) => `${label('')} ${row}`));
+  }
+  if (fp.compute) {
+    const [first, ...rest] = computeLines(fp.compute);
+    lines.push(`${label('Compute')} ${first}`, ...rest.map((row) => `${label('')} ${row}`));
   }
   const tool = fp.tool;
   lines.push(`${label('bitbench')} ${tool.version} · node ${tool.node} · git ${tool.gitSha ?? '(not a checkout)'}`);
@@ -147,5 +168,5 @@ export async function cpuCommand(args: string[]): Promise<void> {
   if (measuring && process.stderr.isTTY) process.stderr.write('measuring memory bandwidth...');
   const fingerprint = await collectFingerprint({ imds: !values['no-imds'], bandwidth: measuring });
   if (measuring && process.stderr.isTTY) process.stderr.write('\r' + ' '.repeat(40) + '\r');
-  process.stdout.write(values.json ? JSON.stringify(fingerprint) + '\n' : formatFingerprintCard(fingerprint));
+  printOut(values.json ? jsonLine(fingerprint) : formatFingerprintCard(fingerprint));
 }

@@ -5,6 +5,8 @@ import { UsageError } from './cli-error.js';
 import { openBroker, REDIS_OPTION_HELP } from './broker-option.js';
 import { positiveInteger } from './option-parsing.js';
 import { runIdName } from '../../runner/protocol/value-schemas.js';
+import { printOut } from '../../reports/text-safety/terminal-text.js';
+import { jsonLine } from './json-output.js';
 
 export const enqueueHelp = `Usage: bitbench enqueue MATRIX --redis URL [options]
 
@@ -17,7 +19,8 @@ retried with exponential backoff.
 
 Options:
 ${REDIS_OPTION_HELP}
-  --run-id ID          the run (default: NAME-HASH of the matrix); a new id runs it afresh
+  --run ID             the run (default: NAME-HASH of the matrix); a new id runs it afresh;
+                       also --run-id
   --seed N             seed of the job order for a new run (default: from the matrix)
   --attempts N         tries per job before it is recorded as failed (default: ${DEFAULT_ATTEMPTS})
   --json               print the summary as JSON
@@ -35,7 +38,7 @@ export async function enqueueCommand(args: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       redis: { type: 'string' },
-      'run-id': { type: 'string' },
+      run: { type: 'string' },
       seed: { type: 'string' },
       attempts: { type: 'string' },
       json: { type: 'boolean' },
@@ -47,9 +50,9 @@ export async function enqueueCommand(args: string[]): Promise<void> {
     return;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one matrix file but received ${positionals.length} (bitbench enqueue --help)`);
-  const runId = values['run-id'];
+  const runId = values.run;
   if (runId !== undefined && !runIdName.safeParse(runId).success) {
-    throw new UsageError(`--run-id: expected letters, digits, '.', '_', ':' and '-' (at most 128) but received '${runId}'`);
+    throw new UsageError(`--run: expected letters, digits, '.', '_', ':' and '-' (at most 128) but received '${runId}'`);
   }
   const session = await openBroker(values.redis);
   try {
@@ -60,17 +63,17 @@ export async function enqueueCommand(args: string[]): Promise<void> {
       attempts: positiveInteger('attempts', values.attempts, DEFAULT_ATTEMPTS),
     });
     if (values.json) {
-      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      printOut(jsonLine(summary));
       return;
     }
     const added = summary.queues.reduce((sum, q) => sum + q.added, 0);
     const total = summary.queues.reduce((sum, q) => sum + q.jobs, 0);
-    process.stdout.write(`run ${summary.runId}${summary.created ? ' (new)' : ' (already enqueued)'}: ${added} of ${total} jobs added in ${summary.seconds.toFixed(2)} s, order seed ${summary.orderSeed}\n`);
+    printOut(`run ${summary.runId}${summary.created ? ' (new)' : ' (already enqueued)'}: ${added} of ${total} jobs added in ${summary.seconds.toFixed(2)} s, order seed ${summary.orderSeed}\n`);
     for (const q of summary.queues) {
       const notes = [q.alreadyQueued ? `${q.alreadyQueued} already queued` : '', q.alreadyCollected ? `${q.alreadyCollected} already collected` : ''].filter(Boolean);
-      process.stdout.write(`  ${q.queue.padEnd(28)} ${String(q.added).padStart(6)} added of ${q.jobs}${notes.length ? ` (${notes.join(', ')})` : ''}\n`);
+      printOut(`  ${q.queue.padEnd(28)} ${String(q.added).padStart(6)} added of ${q.jobs}${notes.length ? ` (${notes.join(', ')})` : ''}\n`);
     }
-    process.stdout.write(`next: bitbench worker on each instance type, then bitbench status --run-id ${summary.runId} and bitbench collect\n`);
+    printOut(`next: bitbench worker on each instance type, then bitbench status --run ${summary.runId} and bitbench collect\n`);
   } finally {
     await session.close();
   }

@@ -7,6 +7,7 @@ import { DEFAULT_STORE_FILE } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
 import { openStoreForReading } from './open-store.js';
 import { storeOutputOptions } from './store-output-options.js';
+import { printOut } from '../../reports/text-safety/terminal-text.js';
 
 export const exportHelp = `Usage: bitbench export [options]
 
@@ -67,7 +68,7 @@ export async function exportCommand(args: string[]): Promise<void> {
     store.close();
   }
   if (output === undefined) {
-    process.stdout.write(text);
+    printOut(text);
     return;
   }
   mkdirSync(dirname(output), { recursive: true });

@@ -1,25 +1,10 @@
 // `bitbench fleet`: checks and chores for the EC2 fleet, before `pulumi up` and after it.
 import { parseArgs } from 'node:util';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { buildCheckReport, formatCheckReport, unknownTypesMessage, vcpusField, type ModelBytesEstimator } from '../fleet/check-report.js';
-import { writeMatrixSnippet } from '../fleet/matrix-snippet.js';
-import { clientRegion, createEc2Client } from '../fleet/ec2-client.js';
-import { FleetError } from '../fleet/ec2-errors.js';
-import { describeInstanceTypes, ec2InstanceTypes, LOCAL_INSTANCE_TYPE } from '../fleet/instance-types.js';
-import { estimateModelJobBytes } from '../fleet/model-memory.js';
-import {
-  classifyInstances,
-  describeBitbenchInstances,
-  expiredIds,
-  formatReapPlan,
-  REAPABLE_STATES,
-  STACK_TAG,
-  terminateInstances,
-  TTL_TAG,
-} from '../fleet/reap-instances.js';
-import { fetchSpotPrices, formatSpotPriceTable, lowestSpotPrices, pricesField } from '../fleet/spot-prices.js';
-import { loadMatrix } from '../matrix/load-matrix.js';
+import type { ModelBytesEstimator } from '../fleet/check-report.js';
+import { REAPABLE_STATES, STACK_TAG, TTL_TAG } from '../fleet/fleet-tags.js';
 import { UsageError } from './cli-error.js';
+import { printOut } from '../../reports/text-safety/terminal-text.js';
 
 export const fleetHelp = `Usage: bitbench fleet <check|prices|reap> [options]
 
@@ -54,8 +39,8 @@ export interface FleetDependencies {
   estimateModelBytes?: ModelBytesEstimator;
 }
 
-const SUBCOMMANDS = ['check', 'prices', 'reap'] as const;
-type Subcommand = (typeof SUBCOMMANDS)[number];
+export const SUBCOMMANDS = ['check', 'prices', 'reap'] as const;
+export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 const FLAGS_BY_SUBCOMMAND: Record<Subcommand, readonly string[]> = {
   check: ['region', 'write'],
@@ -76,7 +61,7 @@ export async function fleetCommand(args: string[], dependencies: FleetDependenci
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const write = dependencies.write ?? ((text: string) => process.stdout.write(text));
+  const write = dependencies.write ?? ((text: string) => printOut(text));
   if (values.help) {
     write(fleetHelp);
     return;
@@ -101,39 +86,7 @@ export async function fleetCommand(args: string[], dependencies: FleetDependenci
   if (rest.length < expectedPositionals) throw new UsageError(`fleet ${subcommand}: expected a matrix file (MATRIX)`);
   if (rest.length > expectedPositionals) throw new UsageError(`fleet ${subcommand}: unexpected argument '${rest[expectedPositionals]}'`);
 
-  const client = (dependencies.createClient ?? createEc2Client)(values.region);
-  const region = values.region ?? (await clientRegion(client));
-  const now = dependencies.now?.() ?? new Date();
-
-  if (subcommand === 'reap') {
-    const candidates = classifyInstances(await describeBitbenchInstances(client, region), now);
-    write(formatReapPlan(candidates, now, values.apply === true));
-    const ids = expiredIds(candidates);
-    if (values.apply && ids.length > 0) {
-      const changes = await terminateInstances(client, ids, region);
-      write(`Terminating ${changes.length} instance(s): ${changes.map((c) => `${c.InstanceId} (${c.CurrentState?.Name ?? '?'})`).join(', ')}\n`);
-    }
-    return;
-  }
-
-  const matrixFile = rest[0]!;
-  const matrix = loadMatrix(matrixFile);
-  const types = ec2InstanceTypes(matrix.instanceTypes);
-  if (types.length === 0) {
-    throw new FleetError(`${matrixFile} names no EC2 instance types (only '${LOCAL_INSTANCE_TYPE}'); list them under instanceTypes`);
-  }
-
-  if (subcommand === 'check') {
-    const infos = await describeInstanceTypes(client, types, region);
-    const report = buildCheckReport(matrix, types, infos, dependencies.estimateModelBytes ?? estimateModelJobBytes, region);
-    write(formatCheckReport(report));
-    const unknown = unknownTypesMessage(report);
-    if (unknown) throw new FleetError(unknown);
-    if (values.write !== undefined) writeMatrixSnippet(values.write, vcpusField(report));
-    return;
-  }
-
-  const table = lowestSpotPrices(types, await fetchSpotPrices(client, types, now, region), region);
-  write(values.json ? `${JSON.stringify({ region: table.region ?? null, ...pricesField(table), missing: table.missing }, null, 2)}\n` : formatSpotPriceTable(table));
-  if (values.write !== undefined) writeMatrixSnippet(values.write, pricesField(table));
+  // The AWS SDK and the matrix machinery load only once there is work for them, not for --help.
+  const { runFleetSubcommand } = await import('./fleet-subcommands.js');
+  await runFleetSubcommand(subcommand, rest, values, dependencies, write);
 }

@@ -2,6 +2,9 @@
 // which one runs by default.
 import { parseArgs } from 'node:util';
 import { buildInfo, cpuFeatures, implementations, ISAS } from '../../native/index.js';
+import { maxOf } from '../../reports/number-extremes.js';
+import { printOut } from '../../reports/text-safety/terminal-text.js';
+import { jsonLine } from './json-output.js';
 
 export const isaHelp = `Usage: bitbench isa [--json]
 
@@ -25,10 +28,10 @@ export async function isaCommand(args: string[]): Promise<void> {
   const features = cpuFeatures();
   const info = buildInfo();
   if (values.json) {
-    process.stdout.write(JSON.stringify({ implementations: list, cpuFeatures: features, build: info }) + '\n');
+    printOut(jsonLine({ implementations: list, cpuFeatures: features, build: info }));
     return;
   }
-  const nameWidth = Math.max(...list.map((impl) => impl.name.length));
+  const nameWidth = maxOf(list.map((impl) => impl.name.length));
   const lines = list.map((impl) => {
     const state = !impl.compiled
       ? `not in this ${info.architecture} build`
@@ -38,7 +41,7 @@ export async function isaCommand(args: string[]): Promise<void> {
     return `${impl.active ? '*' : ' '} ${impl.name.padEnd(nameWidth)} ${state}`;
   });
   const present = Object.entries(features).filter(([, on]) => on).map(([name]) => name);
-  process.stdout.write(
+  printOut(
     [
       ...lines,
       '',

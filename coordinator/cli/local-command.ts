@@ -4,13 +4,17 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { runLocal, type LocalRunEvent } from '../local/run-local.js';
 import { summarizeRun } from '../local/run-summary.js';
-import { writeHtmlReport } from './report-command.js';
+import { writeHtmlReport } from '../reporting/store-report.js';
 import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
-import { UsageError } from './cli-error.js';
+import { EXIT_INTERRUPTED, UsageError } from './cli-error.js';
+import { takeInterrupt } from './interrupt.js';
 import { packageRoot } from '../../native/package-root.js';
 import { positiveInteger } from './option-parsing.js';
+import { printOut, terminalLine, terminalText } from '../../reports/text-safety/terminal-text.js';
 
 export const DEFAULT_MATRIX = join(packageRoot(), 'matrices', 'quick.yaml');
+
+export const DEFAULT_LOCAL_JOB_TIMEOUT_S = 600;
 
 export const localHelp = `Usage: bitbench local [MATRIX] [options]
 
@@ -24,7 +28,7 @@ Options:
   --db FILE            result store (default: ${DEFAULT_STORE_FILE})
   --resume RUN_ID      continue an interrupted run: skip the jobs it already finished
   --seed N             seed of the job order (default: random, recorded with the run)
-  --job-timeout S      seconds before a job is killed and recorded as failed (default: 600)
+  --job-timeout S      seconds before a job is killed and recorded as failed (default: ${DEFAULT_LOCAL_JOB_TIMEOUT_S})
   --no-imds            do not ask the EC2 metadata service who this machine is
   -h, --help           this help
 
@@ -40,15 +44,16 @@ function reporter(stream: NodeJS.WriteStream = process.stderr) {
       case 'fingerprint': {
         const f = event.fingerprint;
         const bw = f.bandwidth?.at(-1);
-        stream.write(`machine: ${f.cpu.modelName} (${f.cpu.microarchitecture}), ${f.topology.logicalCpus} CPUs, ISA ${f.isa.active}, instance ${f.instance.instanceType}${bw ? `, ${bw.readGBs.toFixed(1)} GB/s read` : ''}\n`);
+        stream.write(terminalText(`machine: ${f.cpu.modelName} (${f.cpu.microarchitecture}), ${f.topology.logicalCpus} CPUs, ISA ${f.isa.active}, instance ${f.instance.instanceType}${bw ? `, ${bw.readGBs.toFixed(1)} GB/s read` : ''}\n`));
         break;
       }
       case 'start':
         runStarted = Date.now();
-        stream.write(`run ${event.runId}: ${event.total} jobs${event.pending < event.total ? ` (${event.total - event.pending} already done)` : ''}, order seed ${event.seed}\n`);
+        stream.write(terminalText(`run ${event.runId}: ${event.total} jobs${event.pending < event.total ? ` (${event.total - event.pending} already done)` : ''}, order seed ${event.seed}\n`));
         break;
       case 'job-start': {
-        current = `[${event.index}/${event.total}] ${event.description}`;
+        // One line that \r rewrites: the job's text may carry no line break or control of its own.
+        current = terminalLine(`[${event.index}/${event.total}] ${event.description}`);
         if (tty) stream.write(`\r\x1b[K${current}`);
         break;
       }
@@ -60,7 +65,7 @@ function reporter(stream: NodeJS.WriteStream = process.stderr) {
         const eta = (elapsed / event.index) * (event.total - event.index);
         const status = event.ok ? 'ok' : `FAILED: ${event.reason}`;
         const line = `[${event.index}/${event.total}] ${event.description}: ${status} (${event.seconds.toFixed(1)} s, about ${Math.round(eta)} s left)`;
-        stream.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
+        stream.write(tty ? `\r\x1b[K${terminalText(line)}\n` : `${terminalText(line)}\n`);
         break;
       }
     }
@@ -89,19 +94,18 @@ export async function localCommand(args: string[]): Promise<void> {
   if (positionals.length && values.resume) throw new UsageError('--resume continues a stored run with its own matrix; do not name a matrix file too');
   const dbPath = values.db ?? DEFAULT_STORE_FILE;
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
+  const giveBackInterrupt = takeInterrupt((count) => {
+    if (count > 1) process.exit(EXIT_INTERRUPTED);
     process.stderr.write('\ninterrupted: stopping after the job in flight (Ctrl-C again to quit now)\n');
     controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
   try {
     const summary = await runLocal({
       matrixPath: positionals[0] ?? DEFAULT_MATRIX,
       dbPath,
       ...(values.resume ? { resumeRunId: values.resume } : {}),
       ...(values.seed !== undefined ? { seed: positiveInteger('seed', values.seed, 1) } : {}),
-      jobTimeoutMs: positiveInteger('job-timeout', values['job-timeout'], 600) * 1000,
+      jobTimeoutMs: positiveInteger('job-timeout', values['job-timeout'], DEFAULT_LOCAL_JOB_TIMEOUT_S) * 1000,
       imds: !values['no-imds'],
       signal: controller.signal,
       onEvent: reporter(),
@@ -109,7 +113,7 @@ export async function localCommand(args: string[]): Promise<void> {
     const store = ResultStore.open(dbPath, { readonly: true });
     try {
       const run = store.getRun(summary.runId)!;
-      process.stdout.write(summarizeRun(store.results({ runIds: [summary.runId] }), run.fingerprint as Fingerprint));
+      printOut(summarizeRun(store.results({ runIds: [summary.runId] }), run.fingerprint as Fingerprint));
     } finally {
       store.close();
     }
@@ -119,23 +123,23 @@ export async function localCommand(args: string[]): Promise<void> {
         // Beside the store, so a run's report and its results stay together.
         const output = join(dirname(dbPath), `report-${summary.runId}.html`);
         const file = await writeHtmlReport(store, { runIds: [summary.runId], output });
-        process.stdout.write(`\nreport: ${file}\n`);
+        printOut(`\nreport: ${file}\n`);
       } finally {
         store.close();
       }
     }
     const overhead = summary.jobSeconds > 0 ? (100 * (summary.seconds - summary.jobSeconds)) / summary.jobSeconds : 0;
-    process.stdout.write(
+    printOut(
       `\nrun ${summary.runId}: ${summary.completed} done, ${summary.failed} failed, ${summary.skipped} skipped as already done; ` +
         `${summary.seconds.toFixed(0)} s (${overhead.toFixed(1)}% beyond the jobs' own time); results in ${dbPath}\n`,
     );
     if (summary.interrupted) {
-      process.stdout.write(`interrupted: continue with  bitbench local --resume ${summary.runId}${values.db ? ` --db ${values.db}` : ''}\n`);
-      process.exitCode = 130;
+      printOut(`interrupted: continue with  bitbench local --resume ${summary.runId}${values.db ? ` --db ${values.db}` : ''}\n`);
+      process.exitCode = EXIT_INTERRUPTED;
     } else if (summary.failed > 0) {
       process.exitCode = 1;
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    giveBackInterrupt();
   }
 }

@@ -1,43 +1,34 @@
 // The bitbench command line: one subcommand per user task.
 import { readFileSync } from 'node:fs';
-import { ModelConfigError } from '../../runner/model-config.js';
 import { ISA_NAMES } from '../../runner/protocol/names.js';
-import { MatrixError } from '../matrix/load-matrix.js';
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli-error.js';
-import { cpuCommand } from './cpu-command.js';
-import { exportCommand } from './export-command.js';
-import { fleetCommand } from './fleet-command.js';
-import { isaCommand } from './isa-command.js';
-import { kernelCommand } from './kernel-command.js';
-import { localCommand } from './local-command.js';
-import { reportCommand } from './report-command.js';
-import { serveCommand } from './serve-command.js';
-import { modelCommand } from './model-command.js';
-import { enqueueCommand } from './enqueue-command.js';
-import { workerCommand } from './worker-command.js';
-import { statusCommand } from './status-command.js';
-import { collectCommand } from './collect-command.js';
-import { cancelCommand } from './cancel-command.js';
+import { EXIT_USAGE, exitCodeFor, isUsageError, UsageError } from './cli-error.js';
+import { normalizeFlagAliases } from './flag-aliases.js';
+import { exitOnInterrupt } from './interrupt.js';
+import { printErr } from '../../reports/text-safety/terminal-text.js';
 
-const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
-  local: { run: localCommand, summary: 'run a benchmark matrix on this machine into the result store (default: matrices/quick.yaml)' },
-  kernel: { run: kernelCommand, summary: 'time one compute path (fused, cached-f32, cached-bf16, baseline) on this machine' },
-  model: { run: modelCommand, summary: 'run the full BitNet b1.58 model on one path: prefill and decode tokens/s, roofline' },
-  isa: { run: isaCommand, summary: 'list the kernel ISA implementations and which one is active' },
-  cpu: { run: cpuCommand, summary: "print this machine's fingerprint (CPU, topology, ISA, instance, memory bandwidth)" },
-  export: { run: exportCommand, summary: 'write stored results out as JSON lines, CSV or a Markdown table' },
-  report: { run: reportCommand, summary: 'write one self-contained HTML report (charts inline) of stored runs' },
-  serve: { run: serveCommand, summary: 'a read-only local web server listing runs and rendering reports' },
-  enqueue: { run: enqueueCommand, summary: 'add a matrix to the broker: one BullMQ queue per instance type (fleet runs)' },
-  worker: { run: workerCommand, summary: "run jobs from this instance type's queue (the fleet container's entrypoint)" },
-  status: { run: statusCommand, summary: 'where fleet runs stand: jobs per queue, live workers and their CPUs, ETA' },
-  collect: { run: collectCommand, summary: 'move finished fleet jobs into the result store, exactly once' },
-  cancel: { run: cancelCommand, summary: "cancel a fleet run's jobs that have not started" },
-  fleet: { run: (args) => fleetCommand(args), summary: 'EC2 fleet tools: check a matrix\'s instance types, spot prices, reap expired instances' },
+type CommandRun = (args: string[]) => Promise<void>;
+
+// Each command's module (and what it pulls in: the addon, SQLite, BullMQ, the AWS SDK, Vega)
+// loads only when that command runs, so `bitbench --help` costs what Node's start-up costs.
+const commands: Record<string, { load: () => Promise<CommandRun>; summary: string }> = {
+  local: { load: async () => (await import('./local-command.js')).localCommand, summary: 'run a benchmark matrix on this machine into the result store (default: matrices/quick.yaml)' },
+  kernel: { load: async () => (await import('./kernel-command.js')).kernelCommand, summary: 'time one compute path (baseline, cached-f32, cached-bf16, fused, fused-i8) on this machine' },
+  model: { load: async () => (await import('./model-command.js')).modelCommand, summary: 'run the full BitNet b1.58 model on one path: prefill and decode tokens/s, roofline' },
+  isa: { load: async () => (await import('./isa-command.js')).isaCommand, summary: 'list the kernel ISA implementations and which one is active' },
+  cpu: { load: async () => (await import('./cpu-command.js')).cpuCommand, summary: "print this machine's fingerprint (CPU, topology, ISA, instance, memory bandwidth)" },
+  export: { load: async () => (await import('./export-command.js')).exportCommand, summary: 'write stored results out as JSON lines, CSV or a Markdown table' },
+  report: { load: async () => (await import('./report-command.js')).reportCommand, summary: 'write one self-contained HTML report (charts inline) of stored runs' },
+  serve: { load: async () => (await import('./serve-command.js')).serveCommand, summary: 'a read-only local web server listing runs and rendering reports' },
+  enqueue: { load: async () => (await import('./enqueue-command.js')).enqueueCommand, summary: 'add a matrix to the broker: one BullMQ queue per instance type (fleet runs)' },
+  worker: { load: async () => (await import('./worker-command.js')).workerCommand, summary: "run jobs from this instance type's queue (the fleet container's entrypoint)" },
+  status: { load: async () => (await import('./status-command.js')).statusCommand, summary: 'where fleet runs stand: jobs per queue, live workers and their CPUs, ETA' },
+  collect: { load: async () => (await import('./collect-command.js')).collectCommand, summary: 'move finished fleet jobs into the result store, exactly once' },
+  cancel: { load: async () => (await import('./cancel-command.js')).cancelCommand, summary: "cancel a fleet run's jobs that have not started" },
+  fleet: { load: async () => { const { fleetCommand } = await import('./fleet-command.js'); return (args) => fleetCommand(args); }, summary: 'EC2 fleet tools: check a matrix\'s instance types, spot prices, reap expired instances' },
 };
 
 function mainHelp(): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const width = Object.keys(commands).reduce((widest, name) => Math.max(widest, name.length), 0);
   return [
     'Usage: bitbench <command> [options]',
     '',
@@ -87,19 +78,17 @@ export async function main(argv: string[]): Promise<number> {
   const command = commands[name];
   try {
     if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(commands).join(', ')})`);
-    await command.run(attachNegativeValues(rest));
+    const run = await command.load();
+    exitOnInterrupt();
+    await run(attachNegativeValues(normalizeFlagAliases(rest)));
     // A command may set its own status (an interrupted run: 130; failed jobs: 1).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    const usage =
-      error instanceof UsageError ||
-      error instanceof ModelConfigError ||
-      error instanceof MatrixError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = error instanceof Error ? error.message : String(error);
-    // One line, except a config error listing several fields: each gets its line.
-    const text = error instanceof ModelConfigError || error instanceof MatrixError ? message : message.split('\n')[0];
-    process.stderr.write(`bitbench: ${text}\n`);
-    return usage ? EXIT_USAGE : EXIT_FAILURE;
+    // One line, except bad input (a config or a matrix with several problems): each gets its line.
+    const text = isUsageError(error) ? message : message.split('\n')[0];
+    // An error's text may quote what a remote machine or a file said: shown, never acted on.
+    printErr(`bitbench: ${text}\n`);
+    return exitCodeFor(error);
   }
 }

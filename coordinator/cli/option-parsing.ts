@@ -33,3 +33,20 @@ export function oneOf<T extends string>(flag: string, text: string | undefined, 
   }
   return text as T;
 }
+
+/** A fraction in (0, 1]: a ratio kept or zeroed. */
+export function ratio(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new UsageError(`--${flag}: expected a ratio in (0, 1] but received '${text}'`);
+  }
+  return value;
+}
+
+export function positiveNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${flag}: expected a number above 0 but received '${text}'`);
+  }
+  return value;
+}

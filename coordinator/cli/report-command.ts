@@ -1,16 +1,18 @@
 // `bitbench report`: a result store's runs as one self-contained HTML page (or the report data
 // as JSON, or the export tables as Markdown or CSV).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildReport } from '../../reports/build-report.js';
 import { buildReportData } from '../../reports/report-data.js';
 import { engineComparisonMarkdown } from '../../reports/render-engine-markdown.js';
+import { reportInput, writeHtmlReport } from '../reporting/store-report.js';
 import { exportResults } from '../store/export-results.js';
 import { DEFAULT_STORE_FILE, ResultStore } from '../store/result-store.js';
 import { UsageError } from './cli-error.js';
 import { openStoreForReading } from './open-store.js';
 import { storeOutputOptions } from './store-output-options.js';
+import { printOut } from '../../reports/text-safety/terminal-text.js';
+import { jsonText } from '../../reports/text-safety/json-text.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -42,15 +44,6 @@ Formats:
 
 const FORMAT_BY_EXTENSION: Record<string, ReportFormat> = { '.html': 'html', '.htm': 'html', '.json': 'json', '.md': 'md', '.csv': 'csv' };
 
-const REPORT_DIRECTORY = './bitbench-results';
-
-/** Where an HTML report of these runs goes unless -o says: one file per (latest) run. */
-export function defaultReportFile(runIds: readonly string[], directory = REPORT_DIRECTORY): string {
-  const last = runIds[runIds.length - 1] ?? 'empty';
-  const more = runIds.length > 1 ? `-plus-${runIds.length - 1}` : '';
-  return join(directory, `report-${last.replace(/[^A-Za-z0-9._-]+/g, '_')}${more}.html`);
-}
-
 function checkRunIds(store: ResultStore, file: string, flag: string, ids: readonly string[]): void {
   for (const id of ids) {
     if (id.trim() === '' || /[\u0000-\u001f\u007f]/.test(id)) throw new UsageError(`--${flag}: expected a run id but received '${id}'`);
@@ -60,41 +53,6 @@ function checkRunIds(store: ResultStore, file: string, flag: string, ids: readon
       throw new UsageError(`--${flag}: no run '${id}' in ${file} (${hint})`);
     }
   }
-}
-
-export interface WriteReportOptions {
-  runIds: readonly string[];
-  baselineRunIds?: readonly string[];
-  /** Default: defaultReportFile(runIds). */
-  output?: string;
-  generatedAt?: string;
-}
-
-/** Writes the HTML report of some runs of an open store; returns the file. What `bitbench local` calls at the end of a run. */
-export async function writeHtmlReport(store: ResultStore, options: WriteReportOptions): Promise<string> {
-  const html = await htmlReport(store, options);
-  const output = options.output ?? defaultReportFile(options.runIds);
-  mkdirSync(dirname(output), { recursive: true });
-  writeFileSync(output, html);
-  return output;
-}
-
-function reportInput(store: ResultStore, runIds: readonly string[], baselineRunIds: readonly string[]) {
-  const runs = runIds.map((id) => store.getRun(id)!);
-  const failures = runIds.flatMap((id) => store.failures(id));
-  const baseline = baselineRunIds.length
-    ? { runs: baselineRunIds.map((id) => store.getRun(id)!), results: store.results({ runIds: baselineRunIds }) }
-    : undefined;
-  return { runs, results: store.results({ runIds }), failures, ...(baseline ? { baseline } : {}) };
-}
-
-/** The HTML report of some runs of an open store. */
-export async function htmlReport(store: ResultStore, options: WriteReportOptions): Promise<string> {
-  const { html } = await buildReport(reportInput(store, options.runIds, options.baselineRunIds ?? []), {
-    title: `bitbench report: ${options.runIds.join(', ')}`,
-    generatedAt: options.generatedAt ?? new Date().toISOString(),
-  });
-  return html;
 }
 
 function withEngineComparison(table: string, comparison: string): string {
@@ -137,17 +95,17 @@ export async function reportCommand(args: string[]): Promise<void> {
 
     if (format === 'html') {
       const written = await writeHtmlReport(store, { runIds, baselineRunIds, ...(output !== undefined ? { output } : {}) });
-      process.stdout.write(`${resolve(written)}\n`);
+      printOut(`${resolve(written)}\n`);
       return;
     }
     const text =
       format === 'json'
-        ? JSON.stringify(buildReportData(reportInput(store, runIds, baselineRunIds)), null, 2) + '\n'
+        ? jsonText(buildReportData(reportInput(store, runIds, baselineRunIds)), 2) + '\n'
         : format === 'md'
           ? withEngineComparison(exportResults(store, { format, runIds }), engineComparisonMarkdown(buildReportData(reportInput(store, runIds, []))))
           : exportResults(store, { format, runIds });
     if (output === undefined) {
-      process.stdout.write(text);
+      printOut(text);
       return;
     }
     mkdirSync(dirname(output), { recursive: true });

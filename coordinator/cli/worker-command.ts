@@ -1,21 +1,15 @@
-// `bitbench worker`: the runner on a fleet machine (the container's entrypoint).
+// `bitbench worker`: the runner on a fleet machine (the container's entrypoint). Flags and
+// logging live here; the start-up itself is the runner's (runner/worker/start-worker.ts).
 import { parseArgs } from 'node:util';
-import { collectFingerprint } from '../../runner/fingerprint/fingerprint.js';
 import { instanceTypeName } from '../../runner/protocol/value-schemas.js';
-import { BenchmarkWorker, DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, type WorkerEvent } from '../../runner/worker/benchmark-worker.js';
-import { watchSpotNotice } from '../../runner/worker/spot-notice.js';
-import { brokerWarning } from '../../runner/broker/broker-check.js';
-import { UsageError } from './cli-error.js';
-import { brokerAddress, REDIS_OPTION_HELP } from './broker-option.js';
-import type { BrokerAddress } from '../../runner/broker/redis-url.js';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, type WorkerEvent } from '../../runner/worker/benchmark-worker.js';
+import { startWorker } from '../../runner/worker/start-worker.js';
+import { EXIT_INTERRUPTED, UsageError } from './cli-error.js';
+import { brokerAddress, brokerWaitMs, logLine, REDIS_OPTION_HELP, WAIT_FOR_BROKER_OPTION_HELP } from './broker-option.js';
+import { takeInterrupt } from './interrupt.js';
 import { positiveInteger } from './option-parsing.js';
-import { BrokerSession } from '../distributed/broker-session.js';
 
 export const DEFAULT_WORKER_JOB_TIMEOUT_S = 1800;
-// A fleet boots its runners and its broker together: a runner may be up before Redis is.
-const DEFAULT_BROKER_WAIT_S = 300;
-// Long enough for IMDS through a container's extra network hop; a non-EC2 machine waits this once.
-const IMDS_TIMEOUT_MS = 2_000;
 
 export const workerHelp = `Usage: bitbench worker [--redis URL] [--instance-type auto|NAME] [options]
 
@@ -35,33 +29,9 @@ ${REDIS_OPTION_HELP}
                        retried after this (default: ${DEFAULT_LOCK_DURATION_MS / 1000})
   --stalled-interval S seconds between checks for jobs of dead workers (default: ${DEFAULT_STALLED_INTERVAL_MS / 1000})
   --no-bandwidth       skip the memory bandwidth measurement at start (no roofline figures)
-  --wait-for-broker S  seconds to keep trying a broker that does not answer yet (default:
-                       ${DEFAULT_BROKER_WAIT_S}); a wrong password or certificate fails at once
+${WAIT_FOR_BROKER_OPTION_HELP}
   -h, --help           this help
 `;
-
-// What waiting cannot fix: the credentials or the certificate.
-const PERMANENT_BROKER_ERROR = /WRONGPASS|NOAUTH|invalid username-password|certificate|self-signed|ERR_TLS/i;
-
-async function waitForBroker(address: BrokerAddress, waitMs: number): Promise<BrokerSession> {
-  const deadline = Date.now() + waitMs;
-  let said = '';
-  for (;;) {
-    try {
-      return await BrokerSession.open(address);
-    } catch (error) {
-      const message = (error as Error).message;
-      if (PERMANENT_BROKER_ERROR.test(message) || Date.now() >= deadline) throw error;
-      if (message !== said) logLine(`${message}; waiting for it (up to ${Math.round(waitMs / 1000)} s)`);
-      said = message;
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
-  }
-}
-
-function logLine(text: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${text}\n`);
-}
 
 function describeEvent(event: WorkerEvent): string {
   switch (event.type) {
@@ -71,6 +41,8 @@ function describeEvent(event: WorkerEvent): string {
       return `job ${event.jobId}: ${event.description}`;
     case 'job-end':
       return `job ${event.jobId}: ${event.ok ? 'done' : `FAILED: ${event.reason}`} (${event.seconds.toFixed(2)} s)`;
+    case 'undelivered':
+      return `job ${event.jobId}: finished (${event.seconds.toFixed(2)} s) but the broker did not record its result (${event.reason}); it will run again`;
     case 'rejected':
       return `job ${event.jobId}: rejected: ${event.reason}`;
     case 'handed-back':
@@ -111,63 +83,29 @@ export async function workerCommand(args: string[]): Promise<void> {
   const lockDurationMs = positiveInteger('lock-duration', values['lock-duration'], DEFAULT_LOCK_DURATION_MS / 1000) * 1000;
   const stalledIntervalMs = positiveInteger('stalled-interval', values['stalled-interval'], DEFAULT_STALLED_INTERVAL_MS / 1000) * 1000;
 
-  // Reach the broker first: a wrong URL should fail in seconds, not after a bandwidth probe.
-  const probe = await waitForBroker(address, positiveInteger('wait-for-broker', values['wait-for-broker'], DEFAULT_BROKER_WAIT_S) * 1000);
-  const warning = await brokerWarning(probe.redis, address.display).catch(() => null);
-  await probe.close();
-  if (warning) logLine(warning);
-
-  logLine('fingerprinting this machine...');
-  const fingerprint = await collectFingerprint({ imds: { timeoutMs: IMDS_TIMEOUT_MS }, bandwidth: !values['no-bandwidth'] });
-  const identity = fingerprint.instance;
-  let instanceType: string;
-  if (claimed === 'auto') {
-    if (identity.source !== 'imds') {
-      throw new UsageError(`--instance-type auto: EC2's metadata service did not say what this machine is (${identity.reason}); pass --instance-type NAME`);
-    }
-    instanceType = identity.instanceType;
-  } else {
-    instanceType = claimed;
-    if (identity.source === 'imds' && identity.instanceType !== claimed) {
-      logLine(`warning: EC2 says this is ${identity.instanceType}, but --instance-type claims ${claimed}: results will be tagged ${claimed}`);
-    }
-  }
-
-  const worker = new BenchmarkWorker({
+  const started = await startWorker({
     redis: address,
-    instanceType,
-    instanceTypeSource: claimed === 'auto' ? 'imds' : 'flag',
-    fingerprint,
+    instanceType: claimed,
     jobTimeoutMs,
     lockDurationMs,
     stalledIntervalMs,
+    brokerWaitMs: brokerWaitMs(values['wait-for-broker']),
+    bandwidth: !values['no-bandwidth'],
+    log: logLine,
     onEvent: (event) => logLine(describeEvent(event)),
   });
-  let stopWatch = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) process.exit(130);
-      logLine(`${signal}: handing the job in flight back and stopping (again to quit at once)`);
-      void worker.stop(signal).then(resolve);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    if (identity.source === 'imds') {
-      stopWatch = watchSpotNotice({
-        timeoutMs: IMDS_TIMEOUT_MS,
-        onNotice: (notice) => {
-          logLine(`spot interruption notice (${notice}): handing the job in flight back`);
-          void worker.stop('spot interruption notice').then(resolve);
-        },
-      });
-    }
-  });
-  const cpu = fingerprint.cpu;
-  logLine(`${instanceType}: ${cpu.modelName ?? 'unknown CPU'} (${cpu.microarchitecture}), ISA ${fingerprint.isa.active}, ${fingerprint.topology.logicalCpus} CPUs`);
-  await worker.start();
-  await stopped;
-  stopWatch();
+  const onSignal = (signal: NodeJS.Signals, count: number) => {
+    if (count > 1) process.exit(signal === 'SIGINT' ? EXIT_INTERRUPTED : undefined);
+    logLine(`${signal}: handing the job in flight back and stopping (again to quit at once)`);
+    void started.stop(signal);
+  };
+  let terms = 0;
+  const onSigterm = () => onSignal('SIGTERM', ++terms);
+  process.on('SIGTERM', onSigterm);
+  const giveBackInterrupt = takeInterrupt((count) => onSignal('SIGINT', count));
+  await started.stopped;
+  process.off('SIGTERM', onSigterm);
+  giveBackInterrupt();
   // A broker that is down leaves reconnect timers behind: once stopped, the worker is done.
   setTimeout(() => process.exit(), 1_000).unref();
 }

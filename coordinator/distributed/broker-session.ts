@@ -1,21 +1,24 @@
 // One connection to the broker for a coordinator command (enqueue, status, collect, cancel), and
 // the BullMQ queues it touches, sharing that connection. A broker that does not answer at first
-// is a clear error; after that, a broker that goes away is waited for (ioredis reconnects).
-import { Redis } from 'ioredis';
+// is a clear error (or, when the command asks, waited for up to a deadline); after that, a
+// broker that goes away is waited for (ioredis reconnects).
+import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { redactSecrets, type BrokerAddress } from '../../runner/broker/redis-url.js';
+import { type BrokerAddress } from '../../runner/broker/redis-url.js';
 import { brokerWarning } from '../../runner/broker/broker-check.js';
+import { connectBroker } from '../../runner/broker/connect-broker.js';
+import { waitForBroker, type WaitForBrokerOptions } from '../../runner/broker/wait-for-broker.js';
 
-export const CONNECT_TIMEOUT_MS = 10_000;
+export { BrokerUnreachableError, CONNECT_TIMEOUT_MS } from '../../runner/broker/connect-broker.js';
 
-export class BrokerUnreachableError extends Error {
-  override name = 'BrokerUnreachableError';
-  readonly code = 'ERR_BITBENCH_BROKER';
+export interface OpenBrokerOptions {
+  onWarning?: (line: string) => void;
+  /** Keep trying a broker that does not answer yet (collect --follow); default: fail at once. */
+  wait?: WaitForBrokerOptions;
 }
 
 export class BrokerSession {
   private readonly queues = new Map<string, Queue>();
-  private lastError = '';
 
   private constructor(
     readonly address: BrokerAddress,
@@ -23,30 +26,9 @@ export class BrokerSession {
   ) {}
 
   /** Connects and checks the server answers; rejects with the URL redacted. */
-  static async open(address: BrokerAddress, options: { onWarning?: (line: string) => void } = {}): Promise<BrokerSession> {
-    const redis = new Redis({ ...address.options, lazyConnect: true });
+  static async open(address: BrokerAddress, options: OpenBrokerOptions = {}): Promise<BrokerSession> {
+    const redis = options.wait ? await waitForBroker(address, options.wait) : await connectBroker(address);
     const session = new BrokerSession(address, redis);
-    redis.on('error', (error: Error) => {
-      session.lastError = redactSecrets(error.message, address);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        redis.connect().then(() => redis.ping()),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(session.lastError || `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-        }),
-      ]);
-    } catch (error) {
-      redis.disconnect();
-      // The connection's own error (WRONGPASS, a certificate problem) says more than the
-      // "Connection is closed" that connect() rejects with after it.
-      const raw = error instanceof Error ? error.message : String(error);
-      const message = session.lastError && /closed|no answer/i.test(raw) ? session.lastError : redactSecrets(raw, address);
-      throw new BrokerUnreachableError(`cannot reach Redis at ${address.display}: ${message}`);
-    } finally {
-      clearTimeout(timer);
-    }
     const warning = await brokerWarning(redis, address.display).catch(() => null);
     if (warning) options.onWarning?.(warning);
     return session;

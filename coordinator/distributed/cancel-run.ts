@@ -4,7 +4,7 @@
 import type { BrokerSession } from './broker-session.js';
 import { idsInStates, PENDING_STATES } from './run-progress.js';
 import { loadRunRecord, markCancelled } from './run-registry.js';
-import { UsageError } from '../cli/cli-error.js';
+import { UsageError } from '../../runner/errors.js';
 import { queueJobIdFor } from '../../runner/protocol/queue-name.js';
 
 export interface CancelSummary {
@@ -15,7 +15,7 @@ export interface CancelSummary {
 
 export async function cancelRun(session: BrokerSession, runId: string): Promise<CancelSummary> {
   const record = await loadRunRecord(session.redis, runId);
-  if (!record) throw new UsageError(`--run-id: no run '${runId}' on this broker (bitbench status lists them)`);
+  if (!record) throw new UsageError(`--run: no run '${runId}' on this broker (bitbench status lists them)`);
   // The flag first: from here on no worker starts one of these jobs, whatever this loop sees.
   await markCancelled(session.redis, runId);
   let removed = 0;

@@ -8,7 +8,8 @@ import type { JobsOptions } from 'bullmq';
 import { loadMatrix } from '../matrix/load-matrix.js';
 import { expandMatrix, runOrder } from '../matrix/expand-matrix.js';
 import type { Matrix } from '../matrix/matrix-schema.js';
-import { UsageError } from '../cli/cli-error.js';
+import { runMatrixName } from '../matrix/matrix-text.js';
+import { UsageError } from '../../runner/errors.js';
 import { canonicalJson } from '../../runner/protocol/job-id.js';
 import type { JobSpec } from '../../runner/protocol/job-spec.js';
 import { queueJobIdFor, queueNameFor } from '../../runner/protocol/queue-name.js';
@@ -67,7 +68,7 @@ function recordFor(matrix: Matrix, matrixPath: string, runId: string, seed: numb
   }
   const record: RunRecord = {
     id: runId,
-    matrixName: matrix.name ?? basename(matrixPath),
+    matrixName: runMatrixName(matrix, basename(matrixPath)),
     matrix: matrix as unknown as Record<string, unknown>,
     orderSeed: seed,
     createdAt: new Date().toISOString(),
@@ -87,12 +88,12 @@ export async function enqueueRun(session: BrokerSession, options: EnqueueOptions
   if (fresh.jobs.length === 0) throw new UsageError(`${options.matrixPath}: the matrix expands to no jobs (every combination excluded?)`);
 
   if (await isCancelled(session.redis, runId)) {
-    throw new UsageError(`run ${runId} was cancelled; enqueue it under another --run-id`);
+    throw new UsageError(`run ${runId} was cancelled; enqueue it under another --run`);
   }
   const record = await saveRunRecord(session.redis, fresh.record);
   const created = record === fresh.record;
   if (!created && canonicalJson(record.matrix) !== canonicalJson(fresh.record.matrix)) {
-    throw new UsageError(`run ${runId} was enqueued with a different matrix (${record.matrixName}, ${record.createdAt}); choose another --run-id`);
+    throw new UsageError(`run ${runId} was enqueued with a different matrix (${record.matrixName}, ${record.createdAt}); choose another --run`);
   }
   // An existing run keeps its own order; its jobs are re-derived from its own matrix and seed.
   const jobs = created || record.orderSeed === seed ? fresh.jobs : recordFor(matrix, options.matrixPath, runId, record.orderSeed).jobs;

@@ -1,5 +1,6 @@
 // The status snapshot as text: one table per run, then the live workers with their CPU tags.
 import type { StatusSnapshot } from './run-status.js';
+import { maxOf } from '../../reports/number-extremes.js';
 
 export function formatDuration(seconds: number | null): string {
   if (seconds === null) return '?';
@@ -21,7 +22,7 @@ export function formatStatus(snapshot: StatusSnapshot): string {
     const done = run.queues.every((q) => q.waiting + q.retrying + q.active === 0);
     const state = run.cancelled ? 'cancelled' : done ? 'nothing left to run' : `ETA ${formatDuration(run.etaSeconds)}`;
     lines.push(`run ${run.runId} (${run.matrixName}, enqueued ${run.createdAt}): ${state}`);
-    const width = Math.max(24, ...run.queues.map((q) => q.queue.length));
+    const width = maxOf(run.queues.map((q) => q.queue.length), 24);
     lines.push(`  ${'queue'.padEnd(width)} ${COLUMNS.map((c) => c.padStart(9)).join(' ')}`);
     for (const q of run.queues) {
       const eta = q.etaNote ?? formatDuration(q.etaSeconds);

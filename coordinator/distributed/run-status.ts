@@ -4,7 +4,8 @@ import { listWorkers, type WorkerRecord } from '../../runner/broker/worker-regis
 import type { BrokerSession } from './broker-session.js';
 import { runProgress, type QueueProgress } from './run-progress.js';
 import { isCancelled, listRunIds, loadRunRecord } from './run-registry.js';
-import { UsageError } from '../cli/cli-error.js';
+import { UsageError } from '../../runner/errors.js';
+import { maxOf } from '../../reports/number-extremes.js';
 
 export interface QueueStatus extends QueueProgress {
   workers: number;
@@ -56,7 +57,7 @@ export async function readStatus(session: BrokerSession, options: StatusOptions 
   for (const id of runIds) {
     const record = await loadRunRecord(session.redis, id);
     if (!record) {
-      if (runId) throw new UsageError(`--run-id: no run '${runId}' on this broker`);
+      if (runId) throw new UsageError(`--run: no run '${runId}' on this broker`);
       continue;
     }
     const queues = (await runProgress(session, record)).map((progress) => {
@@ -74,7 +75,7 @@ export async function readStatus(session: BrokerSession, options: StatusOptions 
       createdAt: record.createdAt,
       cancelled: await isCancelled(session.redis, id),
       queues,
-      etaSeconds: etas.some((e) => e === null) ? null : Math.max(0, ...(etas as number[])),
+      etaSeconds: etas.some((e) => e === null) ? null : maxOf(etas as number[], 0),
     });
   }
   return { at: new Date().toISOString(), runs, hiddenComplete, workers };

@@ -4,6 +4,7 @@ import type { InstanceTypeInfo } from '@aws-sdk/client-ec2';
 import { isExcluded, modelCombinations } from '../matrix/matrix-combinations.js';
 import { sectionList, type Matrix } from '../matrix/matrix-schema.js';
 import type { KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
+import { maxOf } from '../../reports/number-extremes.js';
 
 /** Memory kept back for the OS, the container runtime and the runner itself. */
 export const MEMORY_MARGIN = 0.1;
@@ -159,7 +160,7 @@ export function formatCheckReport(report: CheckReport): string {
     ...report.found.map((t) => [t.instanceType, 'yes', t.architecture, String(t.vCpus), gib(t.memoryBytes)]),
     ...report.unknown.map((type) => [type, 'NO', '-', '-', '-']),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const widths = rows[0]!.map((_, column) => maxOf(rows.map((row) => row[column]!.length)));
   const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((width) => '-'.repeat(width)).join('  '));
   if (report.region) lines.unshift(`Region ${report.region}`);

@@ -1,7 +1,7 @@
 // A model job's bytes as the runner's memory guard will estimate them: bitbench's from the native
 // allocator's own figure, llama.cpp's from the model file it would write and what llama.cpp
 // allocates beside it (runner/llama/llama-memory.ts).
-import { addon } from '../../native/addon.js';
+import { estimateModelBytes } from '../../native/model.js';
 import { modelSpecFor } from '../../runner/model-job.js';
 import { MODEL_PRESETS } from '../../runner/model-config.js';
 import { estimateLlamaModelBytes } from '../../runner/llama/llama-memory.js';
@@ -17,5 +17,5 @@ export function estimateModelJobBytes(job: ModelMemoryJob): number {
     const gguf = { name: job.preset, dims, seed: ANY_SEED, quant: job.quant, lmHead: job.lmHead };
     return estimateLlamaModelBytes({ gguf, sequences: job.batch, prompt: job.prompt, tokens: job.tokens, kv: job.kv }).totalBytes;
   }
-  return addon.estimateModelBytes(modelSpecFor(job, dims, 'scalar'));
+  return estimateModelBytes(modelSpecFor(job, dims, 'scalar'));
 }

@@ -10,9 +10,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ec2Call } from './ec2-errors.js';
 
-export const STACK_TAG = 'bitbench:stack';
-export const TTL_TAG = 'bitbench:ttl-utc';
-export const REAPABLE_STATES = ['pending', 'running', 'stopped'] as const;
+import { REAPABLE_STATES, STACK_TAG, TTL_TAG } from './fleet-tags.js';
+
+export { REAPABLE_STATES, STACK_TAG, TTL_TAG };
 /** TerminateInstances takes many ids; small batches keep one bad id from hiding the rest. */
 export const TERMINATE_BATCH = 50;
 

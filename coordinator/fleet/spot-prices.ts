@@ -2,6 +2,7 @@
 // across the region's availability zones, and the `prices:` snippet a matrix takes.
 import { paginateDescribeSpotPriceHistory, type _InstanceType, type EC2Client, type SpotPrice } from '@aws-sdk/client-ec2';
 import { ec2Call } from './ec2-errors.js';
+import { maxOf } from '../../reports/number-extremes.js';
 
 export const SPOT_PRODUCT = 'Linux/UNIX';
 
@@ -59,7 +60,7 @@ export function lowestSpotPrices(types: readonly string[], history: readonly Spo
 
 export function formatSpotPriceTable(table: SpotPriceTable): string {
   const rows = [['instance type', 'USD/hour', 'zone'], ...table.prices.map((p) => [p.instanceType, p.usdPerHour.toFixed(4), p.availabilityZone])];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const widths = rows[0]!.map((_, column) => maxOf(rows.map((row) => row[column]!.length)));
   const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((width) => '-'.repeat(width)).join('  '));
   lines.unshift(`Lowest current ${SPOT_PRODUCT} spot price${table.region ? ` in ${table.region}` : ''}`);

@@ -1,20 +1,20 @@
 // `bitbench local`: one matrix on this machine. Validate the matrix (nothing is written for a
-// bad one), fingerprint the machine once, expand the jobs, run them in a seeded random order
-// (cloud machines drift: interleaving spreads the drift over every cell) in a sandbox child
-// process, and store each result as it finishes, so an interrupted run keeps what it did and
-// `--resume` continues it.
+// bad one), fingerprint the machine once, expand the jobs, run each job's trials in interleaved
+// rounds, each round in a seeded random order (cloud machines drift: interleaving spreads the
+// drift over every cell; see trial-rounds.ts) in a sandbox child process, and store each trial
+// and result as it finishes, so an interrupted run keeps what it did and `--resume` continues it.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { loadMatrix } from '../matrix/load-matrix.js';
 import { chooseRunSeed, expandMatrix, runOrder } from '../matrix/expand-matrix.js';
 import { matrixSchema, type Matrix } from '../matrix/matrix-schema.js';
+import { runMatrixName } from '../matrix/matrix-text.js';
 import { ResultStore } from '../store/result-store.js';
-import { UsageError } from '../cli/cli-error.js';
+import { UsageError } from '../../runner/errors.js';
 import { collectFingerprint, type Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import type { JobSpec } from '../../runner/protocol/job-spec.js';
 import { JobSandbox } from '../../runner/sandbox/job-sandbox.js';
-import { storedResultFor } from './job-execution.js';
-import { describeJob, sandboxJobFor } from '../../runner/sandbox/sandbox-job.js';
+import { runTrialRounds, type TrialRoundsOutcome } from './run-trial-rounds.js';
 
 export interface LocalRunOptions {
   matrixPath: string;
@@ -70,15 +70,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     const runId = previous?.id ?? newRunId();
     const seed = previous?.orderSeed ?? options.seed ?? chooseRunSeed();
     const instanceType = previous?.instanceType ?? fingerprint.instance.instanceType;
-    const jobs: JobSpec[] = runOrder(
-      expandMatrix({ ...matrix, instanceTypes: [instanceType] }, { runId, hardwareThreads: availableParallelism() }),
-      seed,
-    );
+    const expanded = expandMatrix({ ...matrix, instanceTypes: [instanceType] }, { runId, hardwareThreads: availableParallelism() });
+    const jobs: JobSpec[] = runOrder(expanded, seed);
     if (!previous) {
       store.createRun({
         id: runId,
         startedAt: new Date().toISOString(),
-        matrixName: matrix.name ?? options.matrixPath,
+        matrixName: runMatrixName(matrix, options.matrixPath),
         matrix,
         orderSeed: seed,
         order: jobs.map((j) => j.id),
@@ -97,30 +95,20 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     });
     const abort = () => sandbox.close();
     options.signal?.addEventListener('abort', abort);
-    let completed = 0;
-    let failed = 0;
-    let jobSeconds = 0;
+    let outcome: TrialRoundsOutcome;
     try {
-      for (const [i, job] of pending.entries()) {
-        if (options.signal?.aborted) break;
-        const description = describeJob(job);
-        const index = jobs.length - pending.length + i + 1;
-        options.onEvent?.({ type: 'job-start', index, total: jobs.length, description });
-        const startedAt = new Date();
-        const outcome = await sandbox.run(sandboxJobFor(job, fingerprint), options.jobTimeoutMs);
-        const finishedAt = new Date();
-        const seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
-        jobSeconds += seconds;
-        if (options.signal?.aborted) break; // the job was cut short by the interrupt: not a failure
-        if (outcome.ok) {
-          store.saveResult(storedResultFor(job, outcome.result, fingerprint, startedAt.toISOString(), finishedAt.toISOString()));
-          completed++;
-        } else {
-          store.saveFailure({ jobId: job.id, runId, reason: outcome.reason, signal: outcome.signal });
-          failed++;
-        }
-        options.onEvent?.({ type: 'job-end', index, total: jobs.length, description, ok: outcome.ok, ...(outcome.ok ? {} : { reason: outcome.reason }), seconds });
-      }
+      // Round 0's order is the recorded one: trialRounds shuffles the expanded list with the run's seed.
+      outcome = await runTrialRounds({
+        store,
+        runId,
+        jobs: expanded,
+        seed,
+        fingerprint,
+        sandbox,
+        jobTimeoutMs: options.jobTimeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
     } finally {
       options.signal?.removeEventListener('abort', abort);
       sandbox.close();
@@ -130,12 +118,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     return {
       runId,
       total: jobs.length,
-      completed,
-      failed,
+      completed: outcome.completed,
+      failed: outcome.failed,
       skipped: jobs.length - pending.length,
       interrupted,
       seconds: (Date.now() - started) / 1000,
-      jobSeconds,
+      jobSeconds: outcome.jobSeconds,
     };
   } finally {
     store.close();

@@ -1,16 +1,49 @@
 // The table `bitbench local` prints at the end of a run: per kernel cell the median with its
-// confidence interval, GOPS, weight GB/s, the share of the memory-bandwidth roofline reached
-// and the speedup over the baseline path of the same cell; per model row the decode tokens/s
+// trial interval, the CV within a trial and between trials, GOPS, weight GB/s, the share of the
+// memory-bandwidth roofline reached and the speedup over the baseline path of the same cell (the
+// report's rule, reports/speedup.ts, tested on trial medians); per model row the decode tokens/s
 // and its roofline share.
 import type { StoredResult } from '../store/result-store.js';
-import type { KernelResult } from '../../runner/kernel-job.js';
+import { readKernelResult, trialFigures, type KernelResultView } from '../../runner/protocol/result-schema.js';
+import { formatSpeedup, referenceFor, speedupOver } from '../../reports/speedup.js';
 import type { ModelResult } from '../../runner/model-job.js';
 import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
 import { bandwidthAt } from '../../runner/sandbox/sandbox-job.js';
+import { maxOf } from '../../reports/number-extremes.js';
+import { verdictWords } from '../../reports/result-verdict.js';
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const widths = rows[0]!.map((_, i) => maxOf(rows.map((row) => (row[i] ?? '').length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function percent(cv: number | null | undefined): string {
+  return typeof cv === 'number' ? `${(100 * cv).toFixed(1)}%` : '-';
+}
+
+interface SummaryKernelRow {
+  cell: string;
+  runId: string;
+  path: string;
+  isa: string;
+  medianNs: number | null;
+  trialMedians: number[];
+  noisy: boolean;
+  result: KernelResultView;
+}
+
+function summaryRow(stored: StoredResult): SummaryKernelRow {
+  const result = readKernelResult(stored.result);
+  return {
+    cell: `${result.n ?? '?'}x${result.k ?? '?'} b${result.batch ?? '?'} ${result.cache ?? '?'} ${result.threads ?? '?'}t`,
+    runId: stored.runId,
+    path: stored.path,
+    isa: stored.isa,
+    medianNs: result.medianNs ?? null,
+    trialMedians: trialFigures('kernel', stored.result),
+    noisy: stored.noisy || result.noisy === true,
+    result,
+  };
 }
 
 function ms(ns: number): string {
@@ -19,34 +52,39 @@ function ms(ns: number): string {
 }
 
 export function summarizeRun(results: StoredResult[], fingerprint: Fingerprint): string {
-  const kernels = results.filter((r) => r.kind === 'kernel').map((r) => r.result as KernelResult);
+  // Read through the one result schema: a malformed field shows as '-', never as a crash.
+  const kernels = results.filter((r) => r.kind === 'kernel').map((r) => summaryRow(r));
   const models = results.filter((r) => r.kind === 'model').map((r) => r.result as ModelResult);
   const out: string[] = [];
   if (kernels.length) {
-    const cell = (r: KernelResult) => `${r.n}x${r.k} b${r.batch} ${r.cache} ${r.threads}t`;
-    const baseline = new Map(kernels.filter((r) => r.path === 'baseline').map((r) => [cell(r), r]));
-    const rows = [['cell', 'path', 'isa', 'median ms (95% CI)', 'GOPS', 'weight GB/s', '% roofline', 'vs baseline', '']];
-    const sorted = [...kernels].sort((a, b) => cell(a).localeCompare(cell(b)) || a.path.localeCompare(b.path) || a.isa.localeCompare(b.isa));
-    for (const r of sorted) {
-      const bandwidth = bandwidthAt(fingerprint, r.threads);
-      const base = baseline.get(cell(r));
+    const rows = [['cell', 'path', 'isa', 'median ms (95% CI)', 'CV within/between', 'GOPS', 'weight GB/s', '% roofline', 'vs baseline', 'bound', '']];
+    const sorted = [...kernels].sort((a, b) => a.cell.localeCompare(b.cell) || a.path.localeCompare(b.path) || a.isa.localeCompare(b.isa));
+    for (const row of sorted) {
+      const r = row.result;
+      const bandwidth = r.threads === undefined ? undefined : bandwidthAt(fingerprint, r.threads);
+      const sameCell = kernels.filter((k) => k.cell === row.cell);
+      const base = referenceFor(sameCell, row, 'baseline');
+      const speedup = base && base !== row ? speedupOver(base, row) : null;
       rows.push([
-        cell(r),
-        r.path,
-        r.isa,
-        `${ms(r.medianNs)} (${ms(r.ci95Ns[0])}-${ms(r.ci95Ns[1])})`,
-        r.gops.toFixed(1),
-        r.weightGBs.toFixed(1),
+        row.cell,
+        row.path,
+        row.isa,
+        r.medianNs === undefined ? '-' : `${ms(r.medianNs)}${r.ci95Ns ? ` (${ms(r.ci95Ns[0])}-${ms(r.ci95Ns[1])})` : ''}`,
+        `${percent(r.withinTrialCv ?? r.cv)}/${percent(r.betweenTrialCv)}`,
+        r.gops === undefined ? '-' : r.gops.toFixed(1),
+        r.weightGBs === undefined ? '-' : r.weightGBs.toFixed(1),
         // Against DRAM bandwidth: meaningful for cold cells only (hot ones read from cache).
-        bandwidth && r.cache === 'cold' ? `${((100 * r.weightGBs) / bandwidth).toFixed(0)}%` : '-',
-        base ? `${(base.medianNs / r.medianNs).toFixed(2)}x` : '-',
-        r.noisy ? 'noisy' : '',
+        bandwidth && r.cache === 'cold' && r.weightGBs !== undefined ? `${((100 * r.weightGBs) / bandwidth).toFixed(0)}%` : '-',
+        base === row ? '-' : formatSpeedup(speedup),
+        // What holds it back, against this machine's measured ceilings (reports/verdict.ts).
+        verdictWords({ jobId: '', runId: row.runId, kind: 'kernel', path: row.path, isa: row.isa, spec: {}, result: r, fingerprint, noisy: row.noisy }),
+        row.noisy ? 'noisy' : '',
       ]);
     }
     out.push(table(rows));
   }
   if (models.length) {
-    const rows = [['model', 'path', 'isa', 'batch', 'decode tok/s', 'step p50 ms', 'prefill tok/s', '% roofline', 'peak RSS GB']];
+    const rows = [['model', 'path', 'isa', 'batch', 'decode tok/s', 'step p50 ms', 'prefill tok/s', '% roofline', 'peak RSS GB', 'bound']];
     for (const r of models) {
       rows.push([
         r.preset,
@@ -58,6 +96,7 @@ export function summarizeRun(results: StoredResult[], fingerprint: Fingerprint):
         r.prefillTokS.toFixed(1),
         `${(100 * r.rooflineFraction).toFixed(0)}%`,
         (r.peakRssBytes / 1e9).toFixed(2),
+        verdictWords({ jobId: '', runId: '', kind: 'model', path: r.path, isa: r.isa, spec: {}, result: r, fingerprint, noisy: false }),
       ]);
     }
     out.push(table(rows));

@@ -78,9 +78,13 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
       }
     }
 
+    // Model rows take their trial count from the matrix's repetitions (the rest is kernel sampling).
+    const modelTrials = resolveRepetitions(matrix.repetitions).trials;
     for (const section of sectionList(matrix.models)) {
       for (const c of modelCombinations(section)) {
         if (isExcluded(c, section.exclude)) continue;
+        // llama.cpp has no fp8 KV cache and no context fill: those cells are bitbench's alone.
+        if (c.engine === 'llama.cpp' && (c.kv === 'fp8-e4m3' || c.kv === 'fp8-e5m2')) continue;
         // Each engine reads one of the two axes: the product repeats a job across the other,
         // and add() keeps one copy of each id. A bitbench job has no engine field, so its id is
         // what it was before llama.cpp was an engine.
@@ -94,7 +98,9 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
           threads: threadsFor(c.threads),
           ...isaField(c.isa),
           kv: c.kv,
+          ...(c.context !== undefined && c.engine !== 'llama.cpp' ? { context: c.context } : {}),
           lmHead: c.lmHead,
+          ...(modelTrials === undefined ? {} : { trials: modelTrials }),
         }, instanceType);
       }
     }

@@ -34,6 +34,7 @@ export interface ModelCombination {
   threads: ThreadsValue;
   isa: IsaChoice;
   kv: KvDtype;
+  context: number | undefined;
   lmHead: LmHeadDtype;
 }
 
@@ -84,6 +85,7 @@ function modelAxes(section: ModelSection): Axes<ModelCombination> {
     threads: section.threads,
     isa: section.isa,
     kv: section.kv,
+    context: section.context ?? [undefined],
     lmHead: section.lmHead,
   };
 }

@@ -6,6 +6,7 @@ import { ISA_NAMES } from '../../runner/protocol/names.js';
 import { repetitionOverridesSchema } from '../../runner/protocol/job-spec.js';
 import {
   cacheMode,
+  contextLength,
   engineName,
   instanceTypeName,
   isaName,
@@ -17,6 +18,7 @@ import {
   presetName,
   worded,
 } from '../../runner/protocol/value-schemas.js';
+import { matrixDescription, matrixName } from './matrix-text.js';
 
 /** Instance types when a matrix names none: this machine. */
 export const DEFAULT_INSTANCE_TYPES = ['local'] as const;
@@ -94,7 +96,8 @@ export const modelExcludeSchema = excludeEntry({
   tokens: oneOrMany(positiveInteger, 'a positive integer'),
   threads: oneOrMany(threadsValueSchema, "a positive integer or 'all'"),
   isa: oneOrMany(isaChoiceSchema, 'an ISA'),
-  kv: oneOrMany(kvDtype, 'bf16 or int8'),
+  kv: oneOrMany(kvDtype, 'bf16, int8, fp8-e4m3 or fp8-e5m2'),
+  context: oneOrMany(contextLength, 'a context length'),
   lmHead: oneOrMany(lmHeadDtype, 'bf16 or int8'),
 });
 
@@ -113,13 +116,15 @@ export const modelSectionSchema = z.strictObject({
   threads: axis(threadsValueSchema),
   isa: axis(isaChoiceSchema).default(['auto']),
   kv: axis(kvDtype).default(['bf16']),
+  /** KV cache positions decode is measured at (each >= prompt; bitbench only). Absent: right after the prompt. */
+  context: axis(contextLength).optional(),
   lmHead: axis(lmHeadDtype).default(['bf16']),
   exclude: z.array(modelExcludeSchema, { error: worded('a list of exclude entries') }).optional(),
 });
 
 export const matrixSchema = z.strictObject({
-  name: z.string({ error: worded('a string') }).min(1, { error: 'must not be empty' }).optional(),
-  description: z.string({ error: worded('a string') }).optional(),
+  name: matrixName.optional(),
+  description: matrixDescription.optional(),
   /** One copy of every job per instance type; each type has its own queue in the fleet. */
   instanceTypes: axis(instanceTypeName).default([...DEFAULT_INSTANCE_TYPES]),
   /** Seed of the randomized run order; when absent the caller picks one and records it. */

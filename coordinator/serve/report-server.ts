@@ -3,8 +3,10 @@
 // loopback only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { escapeHtml } from '../../reports/render-html.js';
-import { htmlReport } from '../cli/report-command.js';
+import { htmlReport } from '../reporting/store-report.js';
 import { ResultStore, type StoredRun } from '../store/result-store.js';
+import { isAllowedHost } from './host-check.js';
+import { isWellFormedRunId, shownId } from './run-id-query.js';
 
 const PAGE_STYLE = `body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}
 td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}th{background:#f5f5f5}
@@ -47,8 +49,18 @@ function send(response: ServerResponse, status: number, html: string): void {
   response.end(html);
 }
 
-export function createReportServer(dbPath: string): Server {
+export interface ReportServerOptions {
+  /** The name or address given to listen on (--host): Host headers may name it too. */
+  listenHost?: string;
+}
+
+export function createReportServer(dbPath: string, options: ReportServerOptions = {}): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
+    const { localAddress, localPort } = request.socket;
+    if (!isAllowedHost(request.headers.host, { port: localPort ?? 0, localAddress, listenHost: options.listenHost })) {
+      send(response, 403, page('forbidden', '<h1>Forbidden</h1><p>This server answers only requests addressed to it by its own name (localhost).</p>'));
+      return;
+    }
     void handle(dbPath, request, response).catch((error: unknown) => {
       send(response, 500, page('error', `<h1>Error</h1><p>${escapeHtml(error instanceof Error ? error.message : String(error))}</p>`));
     });
@@ -61,7 +73,11 @@ async function handle(dbPath: string, request: IncomingMessage, response: Server
     send(response, 405, page('method not allowed', '<h1>Read-only</h1><p>This server only answers GET.</p>'));
     return;
   }
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const url = URL.canParse(request.url ?? '/', 'http://localhost') ? new URL(request.url ?? '/', 'http://localhost') : undefined;
+  if (url === undefined) {
+    send(response, 400, page('bad request', '<h1>Bad request</h1><p>The address could not be read.</p>'));
+    return;
+  }
   // Opened per request, read-only: runs stored since the server started show up.
   const store = ResultStore.open(dbPath, { readonly: true });
   try {
@@ -74,6 +90,12 @@ async function handle(dbPath: string, request: IncomingMessage, response: Server
     if (url.pathname === '/report') {
       const runIds = [...new Set(url.searchParams.getAll('run').filter(Boolean))];
       const baseline = url.searchParams.get('baseline') || undefined;
+      // An id no store can hold is the caller's mistake (400), an id it could hold but does not, 404.
+      const malformed = [...runIds, ...(baseline ? [baseline] : [])].filter((id) => !isWellFormedRunId(id));
+      if (malformed.length > 0) {
+        send(response, 400, page('bad request', `<h1>Bad request</h1><p>Not a run id: ${malformed.map((id) => escapeHtml(shownId(id))).join(', ')}.</p><p><a href="/">All runs</a></p>`));
+        return;
+      }
       const unknown = [...runIds, ...(baseline ? [baseline] : [])].filter((id) => store.getRun(id) === undefined);
       if (runIds.length === 0 || unknown.length > 0) {
         const what = runIds.length === 0 ? 'Name at least one run (?run=ID).' : `No such run: ${unknown.map(escapeHtml).join(', ')}.`;

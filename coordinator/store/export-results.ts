@@ -2,6 +2,11 @@
 // result, for a spreadsheet) or a Markdown table like llama-bench's. A result written by an
 // older or newer runner may lack a field; its cell is left empty, never an exception.
 import type { ResultStore, StoredResult } from './result-store.js';
+import { csvField } from '../../reports/text-safety/csv-field.js';
+import { jsonText } from '../../reports/text-safety/json-text.js';
+import { markdownCell } from '../../reports/text-safety/markdown-cell.js';
+import { maxOf } from '../../reports/number-extremes.js';
+import { verdictOfResult } from '../../reports/result-verdict.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv', 'md'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -50,6 +55,10 @@ export interface ResultRowView {
   tokensPerS?: number;
   prefillTokS?: number;
   rooflineFraction?: number;
+  /** What bounds it (reports/verdict.ts): memory, compute, overhead or unclear, and the words. */
+  bound?: string;
+  boundFraction?: number;
+  verdict?: string;
   noisy: boolean;
   startedAt: string;
   finishedAt: string;
@@ -90,6 +99,8 @@ export function viewOf(stored: StoredResult): ResultRowView {
     startedAt: stored.startedAt,
     finishedAt: stored.finishedAt,
   };
+  const verdict = verdictOfResult(stored);
+  if (verdict) Object.assign(view, { bound: verdict.bound, boundFraction: verdict.fraction, verdict: verdict.text });
   return view;
 }
 
@@ -98,7 +109,7 @@ export function viewOf(stored: StoredResult): ResultRowView {
 function toJsonLines(results: StoredResult[]): string {
   return results
     .map((r) =>
-      JSON.stringify({
+      jsonText({
         jobId: r.jobId,
         runId: r.runId,
         kind: r.kind,
@@ -145,19 +156,17 @@ const CSV_COLUMNS: [string, (v: ResultRowView, r: StoredResult) => unknown][] = 
   ['tokens_per_s', (v) => v.tokensPerS],
   ['prefill_tokens_per_s', (v) => v.prefillTokS],
   ['roofline_fraction', (v) => v.rooflineFraction],
+  ['bound', (v) => v.bound],
+  ['bound_fraction', (v) => v.boundFraction],
+  ['verdict', (v) => v.verdict],
   ['noisy', (v) => v.noisy],
   ['started_at', (v) => v.startedAt],
   ['finished_at', (v) => v.finishedAt],
   ['spec_json', (_v, r) => JSON.stringify(r.spec)],
 ];
 
-export function csvField(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const text = String(value);
-  // Quote what would split a field or a record, and edge spaces some readers would trim.
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+// Quoting, formula neutralising (OWASP CSV injection) and control characters: text-safety/csv-field.ts.
+export { csvField } from '../../reports/text-safety/csv-field.js';
 
 function toCsv(results: StoredResult[]): string {
   const lines = [CSV_COLUMNS.map(([name]) => name).join(',')];
@@ -216,11 +225,11 @@ const MD_COLUMNS: { title: string; right: boolean; cell: (v: ResultRowView) => s
   { title: 'median ms or tok/s ± CI', right: true, cell: speedCell },
   { title: 'GOPS or roofline', right: true, cell: rateCell },
   { title: 'noisy', right: false, cell: (v) => (v.noisy ? 'noisy' : '') },
+  { title: 'bound', right: false, cell: (v) => v.verdict },
 ];
 
-function markdownCell(value: string | number | undefined): string {
-  if (value === undefined) return '-';
-  return String(value).replace(/[\r\n]+/g, ' ').replaceAll('|', '\\|');
+function markdownCellOf(value: string | number | undefined): string {
+  return value === undefined ? '-' : markdownCell(String(value));
 }
 
 // Runs execute jobs in a shuffled order; a table reads best grouped by machine and shape.
@@ -242,8 +251,8 @@ function compareViews(a: ResultRowView, b: ResultRowView): number {
 
 function toMarkdown(results: StoredResult[]): string {
   const views = results.map(viewOf).sort(compareViews);
-  const rows = views.map((v) => MD_COLUMNS.map((c) => markdownCell(c.cell(v))));
-  const widths = MD_COLUMNS.map((c, i) => Math.max(c.title.length, 3, ...rows.map((row) => row[i]!.length)));
+  const rows = views.map((v) => MD_COLUMNS.map((c) => markdownCellOf(c.cell(v))));
+  const widths = MD_COLUMNS.map((c, i) => maxOf(rows.map((row) => row[i]!.length), c.title.length, 3));
   const line = (cells: string[]) =>
     '| ' + cells.map((cell, i) => (MD_COLUMNS[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ') + ' |';
   const rule = '| ' + widths.map((w, i) => (MD_COLUMNS[i]!.right ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ') + ' |';

@@ -64,6 +64,30 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'failures keep the instance type they happened on (a fleet run spans several)',
     sql: `ALTER TABLE failures ADD COLUMN instance_type TEXT;`,
   },
+  {
+    version: 3,
+    description: 'trials (one per trial of a job, as it finishes); results keep the host that measured them',
+    // A result from before trials stays as it is: readers take it as one trial (its own figure).
+    // Its host is the fingerprint's EC2 instance id where there was one.
+    sql: `
+      CREATE TABLE trials (
+        job_id       TEXT NOT NULL,
+        run_id       TEXT NOT NULL REFERENCES runs(id),
+        trial        INTEGER NOT NULL CHECK (trial >= 0),
+        position     INTEGER CHECK (position IS NULL OR position >= 0),
+        host         TEXT,
+        result_json  TEXT NOT NULL CHECK (json_valid(result_json)),
+        started_at   TEXT NOT NULL,
+        finished_at  TEXT NOT NULL,
+        PRIMARY KEY (job_id, trial)
+      ) STRICT;
+      CREATE INDEX trials_by_run ON trials(run_id);
+
+      ALTER TABLE results ADD COLUMN host TEXT;
+      UPDATE results SET host = json_extract(fingerprint_json, '$.instance.instanceId')
+        WHERE json_type(fingerprint_json, '$.instance.instanceId') = 'text';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,7 +1,8 @@
 // Grouped bars of compute paths: one group per kernel cell (or per instance type), one bar per
 // path, the median time on a log scale (paths differ by 100x) with its 95% CI as a whisker.
 import type { TopLevelSpec } from 'vega-lite';
-import { PATH_ORDER } from '../report-data.js';
+import { PATH_ORDER } from '../path-order.js';
+import { AXIS_NUMBER_FORMAT, timeUnitFor } from './time-unit.js';
 
 export interface PathBar {
   group: string;
@@ -42,6 +43,7 @@ export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitl
   const paths = [...new Set(bars.map((b) => b.path))];
   const groups = [...new Set(bars.map((b) => b.group))];
   const colors = pathColorScale(paths);
+  const unit = timeUnitFor(bars.map((b) => b.medianMs));
   const x = { field: 'group', type: 'nominal', title: groupTitle, sort: groups, axis: { labelAngle: -30, labelLimit: 200 } } as const;
   const xOffset = { field: 'path', type: 'nominal', sort: colors.domain } as const;
   return {
@@ -50,14 +52,29 @@ export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitl
     // With xOffset the step is one bar's band, not the group's.
     width: { step: 16 },
     height: 220,
-    data: { values: bars.map((b) => ({ ...b, label: `${b.path} (${b.isa})${b.noisy ? ' noisy' : ''}` })) },
+    data: {
+      values: bars.map((b) => ({
+        ...b,
+        median: b.medianMs * unit.perMs,
+        low: b.lowMs * unit.perMs,
+        high: b.highMs * unit.perMs,
+        label: `${b.path} (${b.isa})${b.noisy ? ' noisy' : ''}`,
+      })),
+    },
     encoding: { x, xOffset },
     layer: [
       {
         mark: { type: 'bar' },
         encoding: {
           // No stack: a stack starts at 0, and 0 on a log scale turns every position into NaN.
-          y: { field: 'medianMs', type: 'quantitative', title: 'median ms per call (log)', scale: { type: 'log' }, stack: null },
+          y: {
+            field: 'median',
+            type: 'quantitative',
+            title: `median ${unit.name} per call (log)`,
+            scale: { type: 'log' },
+            stack: null,
+            axis: { format: AXIS_NUMBER_FORMAT, labelOverlap: 'greedy' },
+          },
           color: { field: 'path', type: 'nominal', title: colorTitle, scale: colors },
           opacity: { condition: { test: 'datum.noisy', value: 0.5 }, value: 1 },
         },
@@ -66,7 +83,7 @@ export function pathChartSpec(title: string, bars: readonly PathBar[], groupTitl
         // The whisker repeats its bar's label; unlabelled, a chart of 250 bars is a third smaller.
         mark: { type: 'rule', color: '#222', aria: false },
         // The y scale is log for every layer: a layer left linear would be merged into it and draw NaN.
-        encoding: { y: { field: 'lowMs', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'highMs' } },
+        encoding: { y: { field: 'low', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'high' } },
       },
     ],
   } as TopLevelSpec;

@@ -3,6 +3,7 @@
 // then needs no script to show a chart.
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse, View } from 'vega';
+import { escapeControlCharacters } from '../text-safety/control-characters.js';
 
 // One look for every chart: the page's font and muted axes.
 const CONFIG = {
@@ -25,7 +26,8 @@ export async function renderChart(spec: TopLevelSpec): Promise<string> {
   // A chart is rendered from data inlined in the spec: no loader may reach a file or the network.
   const view = new View(parse(vegaSpec), { renderer: 'none', loader: noLoader() });
   try {
-    return compact(await view.toSVG());
+    // Labels come from results (paths, ISAs): their control characters are shown, as in the page's text.
+    return escapeControlCharacters(compact(await view.toSVG()), '\n\r\t');
   } finally {
     view.finalize();
   }

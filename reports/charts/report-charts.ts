@@ -7,6 +7,10 @@ import { modelChartSpec, type ModelBar } from './model-chart.js';
 import { pathChartSpec, type PathBar } from './path-chart.js';
 import { renderChart } from './render-chart.js';
 import { scalingChartSpec, type ScalingPoint } from './scaling-chart.js';
+import { overviewChartSpecs } from './overview-charts.js';
+import { rooflineChartSpec, rooflineData } from './roofline-chart.js';
+import type { FleetOverview } from '../fleet-overview.js';
+import { maxOf, minOf } from '../number-extremes.js';
 
 export interface ChartSvg {
   title: string;
@@ -17,6 +21,10 @@ export interface ReportCharts {
   fleet: ChartSvg[];
   instances: Map<string, ChartSvg[]>;
   models: ChartSvg[];
+  /** Per instance type its roofline, where it has kernel cells with rates. */
+  rooflines: Map<string, ChartSvg>;
+  /** The fleet overview's maps (decode, speedup over baseline, bounds). */
+  overview: ChartSvg[];
 }
 
 /** Charts past this many per section are left out (the tables still show every row). */
@@ -43,9 +51,10 @@ function barsOf(cell: KernelCell, group: string): PathBar[] {
 function scalingSpecs(instance: InstanceReport): TopLevelSpec[] {
   const specs: TopLevelSpec[] = [];
   const size = (c: KernelCell) => (c.n ?? 0) * (c.k ?? 0);
-  for (const cache of [...new Set(instance.kernelCells.map((c) => c.cache))]) {
-    const cells = instance.kernelCells.filter((c) => c.cache === cache);
-    const largest = Math.max(...cells.map(size));
+  const measured = measuredCells(instance);
+  for (const cache of [...new Set(measured.map((c) => c.cache))]) {
+    const cells = measured.filter((c) => c.cache === cache);
+    const largest = maxOf(cells.map(size));
     const shaped = cells.filter((c) => size(c) === largest);
     const shape = shaped[0] ? shapeOf(shaped[0]) : '?';
     const sweep = (axis: 'threads' | 'batch', chosen: KernelCell[], title: string) => {
@@ -58,9 +67,9 @@ function scalingSpecs(instance: InstanceReport): TopLevelSpec[] {
       }
       if (points.length) specs.push(scalingChartSpec(title, axis, points));
     };
-    const smallestBatch = Math.min(...shaped.map((c) => c.batch ?? Infinity));
+    const smallestBatch = minOf(shaped.map((c) => c.batch ?? Infinity));
     sweep('threads', shaped.filter((c) => c.batch === smallestBatch), `Thread scaling: ${shape} batch ${smallestBatch} ${cache}`);
-    const mostThreads = Math.max(...shaped.map((c) => c.threads ?? -Infinity));
+    const mostThreads = maxOf(shaped.map((c) => c.threads ?? -Infinity));
     sweep('batch', shaped.filter((c) => c.threads === mostThreads), `Batch scaling: ${shape} ${mostThreads} threads ${cache}`);
   }
   return specs;
@@ -70,7 +79,7 @@ function scalingSpecs(instance: InstanceReport): TopLevelSpec[] {
 // path, one bar per ISA (the bars' colour field holds the ISA).
 function isaComparisonBars(instance: InstanceReport): PathBar[] {
   const bars: PathBar[] = [];
-  for (const cell of instance.kernelCells) {
+  for (const cell of measuredCells(instance)) {
     for (const path of new Set(cell.rows.map((r) => r.path))) {
       const rows = cell.rows.filter((r) => r.path === path && r.medianNs !== null && r.medianNs > 0);
       if (new Set(rows.map((r) => r.isa)).size < 2) continue;
@@ -81,16 +90,27 @@ function isaComparisonBars(instance: InstanceReport): PathBar[] {
   return bars;
 }
 
+// Check cells (shapes too small to measure) are tables only: drawn, they would pass for measurements.
+function measuredCells(instance: InstanceReport): KernelCell[] {
+  return instance.kernelCells.filter((c) => !c.check);
+}
+
 async function render(title: string, spec: TopLevelSpec): Promise<ChartSvg> {
   return { title, svg: await renderChart(spec) };
 }
 
-export async function buildReportCharts(data: ReportData): Promise<ReportCharts> {
+export async function buildReportCharts(data: ReportData, overview?: FleetOverview): Promise<ReportCharts> {
   const instances = new Map<string, ChartSvg[]>();
+  const rooflines = new Map<string, ChartSvg>();
   for (const instance of data.instances) {
+    const roofline = rooflineData(instance);
+    if (roofline) {
+      const title = `${instance.instanceType}: roofline at ${roofline.threads} thread${roofline.threads === 1 ? '' : 's'}`;
+      rooflines.set(instance.instanceType, await render(title, rooflineChartSpec(title, roofline)));
+    }
     const charts: ChartSvg[] = [];
-    for (const cache of [...new Set(instance.kernelCells.map((c) => c.cache))]) {
-      const bars = instance.kernelCells.filter((c) => c.cache === cache).flatMap((c) => barsOf(c, `${shapeOf(c)} b${c.batch ?? '?'} ${c.threads ?? '?'}t`));
+    for (const cache of [...new Set(measuredCells(instance).map((c) => c.cache))]) {
+      const bars = measuredCells(instance).filter((c) => c.cache === cache).flatMap((c) => barsOf(c, `${shapeOf(c)} b${c.batch ?? '?'} ${c.threads ?? '?'}t`));
       if (bars.length) charts.push(await render(`Paths, ${cache} cache`, pathChartSpec(`${instance.instanceType}: paths, ${cache} cache`, bars, 'shape, batch, threads')));
     }
     for (const spec of scalingSpecs(instance)) charts.push(await render(String(spec.title ?? 'Scaling'), spec));
@@ -106,7 +126,7 @@ export async function buildReportCharts(data: ReportData): Promise<ReportCharts>
   if (data.instances.length > 1) {
     const byCell = new Map<string, PathBar[]>();
     for (const instance of data.instances) {
-      for (const cell of instance.kernelCells) byCell.set(cell.key, [...(byCell.get(cell.key) ?? []), ...barsOf(cell, instance.instanceType)]);
+      for (const cell of measuredCells(instance)) byCell.set(cell.key, [...(byCell.get(cell.key) ?? []), ...barsOf(cell, instance.instanceType)]);
     }
     // Cold cells first (the order cells are sorted in), and only where instance types can be compared.
     const shared = [...byCell].filter(([, bars]) => new Set(bars.map((b) => b.group)).size > 1).slice(0, MAX_FLEET_CHARTS);
@@ -117,12 +137,14 @@ export async function buildReportCharts(data: ReportData): Promise<ReportCharts>
   const modelBars = new Map<string, ModelBar[]>();
   for (const instance of data.instances) {
     for (const row of instance.models) {
-      if (row.decodeTokS === null) continue;
+      if (row.decodeTokS === null || row.check) continue;
       const key = `${row.preset ?? 'model'}, KV ${row.kv ?? '?'}${row.batch !== null && row.batch > 1 ? ', batched' : ', batch 1'}`;
       const bar = { group: `${instance.instanceType} b${row.batch ?? '?'} ${row.threads ?? '?'}t`, path: row.path, decodeTokS: row.decodeTokS, rooflineTokS: row.rooflineTokS };
       modelBars.set(key, [...(modelBars.get(key) ?? []), bar]);
     }
   }
   for (const [key, bars] of modelBars) models.push(await render(`Model tokens/s: ${key}`, modelChartSpec(`Decode tokens/s: ${key} (tick: bandwidth roofline)`, bars)));
-  return { fleet, instances, models };
+  const overviewCharts: ChartSvg[] = [];
+  for (const { title, spec } of overview ? overviewChartSpecs(overview) : []) overviewCharts.push(await render(title, spec));
+  return { fleet, instances, models, rooflines, overview: overviewCharts };
 }

@@ -2,7 +2,8 @@
 // decode is held against, and how it scales (one core rarely saturates a socket). Measured
 // natively: a read pass through the dense fp32 GEMV (the bytes a cached path streams), and,
 // where the addon returns it, STREAM's triad.
-import { addon, type IsaName } from '../../native/addon.js';
+import { measureBandwidth } from '../../native/bandwidth.js';
+import type { IsaName } from '../../native/index.js';
 import { availableMemoryBytes } from '../memory-guard.js';
 import { median } from '../statistics.js';
 
@@ -66,7 +67,7 @@ export async function measureBandwidthCurve(options: BandwidthCurveOptions = {})
   // One point at a time: two probes at once would share the memory bus they measure.
   for (const count of threads) {
     const spec = { bytes, threads: count, passes, ...(options.isa ? { isa: options.isa } : {}) };
-    const sample = (await addon.measureBandwidth(spec)) as { readGBs: number[]; triadGBs?: number[] };
+    const sample = await measureBandwidth(spec);
     const triad = Array.isArray(sample.triadGBs) && sample.triadGBs.length > 0 ? sortedMedian(sample.triadGBs) : null;
     points.push({ threads: count, readGBs: sortedMedian(sample.readGBs), triadGBs: triad });
   }

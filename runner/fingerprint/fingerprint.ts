@@ -1,13 +1,15 @@
 // The machine fingerprint every result is tagged with: what the CPU is, how the machine is
 // put together, what bitbench runs on it (ISA, BLAS), which cloud instance it is, how fast
-// its memory is, and which bitbench measured it. Only the bandwidth curve takes time (about
-// a second on 2 cores); a runner collects this once at start.
+// its memory is, how fast its cores compute, and which bitbench measured it. Only the bandwidth
+// curve and the compute peaks take time (about a second each on 2 cores); a runner collects
+// this once at start.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildInfo, cpuFeatures, implementations } from '../../native/index.js';
 import { packageRoot } from '../../native/package-root.js';
 import { measureBandwidthCurve, type BandwidthPoint } from './bandwidth-curve.js';
+import { measureComputePeaks, type ComputePeaks } from './compute-peaks.js';
 import { detectContainer, readCgroupCpuQuota, type CgroupCpuQuota, type ContainerInfo } from './container.js';
 import { readCpuInfo, type ArmCpuInfo, type UnknownCpuInfo, type X86CpuInfo } from './cpu-info.js';
 import { instanceIdentity, localIdentity, type InstanceIdentity, type InstanceIdentityOptions } from './instance-identity.js';
@@ -66,6 +68,8 @@ export interface Fingerprint {
   instance: InstanceIdentity;
   /** Present when requested: one point per thread count, in the order measured. */
   bandwidth?: BandwidthPoint[];
+  /** Present when requested: per ISA the peak fp32 and int8 rates per thread count, and the clock. */
+  compute?: ComputePeaks;
   tool: { version: string; node: string; gitSha: string | null };
 }
 
@@ -81,6 +85,8 @@ export interface CollectFingerprintOptions {
   imds?: boolean | InstanceIdentityOptions;
   /** Measure the memory bandwidth curve; default false. */
   bandwidth?: boolean | BandwidthRequest;
+  /** Measure the compute ceilings (compute-peaks.ts); default: whenever the bandwidth is measured. */
+  compute?: boolean;
   /** Where /proc and /sys are read from (tests). */
   sources?: SystemSources;
 }
@@ -174,6 +180,12 @@ export async function collectFingerprint(options: CollectFingerprintOptions = {}
       maxThreads: bandwidthThreadLimit(topology, cgroupCpuQuota),
       lastLevelCacheBytes: totalLastLevelCacheBytes(topology),
     });
+  }
+  // The roofline's other ceilings, at the same thread counts as its memory ceiling.
+  if (options.compute ?? Boolean(options.bandwidth)) {
+    const maxThreads = bandwidthThreadLimit(topology, cgroupCpuQuota);
+    const threads = fingerprint.bandwidth?.map((point) => point.threads);
+    fingerprint.compute = await measureComputePeaks(threads?.length ? { threads } : { maxThreads });
   }
   return fingerprint;
 }

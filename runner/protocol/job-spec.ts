@@ -10,7 +10,9 @@ import {
   engineName,
   instanceTypeName,
   isaName,
+  contextLength,
   kvDtype,
+  kvFill,
   llamaQuant,
   lmHeadDtype,
   nonNegativeInteger,
@@ -22,11 +24,16 @@ import {
   worded,
 } from './value-schemas.js';
 import { formatProblem, humanErrorMap, problemsFromIssues, type ValidationProblem } from './validation-problems.js';
+import { MAX_TRIALS, SAMPLING_DEFAULTS } from './sampling-defaults.js';
+
+/** Independent trials of one cell; absent in specs from before trials (one trial). */
+export const trialCount = positiveInteger.max(MAX_TRIALS, { error: worded(`a positive integer of at most ${MAX_TRIALS}`) });
 
 /**
  * How long a kernel job samples: `warmup` untimed calls, then at least `minSamples`, stopping
  * once the coefficient of variation is at most `targetCv` or `maxTimeMs` of sampling has passed
- * (the "add runs while noisy" rule), and never more than `maxSamples`.
+ * (the "add runs while noisy" rule), and never more than `maxSamples`; and all of that `trials`
+ * times, as independent trials (defaults: runner/protocol/sampling-defaults.ts).
  */
 export const repetitionPolicyShape = {
   warmup: nonNegativeInteger,
@@ -37,6 +44,7 @@ export const repetitionPolicyShape = {
     .positive({ error: worded('a coefficient of variation in (0, 1]') })
     .max(1, { error: worded('a coefficient of variation in (0, 1]') }),
   maxTimeMs: positiveNumber,
+  trials: trialCount.optional(),
 };
 
 export const repetitionPolicySchema = z.strictObject(repetitionPolicyShape);
@@ -47,12 +55,18 @@ export type RepetitionPolicy = z.infer<typeof repetitionPolicySchema>;
 export type RepetitionOverrides = z.infer<typeof repetitionOverridesSchema>;
 
 export const REPETITION_DEFAULTS: Readonly<RepetitionPolicy> = Object.freeze({
-  warmup: 3,
-  minSamples: 10,
-  maxSamples: 1000,
-  targetCv: 0.03,
-  maxTimeMs: 2000,
+  warmup: SAMPLING_DEFAULTS.warmup,
+  minSamples: SAMPLING_DEFAULTS.minSamples,
+  maxSamples: SAMPLING_DEFAULTS.maxSamples,
+  targetCv: SAMPLING_DEFAULTS.targetCv,
+  maxTimeMs: SAMPLING_DEFAULTS.maxTimeMs,
+  trials: SAMPLING_DEFAULTS.trials,
 });
+
+/** How many trials a job asks for: a spec from before trials asked for one. */
+export function trialsOf(job: Job): number {
+  return (job.kind === 'kernel' ? job.repetitions.trials : job.trials) ?? 1;
+}
 
 /** Later overrides win; what none sets comes from REPETITION_DEFAULTS. */
 export function resolveRepetitions(...overrides: (RepetitionOverrides | undefined)[]): RepetitionPolicy {
@@ -109,7 +123,12 @@ const modelJobShape = {
   threads: positiveInteger,
   isa: isaName.optional(),
   kv: kvDtype,
+  /** Decode measured at this KV cache position (>= prompt); absent: right after the prompt. */
+  context: contextLength.optional(),
+  /** How the cache reaches `context`; absent: tiled. */
+  fill: kvFill.optional(),
   lmHead: lmHeadDtype,
+  trials: trialCount.optional(),
 };
 
 const jobIdentityShape = {

@@ -5,15 +5,23 @@ import type {
   CacheMode as NativeCacheMode,
   IsaName as NativeIsaName,
   KvDtype as NativeKvDtype,
+  KvFill as NativeKvFill,
   LmHeadDtype as NativeLmHeadDtype,
   PathName as NativePathName,
-} from '../../native/addon.js';
+} from '../../native/index.js';
 import { PRESET_NAMES as MODEL_PRESET_NAMES, type PresetName } from '../model-config.js';
 
 export const PATH_NAMES = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'] as const;
 export const ISA_NAMES = ['avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'] as const;
 export const CACHE_MODES = ['hot', 'cold'] as const;
-export const KV_DTYPES = ['bf16', 'int8'] as const;
+export const KV_DTYPES = ['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2'] as const;
+/** How the KV cache is filled up to `context`: real prefill, or the prompt's entries tiled. */
+export const KV_FILLS = ['tiled', 'prefill'] as const;
+/**
+ * The largest `context`. Synthetic weights have no trained length (RoPE is defined at every
+ * position), so a preset's maxPositions bounds prompt + tokens but not this; memory decides.
+ */
+export const MAX_CONTEXT = 131072;
 export const LM_HEAD_DTYPES = ['bf16', 'int8'] as const;
 export const PRESET_NAMES = MODEL_PRESET_NAMES as readonly PresetName[] as readonly [PresetName, ...PresetName[]];
 
@@ -21,6 +29,7 @@ export type PathName = (typeof PATH_NAMES)[number];
 export type IsaName = (typeof ISA_NAMES)[number];
 export type CacheMode = (typeof CACHE_MODES)[number];
 export type KvDtype = (typeof KV_DTYPES)[number];
+export type KvFill = (typeof KV_FILLS)[number];
 export type LmHeadDtype = (typeof LM_HEAD_DTYPES)[number];
 export type { PresetName };
 
@@ -31,8 +40,9 @@ const namesMatchTheAddon: [
   Same<IsaName, NativeIsaName>,
   Same<CacheMode, NativeCacheMode>,
   Same<KvDtype, NativeKvDtype>,
+  Same<KvFill, NativeKvFill>,
   Same<LmHeadDtype, NativeLmHeadDtype>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];
 void namesMatchTheAddon;
 
 /** Who runs a model job: bitbench's own paths, or llama.cpp on the same synthetic model. */

@@ -1,7 +1,7 @@
 // The small schemas jobs and matrices are built from, each with its own wording, so a bad value
 // reads the same wherever it appears ("expected a positive integer").
 import * as z from 'zod';
-import { CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
+import { CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, KV_FILLS, MAX_CONTEXT, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
 import { describeValue } from './validation-problems.js';
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -39,6 +39,12 @@ export const pathName = z.enum(PATH_NAMES, { error: worded(oneOf(PATH_NAMES)) })
 export const isaName = z.enum(ISA_NAMES, { error: worded(oneOf(ISA_NAMES)) });
 export const cacheMode = z.enum(CACHE_MODES, { error: worded(oneOf(CACHE_MODES)) });
 export const kvDtype = z.enum(KV_DTYPES, { error: worded(oneOf(KV_DTYPES)) });
+export const kvFill = z.enum(KV_FILLS, { error: worded(oneOf(KV_FILLS)) });
+/** The KV cache position decode steps are measured at. */
+export const contextLength = z
+  .int({ error: worded(`an integer from 1 to ${MAX_CONTEXT}`) })
+  .min(1, { error: worded(`an integer from 1 to ${MAX_CONTEXT}`) })
+  .max(MAX_CONTEXT, { error: worded(`an integer from 1 to ${MAX_CONTEXT}`) });
 export const lmHeadDtype = z.enum(LM_HEAD_DTYPES, { error: worded(oneOf(LM_HEAD_DTYPES)) });
 export const presetName = z.enum(PRESET_NAMES, { error: worded(oneOf(PRESET_NAMES)) });
 export const engineName = z.enum(ENGINE_NAMES, { error: worded(oneOf(ENGINE_NAMES)) });

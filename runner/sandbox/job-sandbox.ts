@@ -8,7 +8,7 @@ import type { FromSandbox, SandboxJob, SandboxResult } from './sandbox-protocol.
 
 export type SandboxOutcome =
   | { ok: true; result: SandboxResult }
-  | { ok: false; reason: string; signal: string | null };
+  | { ok: false; reason: string; signal: string | null; /** The job's own error, when it threw one. */ error?: { name: string; code?: string } };
 
 /** The compiled child script (tests import this module from TypeScript sources). */
 function childScript(): string {
@@ -64,7 +64,10 @@ export class JobSandbox {
       const onMessage = (message: FromSandbox) => {
         if (message.type === 'progress' && message.id === job.id) this.options.onProgress?.(job.id, message.done, message.total);
         if (message.type === 'result' && message.id === job.id) finish({ ok: true, result: message.result });
-        if (message.type === 'error' && message.id === job.id) finish({ ok: false, reason: message.message, signal: null });
+        if (message.type === 'error' && message.id === job.id) {
+          const error = { name: message.name, ...(message.code !== undefined ? { code: message.code } : {}) };
+          finish({ ok: false, reason: message.message, signal: null, error });
+        }
       };
       const onExit = (code: number | null, signal: string | null) => {
         this.child = null;

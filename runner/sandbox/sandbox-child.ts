@@ -5,20 +5,26 @@ import { runModelJob } from '../model-job.js';
 import type { FromSandbox, SandboxJob, ToSandbox } from './sandbox-protocol.js';
 
 function send(message: FromSandbox): void {
-  process.send?.(message);
+  // With a callback a failed write (EPIPE: the parent was killed while this child was busy)
+  // is an argument here, not an unhandled 'error' event that prints a crash trace. Nothing is
+  // left to tell anyone: the 'disconnect' handler below ends this process.
+  process.send?.(message, undefined, {}, () => undefined);
 }
 
 // Fault injection for the runner's own tests: BITBENCH_SANDBOX_FAULT=crash:<jobId> or
 // hang:<jobId> makes this child die by SIGSEGV or spin when it receives that job;
-// slow:<jobId or *>:<ms> delays it (the event loop stays free, as during a long native job).
+// slow:<jobId or *>:<ms> delays it (the event loop stays free, as during a long native job);
+// busy:<jobId or *>:<ms> blocks the event loop that long, so a parent killed meanwhile is only
+// noticed when the result is sent.
 async function injectFault(job: SandboxJob): Promise<void> {
   const fault = process.env.BITBENCH_SANDBOX_FAULT;
   if (!fault) return;
   const [kind, id, ms] = fault.split(':');
-  if (id !== job.id && !(kind === 'slow' && id === '*')) return;
+  if (id !== job.id && id !== '*') return;
   if (kind === 'crash') process.kill(process.pid, 'SIGSEGV');
   if (kind === 'hang') for (;;);
   if (kind === 'slow') await new Promise((resolve) => setTimeout(resolve, Number(ms) || 0));
+  if (kind === 'busy') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(ms) || 0);
 }
 
 async function run(job: SandboxJob): Promise<void> {
@@ -33,8 +39,15 @@ async function run(job: SandboxJob): Promise<void> {
     if (!result) throw new Error(`unknown job kind '${(job as { kind: unknown }).kind}'`);
     send({ type: 'result', id: job.id, result });
   } catch (error) {
-    send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) });
+    send({ type: 'error', id: job.id, ...errorFields(error) });
   }
+}
+
+/** What crosses the process boundary of an error: its message, class name and code. */
+function errorFields(error: unknown): { message: string; name: string; code?: string } {
+  if (!(error instanceof Error)) return { message: String(error), name: 'Error' };
+  const code = (error as { code?: unknown }).code;
+  return { message: error.message, name: error.name, ...(typeof code === 'string' ? { code } : {}) };
 }
 
 process.on('message', (message: ToSandbox) => {

@@ -47,6 +47,8 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
       tokens: job.tokens,
       threads: job.threads,
       kv: job.kv,
+      ...(job.context !== undefined ? { context: job.context } : {}),
+      ...(job.fill !== undefined ? { fill: job.fill } : {}),
       lmHead: job.lmHead,
       ...(job.isa ? { isa: job.isa } : {}),
       ...(bandwidthGBs ? { bandwidthGBs } : {}),
@@ -56,5 +58,5 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
 
 export function describeJob(job: JobSpec): string {
   if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.isa ? ' ' + job.isa : ''}`;
-  return `model ${job.preset} ${job.engine === 'llama.cpp' ? `llama.cpp ${job.quant}` : job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.isa ? ' ' + job.isa : ''}`;
+  return `model ${job.preset} ${job.engine === 'llama.cpp' ? `llama.cpp ${job.quant}` : job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.context !== undefined ? ` context ${job.context}` : ''}${job.isa ? ' ' + job.isa : ''}`;
 }

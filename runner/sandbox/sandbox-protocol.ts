@@ -14,4 +14,5 @@ export type FromSandbox =
   | { type: 'ready' }
   | { type: 'progress'; id: string; done: number; total: number }
   | { type: 'result'; id: string; result: SandboxResult }
-  | { type: 'error'; id: string; message: string };
+  /** The job's error as plain data: `code` (ERR_BITBENCH_...) tells what a retry could fix. */
+  | { type: 'error'; id: string; message: string; name: string; code?: string };

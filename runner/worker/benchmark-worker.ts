@@ -16,8 +16,10 @@ import { brokerKeys } from '../protocol/broker-keys.js';
 import type { JobOutcome } from '../protocol/job-outcome.js';
 import { queueNameFor, specIdFromQueueJobId } from '../protocol/queue-name.js';
 import { JobSandbox, type SandboxOutcome } from '../sandbox/job-sandbox.js';
-import { describeJob, sandboxJobFor } from '../sandbox/sandbox-job.js';
+import { describeJob } from '../sandbox/sandbox-job.js';
+import { runJobTrials } from '../trials/run-job-trials.js';
 import { specFromQueueJob } from './queue-job.js';
+import { isUnrecoverableCode } from '../errors.js';
 
 // The lock is renewed every half duration by this (idle) event loop, so it only has to outlast a
 // stall of the process itself; the stalled check then returns a dead worker's job to the queue.
@@ -44,6 +46,8 @@ export type WorkerEvent =
   | { type: 'ready'; workerId: string; queue: string }
   | { type: 'job-start'; jobId: string; description: string }
   | { type: 'job-end'; jobId: string; description: string; ok: boolean; reason?: string; seconds: number }
+  /** The job ran to a result, but the broker never recorded it complete: it will run again. */
+  | { type: 'undelivered'; jobId: string; description: string; seconds: number; reason: string }
   | { type: 'rejected'; jobId: string; reason: string }
   | { type: 'handed-back'; jobId: string; reason: string }
   | { type: 'broker-error'; message: string }
@@ -65,6 +69,8 @@ export class BenchmarkWorker {
   private handBackReason: string | null = null;
   private record: WorkerRecord;
   private lastBrokerError = 0;
+  /** A result handed to BullMQ whose completion the broker has not confirmed yet. */
+  private unconfirmed: { queueJobId: string; jobId: string; description: string; seconds: number } | null = null;
 
   constructor(private readonly options: BenchmarkWorkerOptions) {
     this.queue = queueNameFor(options.instanceType);
@@ -99,7 +105,16 @@ export class BenchmarkWorker {
       // A job whose worker died twice is probably what kills workers: fail it with that reason.
       maxStalledCount: 2,
     });
-    this.worker.on('error', (error) => this.brokerError(error));
+    this.worker.on('error', (error) => {
+      // BullMQ names the job when finishing it failed ("Missing lock for job <id>. moveToFinished").
+      if (this.unconfirmed && error.message.includes(this.unconfirmed.queueJobId)) this.undelivered(error.message);
+      this.brokerError(error);
+    });
+    // A job counts as done only once the broker says so: before that it could still be lost.
+    this.worker.on('completed', (job) => this.confirm(String(job.id)));
+    this.worker.on('failed', (job, error) => {
+      if (job && this.unconfirmed?.queueJobId === String(job.id)) this.undelivered(error.message);
+    });
   }
 
   /** Connects, registers, and starts consuming; resolves once jobs are being taken. */
@@ -125,6 +140,8 @@ export class BenchmarkWorker {
       clearInterval(this.heartbeatTimer);
       const closed = await within(this.worker.close(), STOP_TIMEOUT_MS);
       if (!closed) await within(this.worker.close(true), 1_000);
+      // A closing BullMQ worker drops a completion it has not sent: say so, never "done".
+      if (this.unconfirmed) this.undelivered(`the worker stopped (${reason}) before the broker recorded it`);
       await within(removeHeartbeat(this.redis, this.id), 1_000);
       this.redis.disconnect();
       this.options.onEvent?.({ type: 'stopped', reason });
@@ -158,7 +175,8 @@ export class BenchmarkWorker {
     const t0 = performance.now();
     let outcome: SandboxOutcome;
     try {
-      outcome = await this.sandbox.run(sandboxJobFor(spec, this.options.fingerprint), this.options.jobTimeoutMs);
+      // Every trial of the job, each in a fresh sandbox process; the timeout is per trial.
+      outcome = await runJobTrials(this.sandbox, spec, this.options.fingerprint, this.options.jobTimeoutMs);
     } catch (error) {
       // The sandbox could not start (or was stopped while starting): the job did not run.
       outcome = { ok: false, reason: error instanceof Error ? error.message : String(error), signal: null };
@@ -177,11 +195,12 @@ export class BenchmarkWorker {
     if (!outcome.ok) {
       this.record.jobsFailed++;
       this.options.onEvent?.({ type: 'job-end', jobId: spec.id, description, ok: false, reason: outcome.reason, seconds });
-      // An ordinary error: BullMQ retries it with backoff, up to the job's attempts.
+      // What no retry can fix (an ISA this CPU lacks, the memory guard, bad model dimensions)
+      // fails the job now with its reason; anything else BullMQ retries with backoff.
+      if (isUnrecoverableCode(outcome.error?.code)) throw new UnrecoverableError(outcome.reason);
       throw new Error(outcome.reason);
     }
-    this.record.jobsDone++;
-    this.options.onEvent?.({ type: 'job-end', jobId: spec.id, description, ok: true, seconds });
+    this.unconfirmed = { queueJobId: String(job.id), jobId: spec.id, description, seconds };
     return {
       jobId: spec.id,
       runId: spec.runId,
@@ -194,6 +213,22 @@ export class BenchmarkWorker {
       finishedAt: finishedAt.toISOString(),
       sandboxMs,
     };
+  }
+
+  private confirm(queueJobId: string): void {
+    const pending = this.unconfirmed;
+    if (pending?.queueJobId !== queueJobId) return;
+    this.unconfirmed = null;
+    this.record.jobsDone++;
+    this.options.onEvent?.({ type: 'job-end', jobId: pending.jobId, description: pending.description, ok: true, seconds: pending.seconds });
+  }
+
+  private undelivered(reason: string): void {
+    const pending = this.unconfirmed;
+    if (!pending) return;
+    this.unconfirmed = null;
+    const { jobId, description, seconds } = pending;
+    this.options.onEvent?.({ type: 'undelivered', jobId, description, seconds, reason: redactSecrets(reason, this.options.redis) });
   }
 
   private async handBack(job: Job, token: string | undefined): Promise<never> {

@@ -24,7 +24,13 @@ describe('bitbench kernel', () => {
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ path: 'cached-f32', n: 64, k: 100, batch: 3, threads: 2, cache: 'hot' });
-    expect(result.samples).toHaveLength(3);
+    // Three trials (the default) of three samples each, every one kept, trial after trial.
+    expect(result.samples).toHaveLength(9);
+    expect(result.trials.map((t: { trial: number; samples: number[] }) => [t.trial, t.samples.length])).toEqual([[0, 3], [1, 3], [2, 3]]);
+    expect(result.intervalSource).toBe('trials');
+    expect(result.ci95Ns[0]).toBeLessThanOrEqual(result.medianNs);
+    expect(result.ci95Ns[1]).toBeGreaterThanOrEqual(result.medianNs);
+    expect(typeof result.betweenTrialCv).toBe('number');
     for (const key of ['medianNs', 'gops', 'weightGBs', 'prepareMs']) expect(result[key]).toBeGreaterThan(0);
     expect(typeof result.blas).toBe('string');
     expect(implementations().find((i) => i.active)?.name).toBe(result.isa);

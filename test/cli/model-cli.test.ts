@@ -26,7 +26,11 @@ describe('bitbench model', () => {
     for (const key of ['prefillTokS', 'decodeTokS', 'ttftMs', 'p50Ms', 'p99Ms', 'peakRssBytes', 'bytesPerToken', 'rooflineTokS', 'bandwidthGBs']) {
       expect(r[key], key).toBeGreaterThan(0);
     }
-    expect(r.stepNs).toHaveLength(6);
+    // Three trials (the default) of six decode steps, every step kept, trial after trial.
+    expect(r.stepNs).toHaveLength(18);
+    expect(r.trials.map((t: { trial: number; stepNs: number[] }) => [t.trial, t.stepNs.length])).toEqual([[0, 6], [1, 6], [2, 6]]);
+    expect(r.decodeTokSCi95[0]).toBeLessThanOrEqual(r.decodeTokS);
+    expect(r.decodeTokSCi95[1]).toBeGreaterThanOrEqual(r.decodeTokS);
     expect(r.p99Ms).toBeGreaterThanOrEqual(r.p50Ms);
     expect(typeof r.isa).toBe('string');
   });
@@ -62,12 +66,40 @@ describe('bitbench model', () => {
   it.each([
     [['--preset', 'gpt-5'], /unknown preset/],
     [['--preset', 'tiny', '--config', 'x.json'], /preset/],
-    [['--kv', 'fp8'], /--kv: expected one of bf16, int8/],
+    [['--kv', 'fp8'], /--kv: expected one of bf16, int8, fp8-e4m3, fp8-e5m2/],
+    [['--prompt', '32', '--context', '16'], /--context: expected 32 \(the prompt\) to 131072 but received 16/],
+    [['--context', '200000'], /--context: expected .* to 131072/],
+    [['--context', '0'], /--context: expected a positive integer/],
+    [['--fill', 'random'], /--fill: expected one of tiled, prefill/],
+    [['--engine', 'llama.cpp', '--context', '1024'], /--context: only bitbench/],
+    [['--engine', 'llama.cpp', '--kv', 'fp8-e4m3'], /--kv: llama.cpp has no fp8 KV cache/],
     [['--batch', '0'], /--batch: expected a positive integer/],
   ])('rejects %j with exit 2', (args, message) => {
     const run = bitbench(['model', ...args]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  it('measures decode at a context position with an fp8 cache: attention share, KV bytes, quality', () => {
+    const run = bitbench(['model', '--preset', 'tiny', '--prompt', '8', '--tokens', '3', '--context', '300', '--kv', 'fp8-e5m2', '--threads', '2', '--trials', '1', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    const d = MODEL_PRESETS.tiny;
+    expect(r).toMatchObject({ kv: 'fp8-e5m2', context: 300, fill: 'tiled' });
+    // One byte per element and one fp32 scale per position, head, key and value, every layer.
+    expect(r.kvBytesPerSequence).toBe(300 * d.layers * 2 * d.kvHeads * (d.hidden / d.heads + 4));
+    expect(r.attentionShare).toBeGreaterThan(0);
+    expect(r.attentionShare).toBeLessThanOrEqual(1);
+    expect(r.kvCosineMin).toBeGreaterThan(0.99);
+    expect(r.kvCosineMin).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  it('fills the cache by real prefill when asked, and prints the KV lines', () => {
+    const run = bitbench(['model', '--preset', 'tiny', '--prompt', '4', '--tokens', '2', '--context', '20', '--fill', 'prefill', '--kv', 'int8', '--threads', '1', '--trials', '1']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/context +20 positions \(prefill fill/);
+    expect(run.stdout).toMatch(/min cosine vs bf16 attention 0\.99\d+/);
+    expect(run.stdout).toMatch(/attention +[\d.]+ ms per step \(\d+% of the step\)/);
   });
 
   it('refuses a run that cannot fit in memory, before allocating it', () => {

@@ -11,9 +11,10 @@ import { runLocal } from '../../coordinator/local/run-local.js';
 
 const cli = fileURLToPath(new URL('../../bin/bitbench.js', import.meta.url));
 
+// One trial per job: these tests are about jobs, crashes and resume; trials have their own test below.
 const TINY_MATRIX = `
 name: tiny-test
-repetitions: { warmup: 1, minSamples: 3, maxSamples: 5, maxTimeMs: 50 }
+repetitions: { warmup: 1, minSamples: 3, maxSamples: 5, maxTimeMs: 50, trials: 1 }
 kernels:
   paths: [fused, cached-f32]
   shapes: [[64, 96]]
@@ -29,10 +30,10 @@ models:
   threads: [1]
 `;
 
-function workspace() {
+function workspace(text = TINY_MATRIX) {
   const dir = mkdtempSync(join(tmpdir(), 'bitbench-local-'));
   const matrix = join(dir, 'matrix.yaml');
-  writeFileSync(matrix, TINY_MATRIX);
+  writeFileSync(matrix, text);
   return { dir, matrix, db: join(dir, 'results.sqlite') };
 }
 
@@ -41,7 +42,7 @@ describe('bitbench local', () => {
     const w = workspace();
     const run = spawnSync(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds', '--seed', '7'], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/cell +path +isa +median ms \(95% CI\) +GOPS +weight GB\/s +% roofline +vs baseline/);
+    expect(run.stdout).toMatch(/cell +path +isa +median ms \(95% CI\) +CV within\/between +GOPS +weight GB\/s +% roofline +vs baseline/);
     expect(run.stdout).toMatch(/model +path +isa +batch +decode tok\/s/);
     expect(run.stdout).toMatch(/5 done, 0 failed/);
     const report = /report: (\S+\.html)/.exec(run.stdout)?.[1];
@@ -58,6 +59,34 @@ describe('bitbench local', () => {
     for (const row of rows) {
       expect(row.instanceType).toBe('local');
       expect((row.fingerprint as { cpu: { modelName: string } }).cpu.modelName).toBeTruthy();
+    }
+    store.close();
+  });
+
+  it('runs each job as interleaved trials, round by round, and keeps every trial', async () => {
+    const w = workspace(TINY_MATRIX.replace('trials: 1', 'trials: 2'));
+    const started: string[] = [];
+    const summary = await runLocal({
+      matrixPath: w.matrix, dbPath: w.db, seed: 5, jobTimeoutMs: 60_000, imds: false,
+      onEvent: (e) => { if (e.type === 'job-start') started.push(e.description); },
+    });
+    expect(summary).toMatchObject({ completed: 5, failed: 0 });
+    // Round 1 (every job's first trial) before round 2 of any.
+    expect(started).toHaveLength(10);
+    expect(started.slice(0, 5).every((d) => d.endsWith('trial 1/2'))).toBe(true);
+    expect(started.slice(5).every((d) => d.endsWith('trial 2/2'))).toBe(true);
+    const store = ResultStore.open(w.db, { readonly: true });
+    const trials = store.trials({ runId: summary.runId });
+    expect(trials).toHaveLength(10);
+    // The order is recorded: positions 0..4 in each round, round 0 in the run's recorded order.
+    const order = store.getRun(summary.runId)!.order;
+    expect(trials.filter((t) => t.trial === 0).sort((a, b) => a.position! - b.position!).map((t) => t.jobId)).toEqual(order);
+    expect(trials.filter((t) => t.trial === 1).map((t) => t.position).sort()).toEqual([0, 1, 2, 3, 4]);
+    for (const row of store.results({ runIds: [summary.runId] })) {
+      const result = row.result as { trials: { trial: number }[]; intervalSource?: string };
+      expect(result.trials.map((t) => t.trial)).toEqual([0, 1]);
+      if (row.kind === 'kernel') expect(result.intervalSource).toBe('trials');
+      expect(row.host).toBeTruthy();
     }
     store.close();
   });

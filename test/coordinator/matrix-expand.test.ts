@@ -48,6 +48,16 @@ describe('expandMatrix', () => {
     expect(modelsOf(jobs)[0]).toMatchObject({ preset: 'tiny', prompt: 4, tokens: 4, threads: 8, kv: 'bf16', lmHead: 'bf16' });
   });
 
+  it('a context axis: one job per context on bitbench, none on llama.cpp; fp8 KV only on bitbench', () => {
+    const jobs = modelsOf(expandMatrix(
+      yamlMatrix('models: { presets: [tiny-256], engines: [bitbench, llama.cpp], batch: [1], prompt: 8, tokens: 4, threads: [1], kv: [int8, fp8-e4m3], context: [64, 512] }\n'),
+      { runId: 'r', hardwareThreads: 4 },
+    ));
+    const bitbench = jobs.filter((job) => job.engine === undefined);
+    expect(bitbench.map((job) => `${job.kv}@${job.context}`).sort()).toEqual(['fp8-e4m3@512', 'fp8-e4m3@64', 'int8@512', 'int8@64']);
+    expect(jobs.filter((job) => job.engine === 'llama.cpp').map((job) => [job.kv, job.context])).toEqual([['int8', undefined]]);
+  });
+
   it('keeps a named ISA', () => {
     const jobs = expandMatrix(
       yamlMatrix('kernels: { paths: [fused], shapes: [[8, 8]], batch: [1], threads: [1], isa: [auto, avx2, scalar], cache: [hot] }\n'),

@@ -156,7 +156,8 @@ describe('loadMatrix rejects, naming the place in the file', () => {
     ]);
     expect(problemsOf(kernelsYaml({ isa: '[sse4]' }))).toEqual(['kernels.isa[0]: expected one of auto, avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar']);
     expect(problemsOf(kernelsYaml({ cache: '[warm]' }))).toEqual(['kernels.cache[0]: expected one of hot, cold']);
-    expect(problemsOf(modelsYaml({ kv: '[fp8]' }))).toEqual(['models.kv[0]: expected one of bf16, int8']);
+    expect(problemsOf(modelsYaml({ kv: '[fp8]' }))).toEqual(['models.kv[0]: expected one of bf16, int8, fp8-e4m3, fp8-e5m2']);
+    expect(problemsOf(modelsYaml({ context: '[1024, 0]' }))).toEqual(['models.context[1]: expected an integer from 1 to 131072']);
   });
 
   it('threads that are neither a positive count nor all', () => {
@@ -223,7 +224,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
     expect(lines).toHaveLength(11);
     expect(lines).toContain('  kernels.shapes[1][0]: expected a positive integer (line 7, column 21)');
     expect(lines).toContain(
-      "  models: unknown key 'kvCache'; expected one of presets, engines, paths, quants, batch, prompt, tokens, threads, isa, kv, lmHead, exclude (line 19, column 3)",
+      "  models: unknown key 'kvCache'; expected one of presets, engines, paths, quants, batch, prompt, tokens, threads, isa, kv, context, lmHead, exclude (line 19, column 3)",
     );
     expect(lines[1]).toBe("  line 3, column 1: unknown key 'colour'; expected one of name, description, instanceTypes, seed, repetitions, prices, vcpus, kernels, models");
   });

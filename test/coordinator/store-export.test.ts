@@ -196,11 +196,11 @@ describe('md', () => {
     const cells = (line: string) => line.slice(2, -2).split(/ (?<!\\)\| /).map((c) => c.trim());
     expect(cells(lines[0]!)).toEqual([
       'instance type', 'cpu model', 'path', 'isa', 'kind', 'shape/preset', 'batch', 'threads', 'cache',
-      'median ms or tok/s ± CI', 'GOPS or roofline', 'noisy',
+      'median ms or tok/s ± CI', 'GOPS or roofline', 'noisy', 'bound',
     ]);
     // Every line the same width, and the separator marks numeric columns right-aligned.
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
-    expect(lines[1]).toMatch(/^\| -+ \| -+ \| -+ \| -+ \| -+ \| -+ \| -+: \| -+: \| -+ \| -+: \| -+: \| -+ \|$/);
+    expect(lines[1]).toMatch(/^\| -+ \| -+ \| -+ \| -+ \| -+ \| -+ \| -+: \| -+: \| -+ \| -+: \| -+: \| -+ \| -+ \|$/);
 
     const rows = lines.slice(2).map(cells);
     // Grouped by instance type, then kind, shape, ..., path.
@@ -210,9 +210,10 @@ describe('md', () => {
       ['c7i.large', 'model', 'cached-bf16'],
       ['m7g.large', 'kernel', 'fused'],
     ]);
-    expect(rows[0]).toEqual(['c7i.large', 'Intel(R) Xeon(R) Platinum 8488C', 'baseline', 'avx512', 'kernel', '4096x4096', '1', '2', 'cold', '53.460 ± 0.500 ms', '0.63 GOPS', 'noisy']);
-    expect(rows[1]!.slice(5)).toEqual(['4096x4096', '1', '2', 'cold', '0.2350 ± 0.0012 ms', '142.80 GOPS', '']);
-    expect(rows[2]!.slice(5)).toEqual(['bitnet-b1.58-2b-4t', '1', '2', 'kv int8', '12.35 tok/s', '63.4% roofline', 'noisy']);
+    // The bound needs the fingerprint's ceilings; these results carry none, except the model's own roofline share.
+    expect(rows[0]).toEqual(['c7i.large', 'Intel(R) Xeon(R) Platinum 8488C', 'baseline', 'avx512', 'kernel', '4096x4096', '1', '2', 'cold', '53.460 ± 0.500 ms', '0.63 GOPS', 'noisy', '-']);
+    expect(rows[1]!.slice(5)).toEqual(['4096x4096', '1', '2', 'cold', '0.2350 ± 0.0012 ms', '142.80 GOPS', '', '-']);
+    expect(rows[2]!.slice(5)).toEqual(['bitnet-b1.58-2b-4t', '1', '2', 'kv int8', '12.35 tok/s', '63.4% roofline', 'noisy', 'memory-bound at 63% of the memory ceiling']);
     // A pipe inside a cell is escaped, so it does not add a column.
     expect(rows[3]![1]).toBe('Neoverse-V1 \\| r1p1');
   });
@@ -226,7 +227,7 @@ describe('md', () => {
     store.saveResult({ ...model('bare-model', 'run-1'), result: {}, spec: {}, tokensPerS: undefined });
     const lines = exportResults(store, { format: 'md' }).trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/^\| c7i\.large +\| - +\| fused +\| avx512 \| kernel +\| - +\| +- \| +- \| - +\| +- \| +- \| +\|$/);
+    expect(lines[2]).toMatch(/^\| c7i\.large +\| - +\| fused +\| avx512 \| kernel +\| - +\| +- \| +- \| - +\| +- \| +- \| +\| - +\|$/);
     expect(lines[3]).toContain('| model ');
     expect(exportResults(store, { format: 'csv' }).split('\n')).toHaveLength(4);
     expect(exportResults(store, { format: 'jsonl' }).trim().split('\n')).toHaveLength(2);

@@ -81,7 +81,7 @@ describe('opening a store', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.prepare('SELECT max(version) FROM schema_version').pluck().get()).toBe(SCHEMA_VERSION);
       const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
-      expect(tables).toEqual(['failures', 'results', 'runs', 'schema_version']);
+      expect(tables).toEqual(['failures', 'results', 'runs', 'schema_version', 'trials']);
       const columns = (table: string) => db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table);
       expect(columns('runs')).toEqual([
         'id', 'started_at', 'finished_at', 'matrix_name', 'matrix_json', 'order_seed', 'order_json',
@@ -89,8 +89,9 @@ describe('opening a store', () => {
       ]);
       expect(columns('results')).toEqual([
         'job_id', 'run_id', 'kind', 'instance_type', 'path', 'isa', 'spec_json', 'result_json',
-        'fingerprint_json', 'median_ns', 'tokens_per_s', 'noisy', 'started_at', 'finished_at',
+        'fingerprint_json', 'median_ns', 'tokens_per_s', 'noisy', 'started_at', 'finished_at', 'host',
       ]);
+      expect(columns('trials')).toEqual(['job_id', 'run_id', 'trial', 'position', 'host', 'result_json', 'started_at', 'finished_at']);
       expect(columns('failures')).toEqual(['id', 'job_id', 'run_id', 'reason', 'signal', 'at', 'instance_type']);
     } finally {
       db.close();
@@ -257,7 +258,7 @@ describe('results', () => {
     const script = `
       import Database from 'better-sqlite3';
       const db = new Database(process.argv[1], { timeout: 15000 });
-      const insert = db.prepare(\`INSERT INTO results VALUES (?, 'run-1', 'kernel', 'local', 'fused', 'avx2', '{}', ?, '{}', ?, NULL, 0, 't0', 't1') ON CONFLICT (job_id) DO NOTHING\`);
+      const insert = db.prepare(\`INSERT INTO results VALUES (?, 'run-1', 'kernel', 'local', 'fused', 'avx2', '{}', ?, '{}', ?, NULL, 0, 't0', 't1', NULL) ON CONFLICT (job_id) DO NOTHING\`);
       // A common start time and a different first id each, so that they insert at once and collide.
       while (Date.now() < Number(process.argv[2])) {}
       let written = 0;
@@ -306,7 +307,7 @@ describe('results', () => {
       import Database from 'better-sqlite3';
       const db = new Database(process.argv[1]);
       db.exec('BEGIN IMMEDIATE');
-      db.prepare(\`INSERT INTO results VALUES ('job-a', 'run-1', 'kernel', 'local', 'fused', 'avx2', '{}', '{}', '{}', 1, NULL, 0, 't0', 't1')\`).run();
+      db.prepare(\`INSERT INTO results VALUES ('job-a', 'run-1', 'kernel', 'local', 'fused', 'avx2', '{}', '{}', '{}', 1, NULL, 0, 't0', 't1', NULL)\`).run();
       process.kill(process.pid, 'SIGKILL');`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], { encoding: 'utf8', cwd: process.cwd() });
     expect(child.signal).toBe('SIGKILL');

@@ -45,12 +45,12 @@ describe('bitbench cancel', () => {
 
     const again = await runCli(['enqueue', matrix, '--redis', SHARED_REDIS, '--run-id', runId]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`run ${runId} was cancelled; enqueue it under another --run-id`);
+    expect(again.stderr).toContain(`run ${runId} was cancelled; enqueue it under another --run`);
   });
 
   it('an unknown run is a usage error', async () => {
     const result = await runCli(['cancel', '--redis', SHARED_REDIS, '--run-id', 'no-such-run-xyz']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("--run-id: no run 'no-such-run-xyz' on this broker");
+    expect(result.stderr).toContain("--run: no run 'no-such-run-xyz' on this broker");
   });
 });

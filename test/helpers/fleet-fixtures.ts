@@ -35,7 +35,8 @@ export function writeTinyMatrix(dir: string, options: TinyMatrixOptions): string
   const matrix = {
     name: 'tiny-fleet',
     instanceTypes: options.instanceTypes,
-    repetitions: { warmup: 1, minSamples: 1, maxSamples: 3, maxTimeMs: 50 },
+    // One trial per job: these tests are about the broker and the workers, not about trials.
+    repetitions: { warmup: 1, minSamples: 1, maxSamples: 3, maxTimeMs: 50, trials: 1 },
     kernels: {
       paths: options.paths ?? ['fused', 'cached-f32'],
       shapes: options.shapes ?? [[64, 64]],

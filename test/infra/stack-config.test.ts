@@ -23,7 +23,8 @@ describe('stack config', () => {
       region: 'us-east-1',
       instanceTypes: [
         { type: 'c7i.large', count: 2, purchase: 'spot' },
-        { type: 'c7g.large', count: 1, purchase: 'on-demand' },
+        // No count given: the default, two (host-to-host spread needs two).
+        { type: 'c7g.large', count: 2, purchase: 'on-demand' },
       ],
       ttlMinutes: 180,
       brokerMode: 'elasticache',

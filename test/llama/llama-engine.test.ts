@@ -22,7 +22,8 @@ function bitbench(args: string[]) {
 }
 
 const dims = MODEL_PRESETS['tiny-256'];
-const tinyArgs = ['model', '--engine', 'llama.cpp', '--preset', 'tiny-256', '--prompt', '4', '--tokens', '5', '--threads', '2', '--gguf-cache', cache];
+// One trial: these tests are about the engine's figures and facts (trials are tested with bitbench's own paths).
+const tinyArgs = ['model', '--engine', 'llama.cpp', '--preset', 'tiny-256', '--prompt', '4', '--tokens', '5', '--threads', '2', '--trials', '1', '--gguf-cache', cache];
 
 describe('llama.cpp engine', () => {
   it('loads the tiny-256 GGUF and decodes; the same seed gives the same tokens', async () => {

@@ -6,7 +6,7 @@ import { implementations, packTernary, resolveIsa, runPath, type RunPathOptions 
 import { createRng, randomActivations, randomTernaryWeights } from '../helpers/reference.js';
 
 const N = 3;
-const K = 10; // rows of ceil(10 / 4) = 3 bytes: packed holds 9 bytes
+const K = 10; // rows of ceil(10 / 4) = 3 bytes: weights hold 9 bytes
 const BATCH = 2; // x holds 2 * 10 = 20 floats
 const rng = createRng(99);
 const packed = packTernary(randomTernaryWeights(rng, N, K), N, K);
@@ -35,16 +35,18 @@ describe('runPath rejects bad input', () => {
     expect(y.length).toBe(BATCH * N);
   });
 
-  it('weights of the wrong length: RangeError naming packed and the expected length', async () => {
+  it('weights of the wrong length: RangeError naming weights (what the caller passed) and the expected length', async () => {
     for (const length of [0, 8, 10, 12]) {
-      await expectRejected(runWith({ weights: new Uint8Array(length) }), RangeError, /packed.*\b9\b/);
+      await expectRejected(runWith({ weights: new Uint8Array(length) }), RangeError, /weights.*\b9\b/);
       await expectRejected(runWith({ weights: new Uint8Array(length) }), RangeError, new RegExp(`holds ${length}\\b`));
+      // The addon's own name for the field means nothing to a caller of runPath.
+      await expect(runWith({ weights: new Uint8Array(length) })).rejects.not.toThrow(/\bpacked\b/);
     }
   });
 
-  it('weights of the wrong type: TypeError naming packed', async () => {
+  it('weights of the wrong type: TypeError naming weights', async () => {
     for (const weights of [new Int8Array(9), new Float32Array(9), new Uint8ClampedArray(9), Array.from(packed), null, undefined, 'abc']) {
-      await expectRejected(runWith({ weights }), TypeError, /for packed/);
+      await expectRejected(runWith({ weights }), TypeError, /for weights/);
     }
   });
 

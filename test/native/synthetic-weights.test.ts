@@ -20,7 +20,7 @@ describe('syntheticEmbeddingRows', () => {
 
   it('is the table the native model builds for the same seed', async () => {
     const whole = await syntheticEmbeddingRows(DIMS, SEED, 0, DIMS.vocab);
-    const weights = (addon as unknown as { modelWeights(spec: object): { embedding: Float32Array } }).modelWeights({ dims: DIMS, path: 'fused', threads: 1, sequences: 1, prompt: 1, seed: SEED });
+    const weights = await (addon as unknown as { modelWeights(spec: object): Promise<{ embedding: Float32Array }> }).modelWeights({ dims: DIMS, path: 'fused', threads: 1, sequences: 1, prompt: 1, seed: SEED });
     const widened = new Float32Array(new Uint32Array(Array.from(whole, (bits) => bits << 16)).buffer);
     expect(Buffer.from(widened.buffer).equals(Buffer.from(weights.embedding.buffer, weights.embedding.byteOffset, weights.embedding.byteLength))).toBe(true);
   });

@@ -65,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       const charts = await page.evaluate(() =>
         [...document.querySelectorAll('figure.chart')].map((figure) => ({
           svg: figure.querySelector('svg') !== null,
-          marks: figure.querySelectorAll('[aria-roledescription="bar"], [aria-roledescription="line mark"], [aria-roledescription="tick"], [aria-roledescription="point"]').length,
+          marks: figure.querySelectorAll('[aria-roledescription="bar"], [aria-roledescription="line mark"], [aria-roledescription="tick"], [aria-roledescription="point"], [aria-roledescription="rect mark"], g.mark-symbol.role-mark > path').length,
           width: figure.querySelector('svg')?.getBoundingClientRect().width ?? 0,
         })),
       );

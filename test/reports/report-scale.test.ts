@@ -32,6 +32,7 @@ describe('a report of 5,000 results', () => {
     const seconds = (performance.now() - start) / 1000;
     const megabytes = Buffer.byteLength(html) / 1e6;
     console.log(`5,000 results: ${seconds.toFixed(2)} s, ${megabytes.toFixed(2)} MB`);
-    expect(megabytes).toBeLessThan(5);
+    // Per instance type a roofline (250 marks here) and a verdict table add about 1 MB at this scale.
+    expect(megabytes).toBeLessThan(6);
   });
 });

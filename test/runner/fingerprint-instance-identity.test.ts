@@ -120,33 +120,33 @@ describe('instanceIdentity', () => {
   it('is local, at once, when nothing listens', async () => {
     const { server, endpoint } = await listen(() => {});
     await close(server);
-    const started = performance.now();
     const identity = await instanceIdentity({ endpoint, timeoutMs: 2000 });
     expect(identity).toMatchObject({ source: 'none', instanceType: 'local' });
+    // The refusal itself is the reason: the lookup ended on it, not on the deadline.
     expect(identity.source === 'none' && identity.reason).toMatch(/ECONNREFUSED/);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(identity.source === 'none' && identity.reason).not.toMatch(/within/);
   });
 
   it('is local within the deadline when the service accepts but never answers', async () => {
-    const { endpoint } = await listen(() => {});
-    const started = performance.now();
+    let asked = 0;
+    const { endpoint } = await listen(() => void asked++);
     const identity = await instanceIdentity({ endpoint, timeoutMs: 200 });
-    const elapsed = performance.now() - started;
+    // The service was reached and never answered: only the deadline can have ended the lookup.
+    expect(asked).toBeGreaterThan(0);
     expect(identity).toEqual({ source: 'none', instanceType: 'local', reason: expect.stringMatching(/no answer from 127\.0\.0\.1:\d+ within 200 ms/) });
-    expect(elapsed).toBeGreaterThanOrEqual(150);
-    expect(elapsed).toBeLessThan(1000);
   });
 
-  it('keeps one deadline for the whole exchange: a slow GET after a fast token still ends in time', async () => {
+  it('keeps one deadline for the whole exchange, not one per request', async () => {
     const { endpoint } = await listen((req, res) => {
-      if (req.url === '/latest/api/token') return void res.writeHead(200).end(TOKEN);
-      // The token comes at once, the GETs after 400 ms: the 250 ms deadline covers them all.
-      setTimeout(() => res.writeHead(200).end('m7i.large'), 400);
+      const answer = req.url === '/latest/api/token' ? TOKEN : 'm7i.large';
+      setTimeout(() => res.writeHead(200).end(answer), 150);
     });
-    const started = performance.now();
+    // Each request answers well inside 250 ms, the token and the GETs after it together do not:
+    // a deadline per request would accept this, one for the exchange refuses it. A loaded
+    // machine only makes the exchange slower, so this cannot pass by chance.
     const identity = await instanceIdentity({ endpoint, timeoutMs: 250 });
-    expect(identity.source).toBe('none');
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(identity).toMatchObject({ source: 'none', instanceType: 'local' });
+    expect(identity.source === 'none' && identity.reason).toMatch(/within 250 ms/);
   });
 
   it('uses BITBENCH_IMDS_ENDPOINT when no endpoint is given', async () => {

@@ -77,6 +77,7 @@ describe('collectFingerprint on this machine', () => {
   it('does not ask IMDS or measure bandwidth unless asked', () => {
     expect(fingerprint.instance).toEqual({ source: 'none', instanceType: 'local', reason: 'IMDS not queried' });
     expect(fingerprint.bandwidth).toBeUndefined();
+    expect(fingerprint.compute).toBeUndefined();
   });
 
   it('survives a JSON round trip unchanged (no undefined, NaN or class instances)', () => {
@@ -137,6 +138,9 @@ describe('collectFingerprint options', () => {
     expect(point!.readGBs).toBeGreaterThan(0.1);
     expect(point!.readGBs).toBeLessThan(10_000);
     expect(point!.triadGBs === null || point!.triadGBs > 0.1).toBe(true);
+    // The compute ceilings come with the memory one, at the same thread counts.
+    expect(fp.compute!.isas.map((i) => i.points.map((p) => p.threads))).toEqual(fp.compute!.isas.map(() => [1]));
+    expect(fp.compute!.isas.map((i) => i.isa)).toContain('scalar');
   });
 });
 

@@ -11,6 +11,14 @@ namespace {
 
 const Implementation& readImplementation(const Napi::Object& spec) {
   if (!has(spec, "isa")) return bestImplementation();
+  return requireSupportedIsa(spec);
+}
+
+std::vector<std::string> pathNames() { return {"baseline", "cached-f32", "cached-bf16", "fused", "fused-i8"}; }
+
+}  // namespace
+
+const Implementation& requireSupportedIsa(const Napi::Object& spec) {
   const std::string name = requireString(spec, "isa");
   try {
     return supportedImplementation(name);
@@ -23,10 +31,6 @@ const Implementation& readImplementation(const Napi::Object& spec) {
   }
 }
 
-std::vector<std::string> pathNames() { return {"baseline", "cached-f32", "cached-bf16", "fused", "fused-i8"}; }
-
-}  // namespace
-
 KernelSpec readKernelSpec(const Napi::Object& spec, size_t maxBatch) {
   KernelSpec out;
   const std::string path = optionalChoice(spec, "path", pathNames(), "");
@@ -38,6 +42,7 @@ KernelSpec readKernelSpec(const Napi::Object& spec, size_t maxBatch) {
   out.path.maxBatch = maxBatch;
   out.path.scale = static_cast<float>(optionalNumber(spec, "scale", -1e30, 1e30, 1.0));
   out.path.useBlas = optionalBoolean(spec, "useBlas", true);
+  out.path.sparseKernel = optionalBoolean(spec, "sparseKernel", false);
   out.threads = static_cast<unsigned>(requireInteger(spec, "threads", 1, ThreadPool::kMaxThreads));
   return out;
 }
@@ -73,6 +78,8 @@ BenchmarkSpec readBenchmarkSpec(const Napi::CallbackInfo& info) {
   o.targetCv = optionalNumber(spec, "targetCv", 0, 10, 0);
   o.maxTimeNs = optionalNumber(spec, "maxTimeMs", 0, 3.6e6, 0) * 1e6;
   o.seed = optionalInteger(spec, "seed", 0, (size_t{1} << 53), 1);
+  o.sparsity = optionalNumber(spec, "sparsity", 0, 1, 0);
+  if (o.sparsity > 0) out.kernel.path.sparseKernel = true;
   if (has(spec, "packed"))
     out.kernel.packed = requireUint8Array(spec, "packed", packedBytes(n, k), "n * ceil(k / 4)");
   return out;

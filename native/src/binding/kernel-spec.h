@@ -21,9 +21,13 @@ struct KernelSpec {
   std::vector<uint8_t> packed;  // empty: synthetic weights from `seed`
 };
 
-// Reads path, isa, n, k, batch, threads, scale, useBlas. Throws TypeError/RangeError naming
+// Reads path, isa, n, k, batch, threads, scale, useBlas, sparseKernel. Throws TypeError/RangeError naming
 // the field, or an Error with code ERR_BITBENCH_ISA_UNSUPPORTED.
 KernelSpec readKernelSpec(const Napi::Object& spec, size_t maxBatch);
+
+// spec.isa as an implementation this CPU supports: an unknown name is a RangeError, one the
+// CPU lacks an Error with code ERR_BITBENCH_ISA_UNSUPPORTED (never a SIGILL later).
+const Implementation& requireSupportedIsa(const Napi::Object& spec);
 
 // runKernel: packed and x are required.
 struct RunSpec {

@@ -70,9 +70,22 @@ class BenchmarkKernelWorker : public PromiseWorker<Napi::AsyncWorker> {
     result.Set("samplesNs", samples);
     result.Set("prepareNs", outcome_.prepareNs);
     result.Set("preparedBytes", static_cast<double>(outcome_.preparedBytes));
+    result.Set("readBytes", static_cast<double>(outcome_.readBytes));
     result.Set("copies", static_cast<double>(outcome_.copies));
     result.Set("footprintBytes", static_cast<double>(outcome_.footprintBytes));
     result.Set("checksum", outcome_.checksum);
+    if (spec_.options.sparsity > 0) {
+      const SparsityCounters& counters = outcome_.sparsity;
+      const double calls = static_cast<double>(counters.calls);
+      Napi::Float64Array dense = Napi::Float64Array::New(env, outcome_.denseSamplesNs.size());
+      std::copy(outcome_.denseSamplesNs.begin(), outcome_.denseSamplesNs.end(), dense.Data());
+      Napi::Object sparsity = Napi::Object::New(env);
+      sparsity.Set("zeroFraction", outcome_.zeroFraction);
+      sparsity.Set("zeroBlockFraction", calls > 0 ? counters.zeroBlocks / calls : 0.0);
+      sparsity.Set("sparseCallFraction", calls > 0 ? static_cast<double>(counters.sparseCalls) / calls : 0.0);
+      sparsity.Set("denseSamplesNs", dense);
+      result.Set("sparsity", sparsity);
+    }
     result.Set("isa", spec_.kernel.path.implementation->name);
     result.Set("kernel", kernelName_);
     result.Set("blas", blasName_.empty() ? env.Null() : Napi::String::New(env, blasName_));

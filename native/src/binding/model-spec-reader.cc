@@ -20,6 +20,14 @@ Napi::Object requireField(const Napi::Object& object, const char* key) {
 }
 }  // namespace
 
+KvDtype readKvDtype(const Napi::Object& spec) {
+  const std::string name = optionalChoice(spec, "kv", {"bf16", "int8", "fp8-e4m3", "fp8-e5m2"}, "bf16");
+  if (name == "int8") return KvDtype::kInt8;
+  if (name == "fp8-e4m3") return KvDtype::kFp8E4M3;
+  if (name == "fp8-e5m2") return KvDtype::kFp8E5M2;
+  return KvDtype::kBf16;
+}
+
 ModelSpec readModelSpec(const Napi::Object& spec) {
   const Napi::Object dims = requireField(spec, "dims");
   ModelSpec out{};
@@ -49,18 +57,34 @@ ModelSpec readModelSpec(const Napi::Object& spec) {
   out.implementation = kernel.path.implementation;
   out.useBlas = kernel.path.useBlas;
   out.threads = kernel.threads;
-  out.kv = optionalChoice(spec, "kv", {"bf16", "int8"}, "bf16") == "int8" ? KvDtype::kInt8 : KvDtype::kBf16;
+  out.kv = readKvDtype(spec);
   out.lmHead = optionalChoice(spec, "lmHead", {"bf16", "int8"}, "bf16") == "int8" ? LmHeadDtype::kInt8 : LmHeadDtype::kBf16;
   out.seed = optionalInteger(spec, "seed", 0, size_t{1} << 53, 1);
   out.maxSequences = requireInteger(spec, "sequences", 1, 4096);
   out.maxPromptTokens = requireInteger(spec, "prompt", 1, 65536);
-  out.maxPositions = out.maxPromptTokens + optionalInteger(spec, "tokens", 0, 65536, 0) + 1;
+  const ModelRunOptions run = readModelRunOptions(spec);
+  out.maxPositions = positionsNeeded(run);
+  out.kvReference = run.qualitySteps > 0;
+  out.sparsity.mode =
+      parseSparsityMode(optionalChoice(spec, "sparsity", {"none", "threshold", "top-k", "adaptive"}, "none"));
+  out.sparsity.level = optionalNumber(spec, "sparsityLevel", 0, 1e30, 0);
+  try {
+    checkActivationSparsity(out.sparsity);
+  } catch (const std::invalid_argument& error) {
+    throw Napi::RangeError::New(spec.Env(), error.what());
+  }
   return out;
 }
 
 ModelRunOptions readModelRunOptions(const Napi::Object& spec) {
-  return {requireInteger(spec, "sequences", 1, 4096), requireInteger(spec, "prompt", 1, 65536),
-          optionalInteger(spec, "tokens", 0, 65536, 0)};
+  const size_t prompt = requireInteger(spec, "prompt", 1, 65536);
+  const size_t context = optionalInteger(spec, "context", 1, size_t{1} << 20, prompt);
+  if (context < prompt)
+    throw Napi::RangeError::New(spec.Env(), "Expected context to be at least prompt (" + std::to_string(prompt) +
+                                                ") but received " + std::to_string(context));
+  const KvFill fill = optionalChoice(spec, "fill", {"prefill", "tiled"}, "tiled") == "prefill" ? KvFill::kPrefill : KvFill::kTiled;
+  return {requireInteger(spec, "sequences", 1, 4096), prompt, optionalInteger(spec, "tokens", 0, 65536, 0), context,
+          fill, optionalInteger(spec, "kvQualitySteps", 0, 64, 0)};
 }
 
 }  // namespace bitbench::binding

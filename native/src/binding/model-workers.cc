@@ -1,8 +1,6 @@
 #include "model-workers.h"
 
-#include <sys/resource.h>
-
-#include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -11,6 +9,7 @@
 
 #include "../kernels/ternary-layout.h"
 #include "../model/bitnet-model.h"
+#include "../runtime/process-memory.h"
 #include "../runtime/thread-pool.h"
 #include "../model/model-benchmark.h"
 #include "../model/synthetic-model.h"
@@ -23,29 +22,6 @@
 namespace bitbench::binding {
 
 namespace {
-
-// Peak resident memory since resetPeakRss(): Linux's VmHWM, which clear_refs can reset, so a
-// run's peak is not the earlier bandwidth probe's. Elsewhere the process's lifetime peak.
-void resetPeakRss() {
-  if (FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
-    std::fputs("5", f);
-    std::fclose(f);
-  }
-}
-
-double peakRssBytes() {
-  if (FILE* f = std::fopen("/proc/self/status", "r")) {
-    char line[256];
-    double kib = -1;
-    while (std::fgets(line, sizeof line, f))
-      if (std::sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
-    std::fclose(f);
-    if (kib >= 0) return kib * 1024.0;
-  }
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // KiB on Linux
-}
 
 const char* kOutOfMemory = "Out of memory while building or running the model (the estimate was too low; please report it)";
 
@@ -68,6 +44,7 @@ class BenchmarkModelWorker : public PromiseWorker<Napi::AsyncProgressWorker<Prog
       BitNetModel model(spec_);
       buildNs_ = model.buildNs();
       kernel_ = model.kernelName();
+      attentionKernel_ = model.attentionKernelName();
       outcome_ = runModelBenchmark(model, options_, [&](size_t done, size_t total) {
         const Progress p{done, total};
         progress.Send(&p, 1);
@@ -91,6 +68,28 @@ class BenchmarkModelWorker : public PromiseWorker<Napi::AsyncProgressWorker<Prog
     result.Set("stepNs", steps);
     result.Set("weightBytesPerStep", static_cast<double>(outcome_.weightBytesPerStep));
     result.Set("kvBytesPerStep", outcome_.kvBytesPerStep);
+    Napi::Float64Array attention = Napi::Float64Array::New(env, outcome_.attentionNs.size());
+    std::copy(outcome_.attentionNs.begin(), outcome_.attentionNs.end(), attention.Data());
+    result.Set("attentionNs", attention);
+    result.Set("fillNs", outcome_.fillNs);
+    result.Set("kvBytesPerSequence", static_cast<double>(outcome_.kvBytesPerSequence));
+    result.Set("context", static_cast<double>(std::max(options_.context, options_.promptTokens)));
+    if (!std::isnan(outcome_.kvCosineMin)) result.Set("kvCosineMin", outcome_.kvCosineMin);
+    if (spec_.sparsity.mode != SparsityMode::kNone) {
+      Napi::Object sparsity = Napi::Object::New(env);
+      Napi::Float64Array dense = Napi::Float64Array::New(env, outcome_.denseStepNs.size());
+      std::copy(outcome_.denseStepNs.begin(), outcome_.denseStepNs.end(), dense.Data());
+      sparsity.Set("denseStepNs", dense);
+      sparsity.Set("zeroFraction", outcome_.sparsity.zeroFraction);
+      sparsity.Set("zeroBlockFraction", outcome_.sparsity.zeroBlockFraction);
+      sparsity.Set("sparseCallFraction", outcome_.sparsity.sparseCallFraction);
+      if (!std::isnan(outcome_.logitsCosineMin)) {
+        sparsity.Set("logitsCosineMin", outcome_.logitsCosineMin);
+        sparsity.Set("logitsCosineMean", outcome_.logitsCosineMean);
+      }
+      result.Set("sparsity", sparsity);
+    }
+    result.Set("attentionKernel", attentionKernel_);
     result.Set("peakRssBytes", peakRss_);
     result.Set("kernel", kernel_);
     result.Set("isa", spec_.implementation->name);
@@ -105,6 +104,7 @@ class BenchmarkModelWorker : public PromiseWorker<Napi::AsyncProgressWorker<Prog
   double buildNs_ = 0;
   double peakRss_ = 0;
   std::string kernel_;
+  std::string attentionKernel_;
 };
 
 std::vector<int32_t> readTokens(const Napi::Object& spec, const char* key, size_t length, size_t vocab,
@@ -199,6 +199,62 @@ Napi::Value runModel(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+namespace {
+
+// One layer's synthetic tensors, as modelWeights returns them.
+struct SyntheticLayer {
+  std::vector<float> norms[4];
+  std::vector<uint8_t> packed[kProjections];
+  float scales[kProjections];
+};
+
+struct SyntheticModel {
+  std::vector<uint16_t> embedding;
+  std::vector<float> finalNorm;
+  std::vector<SyntheticLayer> layers;
+};
+
+Napi::Object syntheticModelObject(Napi::Env env, const ModelDims& d, const SyntheticModel& m) {
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Float32Array embeddingArray = Napi::Float32Array::New(env, m.embedding.size());
+  for (size_t i = 0; i < m.embedding.size(); ++i) {
+    const uint32_t bits = static_cast<uint32_t>(m.embedding[i]) << 16;
+    std::memcpy(embeddingArray.Data() + i, &bits, sizeof bits);
+  }
+  out.Set("embedding", embeddingArray);
+  out.Set("finalNorm", toFloat32Array(env, m.finalNorm));
+  Napi::Array layers = Napi::Array::New(env, m.layers.size());
+  const char* normNames[] = {"input", "attentionSub", "postAttention", "ffnSub"};
+  for (size_t l = 0; l < m.layers.size(); ++l) {
+    const SyntheticLayer& source = m.layers[l];
+    Napi::Object layer = Napi::Object::New(env);
+    Napi::Object norms = Napi::Object::New(env);
+    for (int n = 0; n < 4; ++n) norms.Set(normNames[n], toFloat32Array(env, source.norms[n]));
+    layer.Set("norms", norms);
+    Napi::Object projections = Napi::Object::New(env);
+    for (int p = 0; p < kProjections; ++p) {
+      const Projection projection = static_cast<Projection>(p);
+      const ProjectionShape shape = projectionShape(d, projection);
+      Napi::Object tensor = Napi::Object::New(env);
+      Napi::Uint8Array bytes = Napi::Uint8Array::New(env, source.packed[p].size());
+      std::copy(source.packed[p].begin(), source.packed[p].end(), bytes.Data());
+      tensor.Set("packed", bytes);
+      tensor.Set("n", static_cast<double>(shape.n));
+      tensor.Set("k", static_cast<double>(shape.k));
+      tensor.Set("scale", source.scales[p]);
+      projections.Set(projectionName(projection), tensor);
+    }
+    layer.Set("projections", projections);
+    layers.Set(static_cast<uint32_t>(l), layer);
+  }
+  out.Set("layers", layers);
+  return out;
+}
+
+}  // namespace
+
+// Resolves to every synthetic tensor of a small model (for the reference forward pass in
+// tests), generated on a worker thread: nothing is built on the JS thread.
 Napi::Value modelWeights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const ModelSpec spec = readModelSpec(requireObject(info, 0, "spec"));
@@ -211,43 +267,25 @@ Napi::Value modelWeights(const Napi::CallbackInfo& info) {
   if (parameters > (size_t{1} << 24))
     throw Napi::RangeError::New(env, "modelWeights is for small models (at most 2^24 parameters); this one has " +
                                          std::to_string(parameters));
-  Napi::Object out = Napi::Object::New(env);
-  std::vector<uint16_t> embedding(d.vocab * d.hidden);
-  syntheticEmbeddingRows(spec.seed, d, d.hidden, 0, d.vocab, embedding.data());
-  Napi::Float32Array embeddingArray = Napi::Float32Array::New(env, embedding.size());
-  for (size_t i = 0; i < embedding.size(); ++i) {
-    const uint32_t bits = static_cast<uint32_t>(embedding[i]) << 16;
-    std::memcpy(embeddingArray.Data() + i, &bits, sizeof bits);
-  }
-  out.Set("embedding", embeddingArray);
-  out.Set("finalNorm", toFloat32Array(env, syntheticNorm(spec.seed, d.layers, 0, d.hidden)));
-  Napi::Array layers = Napi::Array::New(env, d.layers);
-  const char* normNames[] = {"input", "attentionSub", "postAttention", "ffnSub"};
-  for (size_t l = 0; l < d.layers; ++l) {
-    Napi::Object layer = Napi::Object::New(env);
-    Napi::Object norms = Napi::Object::New(env);
-    for (int n = 0; n < 4; ++n) norms.Set(normNames[n], toFloat32Array(env, syntheticNorm(spec.seed, l, n, n == 3 ? d.ffn : d.hidden)));
-    layer.Set("norms", norms);
-    Napi::Object projections = Napi::Object::New(env);
-    for (int p = 0; p < kProjections; ++p) {
-      const Projection projection = static_cast<Projection>(p);
-      const ProjectionShape shape = projectionShape(d, projection);
-      float scale = 1;
-      const std::vector<uint8_t> packed = syntheticProjection(spec.seed, l, projection, d, &scale);
-      Napi::Object tensor = Napi::Object::New(env);
-      Napi::Uint8Array bytes = Napi::Uint8Array::New(env, packed.size());
-      std::copy(packed.begin(), packed.end(), bytes.Data());
-      tensor.Set("packed", bytes);
-      tensor.Set("n", static_cast<double>(shape.n));
-      tensor.Set("k", static_cast<double>(shape.k));
-      tensor.Set("scale", scale);
-      projections.Set(projectionName(projection), tensor);
-    }
-    layer.Set("projections", projections);
-    layers.Set(static_cast<uint32_t>(l), layer);
-  }
-  out.Set("layers", layers);
-  return out;
+  auto model = std::make_shared<SyntheticModel>();
+  auto* worker = new TaskWorker(
+      env,
+      [=] {
+        model->embedding.resize(d.vocab * d.hidden);
+        syntheticEmbeddingRows(spec.seed, d, d.hidden, 0, d.vocab, model->embedding.data());
+        model->finalNorm = syntheticNorm(spec.seed, d.layers, 0, d.hidden);
+        model->layers.resize(d.layers);
+        for (size_t l = 0; l < d.layers; ++l) {
+          SyntheticLayer& layer = model->layers[l];
+          for (int n = 0; n < 4; ++n) layer.norms[n] = syntheticNorm(spec.seed, l, n, n == 3 ? d.ffn : d.hidden);
+          for (int p = 0; p < kProjections; ++p)
+            layer.packed[p] = syntheticProjection(spec.seed, l, static_cast<Projection>(p), d, &layer.scales[p]);
+        }
+      },
+      [=](Napi::Env resultEnv) -> Napi::Value { return syntheticModelObject(resultEnv, d, *model); }, kOutOfMemory);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value measureBandwidth(const Napi::CallbackInfo& info) {

@@ -10,7 +10,7 @@ Napi::Value benchmarkModel(const Napi::CallbackInfo& info);
 // runModel(spec) -> Promise<{ promptLogits, decodeLogits }>: logits of every prompt token and
 // of each decode step for given tokens (spec.promptTokens, spec.decodeTokens: Int32Array).
 Napi::Value runModel(const Napi::CallbackInfo& info);
-// modelWeights(spec) -> the synthetic weights of a small model, for reference checks.
+// modelWeights(spec) -> Promise of the synthetic weights of a small model, for reference checks.
 Napi::Value modelWeights(const Napi::CallbackInfo& info);
 // measureBandwidth({ bytes, threads, passes }) -> Promise<{ readGBs: number[] }>.
 Napi::Value measureBandwidth(const Napi::CallbackInfo& info);

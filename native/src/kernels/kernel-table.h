@@ -69,6 +69,12 @@ struct KernelTable {
   // Dense int8 weights with one fp32 scale per row (rowScales[row]), rows of kStride values;
   // y = call.scale * rowScale * (w . x). Used by the int8 LM head of the model.
   void (*denseI8Run)(const int8_t* weights, const float* rowScales, size_t kStride, const KernelCall& call);
+
+  // Batch 1 fused over the column-block layout (sparse-layout.h, planes of
+  // kSparseF32PlaneBytes): reads only the `count` column blocks listed in `blocks` (every other
+  // block of call.x is all zero). May be null: no sparse kernel, the path runs dense.
+  const char* sparseFusedKernelName;
+  void (*sparseFusedRun)(const uint8_t* sparsePrepared, const uint32_t* blocks, size_t count, const KernelCall& call);
 };
 
 }  // namespace bitbench

@@ -8,6 +8,7 @@
 
 #include "../kernels/ternary-layout.h"
 #include "../runtime/thread-pool.h"
+#include "kv-fill.h"
 #include "synthetic-model.h"
 
 namespace bitbench {
@@ -68,7 +69,8 @@ size_t maxRowsOf(const ModelSpec& spec) {
 PathConfig projectionConfig(const ModelSpec& spec, Projection projection, size_t maxRows,
                             std::shared_ptr<Workspace> workspace) {
   const ProjectionShape shape = projectionShape(spec.dims, projection);
-  return {spec.path, spec.implementation, shape.n, shape.k, maxRows, 1.0f, spec.useBlas, std::move(workspace)};
+  return {spec.path,  spec.implementation, shape.n, shape.k, maxRows, 1.0f, spec.useBlas, std::move(workspace),
+          spec.sparsity.mode != SparsityMode::kNone};
 }
 
 }  // namespace
@@ -90,10 +92,8 @@ struct BitNetModel::Layer {
 // allocates nothing.
 struct BitNetModel::Activations {
   std::vector<float> x, normed, q, k, v, attention, projected, gate, up, cosines, sines;
-  // Per thread of attend(): scores of one KV head's query group, one key and one value.
-  std::vector<std::vector<float>> attentionScratch;
 
-  Activations(const ModelDims& d, size_t rows, size_t maxPositions, unsigned threads)
+  Activations(const ModelDims& d, size_t rows)
       : x(rows * d.hidden),
         normed(rows * d.hidden),
         q(rows * d.hidden),
@@ -104,8 +104,7 @@ struct BitNetModel::Activations {
         gate(rows * d.ffn),
         up(rows * d.ffn),
         cosines(rows * d.headDim / 2),
-        sines(rows * d.headDim / 2),
-        attentionScratch(threads, std::vector<float>((d.heads / d.kvHeads) * maxPositions + 2 * d.headDim)) {}
+        sines(rows * d.headDim / 2) {}
 };
 
 BitNetModel::~BitNetModel() = default;
@@ -176,7 +175,16 @@ BitNetModel::BitNetModel(const ModelSpec& spec)
     }
   });
   kv_ = std::make_unique<KvCache>(d, spec.kv, spec.maxSequences, spec.maxPositions);
-  activations_ = std::make_unique<Activations>(d, maxRows_, spec.maxPositions, spec.threads);
+  if (spec.kvReference && spec.kv != KvDtype::kBf16) {
+    kvReference_ = std::make_unique<KvCache>(d, KvDtype::kBf16, spec.maxSequences, spec.maxPositions);
+    referenceAttention_.resize(maxRows_ * d.hidden);
+  }
+  attentionKernels_ = &attentionKernelsFor(spec.implementation);
+  attentionRows_.resize(maxRows_);
+  attentionScratch_ = std::make_unique<AttentionScratch>(d, spec.maxPositions, spec.threads);
+  activations_ = std::make_unique<Activations>(d, maxRows_);
+  if (spec.sparsity.mode != SparsityMode::kNone)
+    sparsifier_ = std::make_unique<ActivationSparsifier>(spec.sparsity, std::max(d.hidden, d.ffn));
   buildNs_ = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -201,15 +209,51 @@ size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
   total += d.vocab * hiddenStride * sizeof(uint16_t);                  // embedding (and bf16 head)
   if (spec.lmHead == LmHeadDtype::kInt8) total += d.vocab * (hiddenStride + sizeof(float));
   total += KvCache::bytesFor(d, spec.kv, spec.maxSequences, spec.maxPositions);
+  if (spec.kvReference && spec.kv != KvDtype::kBf16)  // the bf16 reference and its outputs
+    total += KvCache::bytesFor(d, KvDtype::kBf16, spec.maxSequences, spec.maxPositions) + maxRows * d.hidden * sizeof(float);
+  total += AttentionScratch::bytesFor(d, spec.maxPositions, spec.threads);
   total += maxRows * (6 * d.hidden + 3 * d.ffn + 2 * d.kvHeads * d.headDim + d.headDim) * sizeof(float);  // activations, RoPE angles
   total += maxRows * d.vocab * sizeof(float);                          // logits
   total += maxRows * largestStride * (sizeof(float) + sizeof(uint16_t));  // padded activations
   if (spec.path == PathKind::kBaseline) total += largestDense;         // dequantized weights
-  total += spec.threads * (largestStride * 64 + spec.maxPositions * sizeof(float) * 4);  // per-thread scratch
+  total += spec.threads * largestStride * 64;                          // per-thread scratch
   return total;
 }
 
 std::string BitNetModel::kernelName() const { return layers_.front().projections[0].path->kernelName(); }
+
+void BitNetModel::sparsify(float* x, size_t rows, size_t k) {
+  if (sparsifier_ && sparsityOn_) sparsifier_->apply(x, rows, k);
+}
+
+void BitNetModel::setSparsity(bool on) {
+  sparsityOn_ = on;
+  for (Layer& layer : layers_)
+    for (Linear& linear : layer.projections) linear.path->setSparseAllowed(on);
+}
+
+BitNetModel::SparsityFigures BitNetModel::sparsityFigures() const {
+  SparsityFigures figures;
+  if (!sparsifier_) return figures;
+  figures.zeroFraction = sparsifier_->zeroFraction();
+  SparsityCounters total;
+  for (const Layer& layer : layers_)
+    for (const Linear& linear : layer.projections) {
+      const SparsityCounters& c = linear.path->sparsity();
+      total.calls += c.calls, total.sparseCalls += c.sparseCalls, total.zeroBlocks += c.zeroBlocks;
+    }
+  if (total.calls > 0) {
+    figures.zeroBlockFraction = total.zeroBlocks / static_cast<double>(total.calls);
+    figures.sparseCallFraction = static_cast<double>(total.sparseCalls) / static_cast<double>(total.calls);
+  }
+  return figures;
+}
+
+void BitNetModel::resetSparsityFigures() {
+  if (sparsifier_) sparsifier_->resetCounters();
+  for (Layer& layer : layers_)
+    for (Linear& linear : layer.projections) linear.path->resetSparsity();
+}
 
 void BitNetModel::embed(const TokenRow* rows, size_t count, float* x) const {
   const size_t hidden = spec_.dims.hidden;
@@ -221,49 +265,36 @@ void BitNetModel::embed(const TokenRow* rows, size_t count, float* x) const {
 
 void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const float* q, float* out) {
   const ModelDims& d = spec_.dims;
-  const size_t group = d.heads / d.kvHeads;
-  const float inverseSqrt = 1.0f / std::sqrt(static_cast<float>(d.headDim));
-  const size_t items = count * d.kvHeads;
-  ThreadPool::shared().parallel(spec_.threads, [&](unsigned index, unsigned threads) {
-    const RowRange range = splitRows(items, 1, index, threads);
-    // group * maxPositions scores, then one key and one value (Activations).
-    float* scores = activations_->attentionScratch[index].data();
-    float* key = scores + group * spec_.maxPositions;
-    float* value = key + d.headDim;
-    for (size_t item = range.begin; item < range.end; ++item) {
-      const TokenRow& row = rows[item / d.kvHeads];
-      const size_t kvHead = item % d.kvHeads;
-      const size_t span = row.position + 1;
-      const float* qRow = q + (item / d.kvHeads) * d.hidden;
-      // Each key is read once for the group of query heads that share it.
-      for (size_t j = 0; j < span; ++j) {
-        kv_->readKey(layer, row.sequence, j, kvHead, key);
-        for (size_t g = 0; g < group; ++g) {
-          const float* qHead = qRow + (kvHead * group + g) * d.headDim;
-          float dot = 0;
-          for (size_t i = 0; i < d.headDim; ++i) dot += qHead[i] * key[i];
-          scores[g * span + j] = dot * inverseSqrt;
-        }
-      }
-      for (size_t g = 0; g < group; ++g) {
-        float* s = scores + g * span;
-        const float top = *std::max_element(s, s + span);
-        float sum = 0;
-        for (size_t j = 0; j < span; ++j) sum += (s[j] = std::exp(s[j] - top));
-        for (size_t j = 0; j < span; ++j) s[j] /= sum;
-        float* o = out + (item / d.kvHeads) * d.hidden + (kvHead * group + g) * d.headDim;
-        std::fill(o, o + d.headDim, 0.0f);
-      }
-      for (size_t j = 0; j < span; ++j) {
-        kv_->readValue(layer, row.sequence, j, kvHead, value);
-        for (size_t g = 0; g < group; ++g) {
-          const float p = scores[g * span + j];
-          float* o = out + (item / d.kvHeads) * d.hidden + (kvHead * group + g) * d.headDim;
-          for (size_t i = 0; i < d.headDim; ++i) o[i] += p * value[i];
-        }
-      }
+  for (size_t r = 0; r < count; ++r) attentionRows_[r] = {rows[r].sequence, rows[r].position};
+  const auto start = std::chrono::steady_clock::now();
+  attendRows(*kv_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, out, spec_.threads, *attentionScratch_);
+  attentionNs_ += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  if (!kvQualityPass_) return;
+  // The same queries over the bf16 reference: how far the cache format moved each output.
+  float* reference = referenceAttention_.data();
+  attendRows(*kvReference_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, reference, spec_.threads,
+             *attentionScratch_);
+  for (size_t r = 0; r < count; ++r) {
+    double dot = 0, own = 0, ref = 0;
+    for (size_t i = 0; i < d.hidden; ++i) {
+      const double a = out[r * d.hidden + i], b = reference[r * d.hidden + i];
+      dot += a * b, own += a * a, ref += b * b;
     }
-  });
+    const double cosine = own > 0 && ref > 0 ? dot / std::sqrt(own * ref) : (own == ref ? 1.0 : 0.0);
+    kvCosineMin_ = std::min(kvCosineMin_, cosine);
+  }
+}
+
+void BitNetModel::storeKv(size_t layer, const TokenRow& row, const float* key, const float* value) {
+  kv_->store(layer, row.sequence, row.position, key, value);
+  if (kvReference_) kvReference_->store(layer, row.sequence, row.position, key, value);
+}
+
+void BitNetModel::fillKvTiled(size_t sourcePositions, size_t end) {
+  KvCache* targets[2] = {kv_.get(), kvReference_.get()};
+  const KvCache& source = kvReference_ ? *kvReference_ : *kv_;
+  bitbench::fillKvTiled(source, targets, kvReference_ ? 2 : 1, spec_.dims, spec_.maxSequences, sourcePositions,
+               std::min(end, spec_.maxPositions), spec_.threads);
 }
 
 void BitNetModel::lmHead(const float* normed, size_t count, float* logits) {
@@ -338,22 +369,25 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     Layer& layer = layers_[l];
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&x[r * d.hidden], layer.norms[kInputNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
+    sparsify(normed.data(), count, d.hidden);
     layer.projections[static_cast<int>(Projection::kQ)].run(normed.data(), count, q.data(), threads);
     layer.projections[static_cast<int>(Projection::kK)].run(normed.data(), count, k.data(), threads, true);
     layer.projections[static_cast<int>(Projection::kV)].run(normed.data(), count, v.data(), threads, true);
     for (size_t r = 0; r < count; ++r) {
       applyRope(&q[r * d.hidden], d.heads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
       applyRope(&k[r * kvWidth], d.kvHeads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
-      kv_->store(l, rows[r].sequence, rows[r].position, &k[r * kvWidth], &v[r * kvWidth]);
+      storeKv(l, rows[r], &k[r * kvWidth], &v[r * kvWidth]);
     }
     attend(l, rows, count, q.data(), attention.data());
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&attention[r * d.hidden], layer.norms[kAttentionSubNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
+    sparsify(normed.data(), count, d.hidden);
     layer.projections[static_cast<int>(Projection::kO)].run(normed.data(), count, projected.data(), threads);
     for (size_t i = 0; i < count * d.hidden; ++i) x[i] += projected[i];
 
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&x[r * d.hidden], layer.norms[kPostAttentionNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
+    sparsify(normed.data(), count, d.hidden);
     layer.projections[static_cast<int>(Projection::kGate)].run(normed.data(), count, gate.data(), threads);
     layer.projections[static_cast<int>(Projection::kUp)].run(normed.data(), count, up.data(), threads, true);
     for (size_t i = 0; i < count * d.ffn; ++i) {
@@ -362,6 +396,7 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     }
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&gate[r * d.ffn], layer.norms[kFfnSubNorm].data(), d.ffn, d.rmsEps, &up[r * d.ffn]);
+    sparsify(up.data(), count, d.ffn);
     layer.projections[static_cast<int>(Projection::kDown)].run(up.data(), count, projected.data(), threads);
     for (size_t i = 0; i < count * d.hidden; ++i) x[i] += projected[i];
   }
@@ -377,10 +412,14 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
 size_t BitNetModel::weightBytesPerStep(size_t sequences) const {
   size_t total = 0;
   for (const Layer& layer : layers_)
-    for (const Linear& linear : layer.projections) total += linear.path->preparedBytes();
+    for (const Linear& linear : layer.projections) total += linear.path->readBytes();
   const size_t head = spec_.lmHead == LmHeadDtype::kInt8 ? spec_.dims.vocab * (hiddenStride_ + sizeof(float))
                                                          : spec_.dims.vocab * hiddenStride_ * sizeof(uint16_t);
   return total + head + sequences * hiddenStride_ * sizeof(uint16_t);
+}
+
+size_t BitNetModel::kvBytesPerSequence(size_t positions) const {
+  return KvCache::bytesFor(spec_.dims, spec_.kv, 1, positions);
 }
 
 size_t BitNetModel::kvBytesPerStep(size_t sequences, size_t positions) const {

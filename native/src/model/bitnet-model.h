@@ -11,6 +11,7 @@
 
 #include "../kernels/i8-kernel-table.h"
 #include "../runtime/aligned-buffer.h"
+#include "attention.h"
 #include "kv-cache.h"
 #include "model-spec.h"
 
@@ -43,10 +44,37 @@ class BitNetModel {
   // embedding rows), and of KV cache to attend over `positions` for `sequences` sequences.
   size_t weightBytesPerStep(size_t sequences) const;
   size_t kvBytesPerStep(size_t sequences, size_t positions) const;
+  // Bytes the KV cache of one sequence holds at `positions` positions (all layers).
+  size_t kvBytesPerSequence(size_t positions) const;
+
+  // Nanoseconds spent in attention (every layer, every forward pass) since the last reset.
+  double attentionNs() const { return attentionNs_; }
+  void resetAttentionNs() { attentionNs_ = 0; }
+  // While on (and the spec keeps a bf16 reference cache), each layer's attention also runs
+  // over the reference, untimed, and the smallest cosine between the two outputs is kept.
+  void setKvQualityPass(bool on) { kvQualityPass_ = on && kvReference_ != nullptr; }
+  double kvCosineMin() const { return kvCosineMin_; }
+  // Fills positions sourcePositions .. end-1 of every sequence by tiling the first
+  // sourcePositions (see kv-fill.h).
+  void fillKvTiled(size_t sourcePositions, size_t end);
+  const char* attentionKernelName() const { return attentionKernels_->name; }
 
   const ModelSpec& spec() const { return spec_; }
   double buildNs() const { return buildNs_; }
   std::string kernelName() const;
+
+  // Activation sparsity (spec.sparsity). Off: the same weights run densely on unmasked
+  // inputs, the comparison the benchmark interleaves with the sparse steps.
+  void setSparsity(bool on);
+  // Since the last reset: mean fraction of ternary-layer inputs zeroed, and over the calls that
+  // could run a sparse kernel, the mean all-zero block fraction and the share that ran it.
+  struct SparsityFigures {
+    double zeroFraction = 0;
+    double zeroBlockFraction = 0;
+    double sparseCallFraction = 0;
+  };
+  SparsityFigures sparsityFigures() const;
+  void resetSparsityFigures();
 
  private:
   struct Linear;
@@ -55,8 +83,10 @@ class BitNetModel {
 
   void embed(const TokenRow* rows, size_t count, float* x) const;
   void attend(size_t layer, const TokenRow* rows, size_t count, const float* q, float* out);
+  void storeKv(size_t layer, const TokenRow& row, const float* key, const float* value);
   void lmHead(const float* normed, size_t count, float* logits);
   void lmHeadI8(const I8KernelTable& i8, const float* normed, size_t count, float* logits);
+  void sparsify(float* x, size_t rows, size_t k);
 
   ModelSpec spec_;
   size_t maxRows_;
@@ -68,8 +98,18 @@ class BitNetModel {
   AlignedBuffer lmHeadInt8_;     // int8 copy, when spec.lmHead == kInt8
   AlignedBuffer lmHeadScales_;
   std::unique_ptr<KvCache> kv_;
+  std::unique_ptr<KvCache> kvReference_;  // bf16, when spec.kvReference and kv is not bf16
+  const AttentionKernels* attentionKernels_ = nullptr;
+  std::unique_ptr<AttentionScratch> attentionScratch_;
+  std::vector<float> referenceAttention_;
+  std::vector<AttentionRow> attentionRows_;  // maxRows, so a step allocates nothing
+  double attentionNs_ = 0;
+  bool kvQualityPass_ = false;
+  double kvCosineMin_ = 1;
   std::unique_ptr<Activations> activations_;
   double buildNs_ = 0;
+  std::unique_ptr<ActivationSparsifier> sparsifier_;
+  bool sparsityOn_ = true;
 };
 
 }  // namespace bitbench

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 
 #include "synthetic-model.h"
@@ -11,17 +12,33 @@ namespace bitbench {
 namespace {
 using Clock = std::chrono::steady_clock;
 
+double nsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+}
+
 int32_t argmax(const float* logits, size_t vocab) {
   return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
 }
+
+double logitsCosine(const float* a, const float* b, size_t n) {
+  double dot = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < n; ++i) dot += double{a[i]} * b[i], aa += double{a[i]} * a[i], bb += double{b[i]} * b[i];
+  return aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb) : 1.0;
+}
 }  // namespace
+
+size_t positionsNeeded(const ModelRunOptions& o) {
+  return std::max(o.context, o.promptTokens) + o.decodeTokens + o.qualitySteps + 1;
+}
 
 ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
                                   const std::function<void(size_t, size_t)>& progress) {
   const size_t vocab = model.spec().dims.vocab;
+  const size_t context = std::max(o.context, o.promptTokens);
   const size_t total = o.sequences * (o.promptTokens + o.decodeTokens);
   ModelRunOutcome outcome;
   outcome.weightBytesPerStep = model.weightBytesPerStep(o.sequences);
+  outcome.kvBytesPerSequence = model.kvBytesPerSequence(context);
 
   const std::vector<int32_t> prompt = syntheticTokens(model.spec().seed, o.sequences * o.promptTokens, vocab);
   // Prefill: every prompt token of every sequence in one pass; logits of each last token.
@@ -36,25 +53,74 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
 
   const auto prefillStart = Clock::now();
   model.forward(rows.data(), rows.size(), logitRows.get(), logits.data());
-  outcome.prefillNs = std::chrono::duration<double, std::nano>(Clock::now() - prefillStart).count();
+  outcome.prefillNs = nsSince(prefillStart);
   std::vector<int32_t> next(o.sequences);
   for (size_t s = 0; s < o.sequences; ++s) next[s] = argmax(&logits[s * vocab], vocab);
   size_t done = o.sequences * o.promptTokens;
   progress(done, total);
 
+  // Up to the context position: the prompt again, chunk by chunk through the real layers
+  // (minutes at 8K on two cores: attention over the growing cache), or its entries tiled.
+  const auto fillStart = Clock::now();
+  if (context > o.promptTokens && o.fill == KvFill::kTiled) {
+    model.fillKvTiled(o.promptTokens, context);
+  } else {
+    for (size_t begin = o.promptTokens; begin < context; begin += o.promptTokens) {
+      const size_t end = std::min(context, begin + o.promptTokens);
+      rows.clear();
+      for (size_t s = 0; s < o.sequences; ++s)
+        for (size_t p = begin; p < end; ++p) {
+          logitRows[rows.size()] = p + 1 == end;
+          rows.push_back({prompt[s * o.promptTokens + p % o.promptTokens], s, p});
+        }
+      model.forward(rows.data(), rows.size(), logitRows.get(), logits.data());
+      for (size_t s = 0; s < o.sequences; ++s) next[s] = argmax(&logits[s * vocab], vocab);
+    }
+  }
+  outcome.fillNs = nsSince(fillStart);
+
   double kvBytes = 0;
   std::vector<TokenRow> step(o.sequences);
-  for (size_t t = 0; t < o.decodeTokens; ++t) {
-    const size_t position = o.promptTokens + t;
+  const bool againstDense = model.spec().sparsity.mode != SparsityMode::kNone;
+  std::vector<float> denseLogits(againstDense ? o.sequences * vocab : 0);
+  double cosineSum = 0;
+  size_t cosines = 0;
+  model.resetSparsityFigures();
+  for (size_t t = 0; t < o.decodeTokens + o.qualitySteps; ++t) {
+    const bool timed = t < o.decodeTokens;
+    const size_t position = context + t;
     for (size_t s = 0; s < o.sequences; ++s) step[s] = {next[s], s, position};
+    model.setKvQualityPass(!timed);
+    if (timed && againstDense) {
+      model.setSparsity(false);
+      const auto denseStart = Clock::now();
+      model.forward(step.data(), step.size(), nullptr, denseLogits.data());
+      outcome.denseStepNs.push_back(nsSince(denseStart));
+      model.setSparsity(true);
+    }
+    model.resetAttentionNs();
     const auto start = Clock::now();
     model.forward(step.data(), step.size(), nullptr, logits.data());
     for (size_t s = 0; s < o.sequences; ++s) next[s] = argmax(&logits[s * vocab], vocab);
-    outcome.stepNs.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count());
+    if (!timed) continue;
+    outcome.stepNs.push_back(nsSince(start));
+    for (size_t s = 0; againstDense && s < o.sequences; ++s) {
+      const double c = logitsCosine(&logits[s * vocab], &denseLogits[s * vocab], vocab);
+      outcome.logitsCosineMin = cosines ? std::min(outcome.logitsCosineMin, c) : c;
+      cosineSum += c;
+      ++cosines;
+    }
+    outcome.attentionNs.push_back(model.attentionNs());
     kvBytes += static_cast<double>(model.kvBytesPerStep(o.sequences, position + 1));
     done += o.sequences;
     progress(done, total);
   }
+  model.setKvQualityPass(false);
+  if (againstDense) {
+    outcome.sparsity = model.sparsityFigures();
+    if (cosines) outcome.logitsCosineMean = cosineSum / static_cast<double>(cosines);
+  }
+  if (o.qualitySteps > 0) outcome.kvCosineMin = model.kvCosineMin();
   outcome.kvBytesPerStep = o.decodeTokens ? kvBytes / static_cast<double>(o.decodeTokens) : 0;
   outcome.lastTokens = next;
   return outcome;

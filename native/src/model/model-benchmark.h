@@ -1,6 +1,10 @@
-// Timing a model: prefill a prompt for every sequence, then decode tokens in lockstep
-// (greedy: each sequence's next token is the argmax of its logits), timing every step.
+// Timing a model: prefill a prompt for every sequence, fill the KV cache up to the context
+// position (by more real prefill, or by tiling the prompt's entries), then decode tokens in
+// lockstep (greedy: each sequence's next token is the argmax of its logits), timing every
+// step and the attention inside it. An optional untimed pass afterwards compares each
+// layer's attention output with a bf16 cache's.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <functional>
 #include <vector>
@@ -9,19 +13,41 @@
 
 namespace bitbench {
 
+enum class KvFill { kPrefill, kTiled };
+
 struct ModelRunOptions {
   size_t sequences;
   size_t promptTokens;
   size_t decodeTokens;
+  // Position of the first decode step (>= promptTokens); positions from promptTokens up to it
+  // are filled as `fill` says.
+  size_t context;
+  KvFill fill;
+  // Decode steps after the timed ones with the KV quality pass on (0: none).
+  size_t qualitySteps;
 };
 
 struct ModelRunOutcome {
   double prefillNs = 0;
+  double fillNs = 0;
   std::vector<double> stepNs;
+  std::vector<double> attentionNs;  // per decode step, inside stepNs
   size_t weightBytesPerStep = 0;
   double kvBytesPerStep = 0;  // mean over the decode steps
+  size_t kvBytesPerSequence = 0;  // the cache of one sequence at the context position
+  double kvCosineMin = std::nan("");  // NaN: no quality pass ran
+  // Activation sparsity (spec.sparsity): each timed step also runs dense first, at the same
+  // position over the same cache; its time, and the cosine of the sparse step's logits
+  // against its logits (min and mean over steps and sequences); the decode steps' figures.
+  std::vector<double> denseStepNs;
+  double logitsCosineMin = std::nan("");
+  double logitsCosineMean = std::nan("");
+  BitNetModel::SparsityFigures sparsity;
   std::vector<int32_t> lastTokens;
 };
+
+// Positions a run needs in the cache (what the model must be built for).
+size_t positionsNeeded(const ModelRunOptions& options);
 
 // progress(tokensDone, tokensTotal) is called from this thread after each step.
 ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& options,

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "../paths/compute-path.h"
+#include "activation-sparsity.h"
 
 namespace bitbench {
 
@@ -21,7 +22,7 @@ struct ModelDims {
   float rmsEps;
 };
 
-enum class KvDtype { kBf16, kInt8 };
+enum class KvDtype { kBf16, kInt8, kFp8E4M3, kFp8E5M2 };
 enum class LmHeadDtype { kBf16, kInt8 };
 
 struct ModelSpec {
@@ -31,6 +32,9 @@ struct ModelSpec {
   bool useBlas;
   unsigned threads;
   KvDtype kv;
+  // Keep a bf16 copy of the KV cache beside a one-byte one, so a quality pass can compare
+  // each layer's attention output against bf16's on the same inputs.
+  bool kvReference = false;
   LmHeadDtype lmHead;
   uint64_t seed;
   // Sequences decoded in lockstep, prompt tokens per sequence, and the positions each
@@ -38,6 +42,9 @@ struct ModelSpec {
   size_t maxSequences;
   size_t maxPromptTokens;
   size_t maxPositions;
+  // Zeroing on the input of every ternary layer (none by default); the fused paths then
+  // also prepare their sparse kernels' copy of the weights.
+  ActivationSparsity sparsity;
 };
 
 // The seven ternary projections of a layer, in weight-file order.

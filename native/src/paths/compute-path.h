@@ -29,6 +29,18 @@ struct PathConfig {
   bool useBlas;
   // Scratch shared with paths that never run at the same time; null: the path's own.
   std::shared_ptr<Workspace> workspace = nullptr;
+  // Activation sparsity (fused, fused-i8): also prepare the column-block copy of the weights
+  // (sparse-layout.h) and, at batch 1, run the sparse kernel when enough activation blocks
+  // are all zero (sparse-choice.h). Other paths ignore it.
+  bool sparseKernel = false;
+};
+
+// What the calls of a path with a sparse kernel measured on their activations (batch 1).
+struct SparsityCounters {
+  uint64_t calls = 0;        // batch-1 calls that could have run the sparse kernel
+  uint64_t sparseCalls = 0;  // of them, the calls that did
+  double zeroBlocks = 0;     // sum over calls of the fraction of column blocks all zero
+  double zeroValues = 0;     // sum over calls of the fraction of (quantized) activations zero
 };
 
 class ComputePath {
@@ -37,8 +49,10 @@ class ComputePath {
   explicit ComputePath(const PathConfig& config, size_t columnMultiple = 1);
   virtual ~ComputePath() = default;
 
-  // Bytes of one prepared copy of the weights: what each call reads.
+  // Bytes of one prepared copy of the weights (with a sparse kernel's copy, both).
   virtual size_t preparedBytes() const = 0;
+  // Bytes a dense call reads: preparedBytes() less any sparse kernel's copy.
+  virtual size_t readBytes() const { return preparedBytes(); }
   // Validates the packed weights (std::invalid_argument naming the bad byte) and writes the
   // prepared form into `out` (preparedBytes() bytes).
   virtual void prepare(const uint8_t* packed, uint8_t* out) const = 0;
@@ -57,6 +71,12 @@ class ComputePath {
   void setScale(float scale) { config_.scale = scale; }
   // Row stride, in elements, of padded activations and dense weights.
   size_t kStride() const { return kStride_; }
+
+  // Off: every call runs the dense kernel, to compare it with the sparse one on the same
+  // prepared weights and activations.
+  void setSparseAllowed(bool allowed) { sparseAllowed_ = allowed; }
+  const SparsityCounters& sparsity() const { return sparsity_; }
+  void resetSparsity() { sparsity_ = {}; }
 
  protected:
   // Called once per run(), on the calling thread, after the activations are padded; `call`
@@ -77,6 +97,8 @@ class ComputePath {
   PathConfig config_;
   const KernelTable* table_;
   size_t kStride_;
+  bool sparseAllowed_ = true;
+  SparsityCounters sparsity_;
 
  private:
   const float* padded_ = nullptr;

@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "../kernels/i8-layout.h"
+#include "../kernels/sparse-layout.h"
 #include "../kernels/ternary-layout.h"
 #include "paths.h"
+#include "sparse-choice.h"
 
 namespace bitbench {
 
@@ -18,16 +20,25 @@ const I8KernelTable& i8TableOf(const PathConfig& config) {
 class FusedI8Path : public ComputePath {
  public:
   explicit FusedI8Path(const PathConfig& config)
-      : ComputePath(config, i8ColumnMultiple(i8TableOf(config).planeBytes)), i8_(i8TableOf(config)) {}
+      : ComputePath(config, i8ColumnMultiple(i8TableOf(config).planeBytes)),
+        i8_(i8TableOf(config)),
+        sparse_(config.sparseKernel && i8_.sparseRun),
+        blocks_(kStride_ / i8ColumnMultiple(i8_.planeBytes)),
+        nonzeroBlocks_(sparse_ ? blocks_ : 0) {}
 
   size_t preparedBytes() const override {
-    return i8PreparedBytes(config_.n, config_.k, i8_.planeBytes, i8_.rowTile);
+    const size_t dense = denseBytes();
+    return sparse_ ? sparseCopyOffset(dense) + sparsePreparedBytes(config_.n, config_.k, i8_.planeBytes) : dense;
   }
+  size_t readBytes() const override { return denseBytes(); }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
     repackI8Planes(packed, config_.n, config_.k, i8_.planeBytes, i8_.rowTile, out);
+    if (sparse_) repackSparseBlocks(packed, config_.n, config_.k, i8_.planeBytes, out + sparseCopyOffset(denseBytes()));
   }
-  std::string kernelName() const override { return i8_.name; }
+  std::string kernelName() const override {
+    return sparse_ ? std::string(i8_.name) + "; sparse: listed column blocks of 4 KiB chunks" : i8_.name;
+  }
 
  protected:
   size_t rowTile() const override { return i8_.rowTile; }
@@ -41,6 +52,13 @@ class FusedI8Path : public ComputePath {
     if (!sameInput())
       for (size_t b = 0; b < call.batch; ++b)
         i8_.quantize(call.x + b * call.xStride, config_.k, kStride_, q_ + b * kStride_, rows_ + b);
+    runSparse_ = false;
+    if (sparse_ && sparseAllowed_ && call.batch == 1) {
+      nonzeroCount_ = nonzeroBlocksI8(q_, blocks_, i8ColumnMultiple(i8_.planeBytes), nonzeroBlocks_.data());
+      size_t zeros = 0;
+      for (size_t i = 0; i < config_.k; ++i) zeros += q_[i] == 0;
+      runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocks);
+    }
     threadScratch_.assign(threads, nullptr);
     const size_t bytes = i8_.threadScratchBytes(kStride_, call.batch);
     if (bytes == 0) return;
@@ -49,11 +67,21 @@ class FusedI8Path : public ComputePath {
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
     const I8KernelCall i8Call{call.n,  call.k,     q_,     kStride_,     rows_,
                               call.batch, call.scale, call.y, call.rowBegin, call.rowEnd};
+    if (runSparse_)
+      return i8_.sparseRun(prepared + sparseCopyOffset(denseBytes()), nonzeroBlocks_.data(), nonzeroCount_, i8Call);
     i8_.run(prepared, threadScratch_[thread], i8Call);
   }
 
  private:
+  size_t denseBytes() const { return i8PreparedBytes(config_.n, config_.k, i8_.planeBytes, i8_.rowTile); }
+
   const I8KernelTable& i8_;
+  // The column-block copy exists (asked for, and the ISA has a sparse kernel).
+  bool sparse_;
+  size_t blocks_;
+  std::vector<uint32_t> nonzeroBlocks_;
+  size_t nonzeroCount_ = 0;
+  bool runSparse_ = false;
   int8_t* q_ = nullptr;
   I8Row* rows_ = nullptr;
   std::vector<void*> threadScratch_;

@@ -4,8 +4,10 @@
 #include <cstring>
 #include <vector>
 
+#include "../kernels/sparse-layout.h"
 #include "../kernels/ternary-layout.h"
 #include "paths.h"
+#include "sparse-choice.h"
 
 namespace bitbench {
 
@@ -13,36 +15,77 @@ namespace {
 
 const KernelTable& tableOf(const PathConfig& config) { return *config.implementation->table(cpuFeatures()); }
 
+constexpr size_t kSparseBlockColumns = 4 * kSparseF32PlaneBytes;
+
+bool hasSparse(const PathConfig& config) { return config.sparseKernel && tableOf(config).sparseFusedRun; }
+
+// With the column-block copy, padded activations also cover whole 64-column blocks.
+size_t columnMultipleOf(const PathConfig& config) {
+  const size_t fused = fusedColumnMultiple(tableOf(config).fusedLayout);
+  if (!hasSparse(config)) return fused;
+  size_t multiple = fused;
+  while (multiple % kSparseBlockColumns) multiple += fused;
+  return multiple;
+}
+
 class FusedPath : public ComputePath {
  public:
   explicit FusedPath(const PathConfig& config)
-      : ComputePath(config, fusedColumnMultiple(tableOf(config).fusedLayout)),
-        scratchBytes_(table().fusedThreadScratchBytes ? table().fusedThreadScratchBytes(kStride_) : 0) {}
+      : ComputePath(config, columnMultipleOf(config)),
+        scratchBytes_(table().fusedThreadScratchBytes ? table().fusedThreadScratchBytes(kStride_) : 0),
+        sparse_(hasSparse(config)),
+        blocks_((config.k + kSparseBlockColumns - 1) / kSparseBlockColumns),
+        nonzeroBlocks_(sparse_ ? blocks_ : 0) {}
 
   size_t preparedBytes() const override {
-    return fusedPreparedBytes(table().fusedLayout, config_.n, config_.k, table().fusedRowTile);
+    const size_t dense = denseBytes();
+    return sparse_ ? sparseCopyOffset(dense) + sparsePreparedBytes(config_.n, config_.k, kSparseF32PlaneBytes) : dense;
   }
+  size_t readBytes() const override { return denseBytes(); }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
     repackFused(table().fusedLayout, packed, config_.n, config_.k, table().fusedRowTile, out);
+    if (sparse_)
+      repackSparseBlocks(packed, config_.n, config_.k, kSparseF32PlaneBytes, out + sparseCopyOffset(denseBytes()));
   }
-  std::string kernelName() const override { return table().fusedKernelName; }
+  std::string kernelName() const override {
+    return sparse_ ? std::string(table().fusedKernelName) + "; " + table().sparseFusedKernelName : table().fusedKernelName;
+  }
 
  protected:
   size_t rowTile() const override { return table().fusedRowTile; }
-  void beforeRows(const KernelCall&, unsigned threads) override {
+  void beforeRows(const KernelCall& call, unsigned threads) override {
+    runSparse_ = false;
+    if (sparse_ && sparseAllowed_ && call.batch == 1) {
+      nonzeroCount_ = nonzeroBlocksF32(call.x, blocks_, kSparseBlockColumns, nonzeroBlocks_.data());
+      size_t zeros = 0;
+      for (size_t i = 0; i < config_.k; ++i) zeros += call.x[i] == 0.0f;
+      runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocksF32);
+    }
     // Taken on the calling thread; each thread then writes only its own buffer.
     threadScratch_.assign(threads, nullptr);
     if (scratchBytes_ == 0) return;
     for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, scratchBytes_);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
+    if (runSparse_)
+      return table().sparseFusedRun(prepared + sparseCopyOffset(denseBytes()), nonzeroBlocks_.data(), nonzeroCount_, call);
     table().fusedRun(prepared, threadScratch_[thread], call);
   }
 
  private:
+  size_t denseBytes() const {
+    return fusedPreparedBytes(table().fusedLayout, config_.n, config_.k, table().fusedRowTile);
+  }
+
   size_t scratchBytes_;
   std::vector<void*> threadScratch_;
+  // The column-block copy exists (asked for, and the ISA has a sparse kernel).
+  bool sparse_;
+  size_t blocks_;
+  std::vector<uint32_t> nonzeroBlocks_;
+  size_t nonzeroCount_ = 0;
+  bool runSparse_ = false;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "../runtime/aligned-buffer.h"
 #include "../runtime/synthetic-data.h"
+#include "../runtime/zeroed-blocks.h"
 
 namespace bitbench {
 
@@ -24,6 +25,7 @@ BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const Be
   BenchmarkOutcome outcome;
   const PathConfig& config = path.config();
   outcome.preparedBytes = path.preparedBytes();
+  outcome.readBytes = path.readBytes();
   const size_t stride = copyStride(outcome.preparedBytes);
   outcome.copies = 1;
   if (options.cold) {
@@ -42,6 +44,9 @@ BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const Be
 
   AlignedBuffer x(options.batch * config.k * sizeof(float));
   syntheticActivations(options.seed, options.batch * config.k, x.as<float>());
+  if (options.sparsity > 0)
+    outcome.zeroFraction = zeroActivationBlocks(options.seed, options.sparsity, options.batch, config.k, x.as<float>());
+  const bool againstDense = options.sparsity > 0 && config.sparseKernel;
   AlignedBuffer y(options.batch * config.n * sizeof(float));
 
   size_t next = 0;
@@ -49,7 +54,20 @@ BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const Be
     path.run(base + next * stride, x.as<float>(), options.batch, y.as<float>(), options.threads);
     next = (next + 1) % outcome.copies;
   };
-  for (size_t i = 0; i < options.warmup; ++i) call();
+  auto denseCall = [&] {
+    path.setSparseAllowed(false);
+    const Clock::time_point start = Clock::now();
+    call();
+    const double ns = elapsedNs(start);
+    path.setSparseAllowed(true);
+    return ns;
+  };
+  for (size_t i = 0; i < options.warmup; ++i) {
+    call();
+    if (againstDense) denseCall();
+  }
+  path.resetSparsity();
+  if (againstDense) outcome.denseSamplesNs.reserve(options.maxSamples);
 
   outcome.samplesNs.reserve(options.maxSamples);
   double timedNs = 0;
@@ -72,7 +90,10 @@ BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const Be
     const double delta = ns - mean;
     mean += delta / static_cast<double>(outcome.samplesNs.size());
     squares += delta * (ns - mean);
+    if (againstDense) outcome.denseSamplesNs.push_back(denseCall());
   }
+  outcome.sparsity = path.sparsity();
+  if (againstDense) call();  // the outputs summed below are the sparse kernel's
   const float* out = y.as<float>();
   for (size_t i = 0; i < options.batch * config.n; ++i) outcome.checksum += out[i];
   return outcome;

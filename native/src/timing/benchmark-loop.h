@@ -26,16 +26,27 @@ struct BenchmarkOptions {
   double targetCv;
   double maxTimeNs;
   uint64_t seed;
+  // Fraction of the activations zeroed, in aligned blocks of 256 columns (zeroed-blocks.h);
+  // 0: none. With a path that has a sparse kernel, each sample is followed by a dense call
+  // on the same activations (interleaved, so both see the same machine).
+  double sparsity = 0;
 };
 
 struct BenchmarkOutcome {
   double prepareNs = 0;
   size_t preparedBytes = 0;
+  // What one dense call reads: preparedBytes less a sparse kernel's copy.
+  size_t readBytes = 0;
   size_t copies = 0;
   size_t footprintBytes = 0;
   std::vector<double> samplesNs;
   // Sum of the last call's outputs: keeps the work observable and lets runs be compared.
   double checksum = 0;
+  // With options.sparsity: the fraction of activation values zero, the dense calls' samples
+  // (empty without a sparse kernel) and what the timed calls measured and chose.
+  double zeroFraction = 0;
+  std::vector<double> denseSamplesNs;
+  SparsityCounters sparsity;
 };
 
 BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const BenchmarkOptions& options);

@@ -10,6 +10,7 @@
 
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 #include "arm-i8-quantize.inl"
 
 namespace bitbench {
@@ -44,6 +45,7 @@ struct V {
 };
 
 #include "../i8-tiles.inl"
+#include "../i8-sparse-tiles.inl"
 
 // Signed int8 weights (the int8 LM head): sdot takes both operands signed. Rows are qStride
 // bytes, a multiple of 16.
@@ -72,6 +74,7 @@ const I8KernelTable kTable = {
     .run = i8RunTiles,
     .quantize = quantizeRowNeon,
     .denseRows = denseRows,
+    .sparseRun = i8SparseRun,
 };
 
 }  // namespace

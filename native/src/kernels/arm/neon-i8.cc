@@ -8,6 +8,7 @@
 
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 #include "arm-i8-quantize.inl"
 
 namespace bitbench {
@@ -47,6 +48,7 @@ struct V {
 };
 
 #include "../i8-tiles.inl"
+#include "../i8-sparse-tiles.inl"
 
 // Signed int8 weights (the int8 LM head): two products of at most 127 * 127 fit an int16
 // lane (smull then smlal2), then sadalp widens. Rows are qStride bytes, a multiple of 16.
@@ -73,6 +75,7 @@ const I8KernelTable kTable = {
     .run = i8RunTiles,
     .quantize = quantizeRowNeon,
     .denseRows = denseRows,
+    .sparseRun = i8SparseRun,
 };
 
 }  // namespace

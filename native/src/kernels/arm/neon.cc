@@ -8,6 +8,7 @@
 
 #include "../kernel-table.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 
 namespace bitbench {
 namespace {
@@ -65,6 +66,8 @@ void fusedRunSignTrick(const uint8_t* prepared, void* scratch, const KernelCall&
   fusedRunTiles(prepared, scratch, scaled);
 }
 
+#include "../fused-sparse-rows.inl"
+
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
@@ -77,6 +80,8 @@ const KernelTable kTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
+    .sparseFusedKernelName = "neon sparse fused: listed 64-column blocks of 4 KiB chunks, code - 1 as fp32",
+    .sparseFusedRun = fusedSparseRows,
 };
 
 }  // namespace

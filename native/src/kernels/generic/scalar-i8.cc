@@ -9,6 +9,7 @@
 #include "../i8-kernel-table.h"
 #include "../i8-layout.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 
 namespace bitbench {
 namespace {
@@ -60,6 +61,24 @@ void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall
     }
 }
 
+// The sparse reference: the dense loop over the column-block layout, listed blocks only.
+void sparseRows(const uint8_t* prepared, const uint32_t* blocks, size_t count, const I8KernelCall& c) {
+  constexpr size_t kTileRows = sparseRowTile(kPlaneBytes);
+  const size_t blockColumns = 4 * kPlaneBytes;
+  const size_t allBlocks = (c.k + blockColumns - 1) / blockColumns;
+  for (size_t row = c.rowBegin; row < c.rowEnd; ++row) {
+    int32_t dot = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const size_t block = blocks[i];
+      const uint8_t* w = prepared + i8PlaneOffset(row / kTileRows, block, row % kTileRows, allBlocks, kPlaneBytes, kTileRows);
+      for (size_t s = 0; s < 4; ++s)
+        for (size_t j = 0; j < kPlaneBytes; ++j)
+          dot += ((w[j] >> (2 * s)) & 3) * c.q[block * blockColumns + s * kPlaneBytes + j];
+    }
+    c.y[row] = static_cast<float>(dot - c.rows[0].sum) * (c.rows[0].dequant * c.weightScale);
+  }
+}
+
 size_t noScratch(size_t, size_t) { return 0; }
 
 const I8KernelTable kTable = {
@@ -70,6 +89,7 @@ const I8KernelTable kTable = {
     .run = runRows,
     .quantize = quantizeRow,
     .denseRows = denseRows,
+    .sparseRun = sparseRows,
 };
 
 }  // namespace

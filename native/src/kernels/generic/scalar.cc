@@ -7,6 +7,7 @@
 
 #include "../kernel-table.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 
 namespace bitbench {
 namespace {
@@ -47,6 +48,8 @@ struct V {
 #include "../fused-tiles.inl"
 #include "../dense-rows.inl"
 
+#include "../fused-sparse-rows.inl"
+
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
@@ -59,6 +62,8 @@ const KernelTable kTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
+    .sparseFusedKernelName = "scalar sparse fused: listed 64-column blocks of 4 KiB chunks, code - 1 as fp32",
+    .sparseFusedRun = fusedSparseRows,
 };
 
 }  // namespace

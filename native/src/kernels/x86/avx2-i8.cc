@@ -8,6 +8,7 @@
 
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 #include "x86-i8-quantize.inl"
 
 namespace bitbench {
@@ -57,6 +58,7 @@ struct V {
 };
 
 #include "../i8-tiles.inl"
+#include "../i8-sparse-tiles.inl"
 
 // Signed int8 weights: vpmaddubsw wants one unsigned operand, so it gets |w| and the
 // activations take w's sign (vpsignb). Products are at most 127 * 127, pairs 32258: no
@@ -107,6 +109,7 @@ const I8KernelTable kTable = {
     .run = i8RunTiles,
     .quantize = quantizeRowAvx2,
     .denseRows = denseRows,
+    .sparseRun = i8SparseRun,
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 #include "x86-i8-quantize.inl"
 
 namespace bitbench {
@@ -52,6 +53,7 @@ struct V {
 };
 
 #include "../i8-tiles.inl"
+#include "../i8-sparse-tiles.inl"
 
 // Signed int8 weights (the int8 LM head): vpmaddubsw wants one unsigned operand, so it gets
 // |w| and the activations take w's sign. AVX-512BW has no vpsignb, so a masked subtract from
@@ -91,6 +93,7 @@ const I8KernelTable kTable = {
     .run = i8RunTiles,
     .quantize = quantizeRowAvx2,
     .denseRows = denseRows,
+    .sparseRun = i8SparseRun,
 };
 
 }  // namespace

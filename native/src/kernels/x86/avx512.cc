@@ -9,6 +9,7 @@
 
 #include "../kernel-table.h"
 #include "../isa-tables.h"
+#include "../sparse-layout.h"
 
 namespace bitbench {
 namespace {
@@ -44,6 +45,8 @@ struct V {
 #include "../dense-rows.inl"
 #include "avx512-triples.inl"
 
+#include "../fused-sparse-rows.inl"
+
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodeTriples,
     .fusedRowTile = V::kLanes,
@@ -56,6 +59,8 @@ const KernelTable kTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
+    .sparseFusedKernelName = "avx512 sparse fused: listed 64-column blocks of 4 KiB chunks, code - 1 as fp32",
+    .sparseFusedRun = fusedSparseRows,
 };
 
 }  // namespace

@@ -1,0 +1,132 @@
+// `npm run bench:repeatability`: does a result's interval hold when the run is repeated?
+// One kernel cell is run K times (K >= 8; BITBENCH_REPEATS) as separate processes under each
+// protocol, the protocols' runs interleaved, and for every ordered pair of runs of a protocol we
+// ask whether one run's median falls inside the other's 95% interval (pairwise coverage):
+//   samples  the sampling of one sitting with the quick matrix's policy from before trials
+//            (warmup 2, min 10 samples, CV target 3%, at most 1000 ms), its interval a
+//            bootstrap over that sitting's samples;
+//   trials   the quick matrix's policy now (matrices/quick.yaml: trials, each with its own
+//            budget), each trial in a fresh process, the hierarchical trial interval;
+//   same     the same trials in one process (what the process boundary changes).
+// It prints the coverage and the wall time per cell (process start included) of each. Then, as
+// `bitbench local` runs it (one sandbox process per round, not per trial), the quick matrix's
+// kernel cells with the old single-sitting policy and with its trials: the jobs' own time per
+// cell (BITBENCH_REPEAT_LOCAL=0 skips this part).
+// The cell: BITBENCH_REPEAT_CELL='--path fused --n 2048 --k 2048 --threads 1 --cache cold'.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { stringify } from 'yaml';
+import { runLocal } from '../coordinator/local/run-local.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadMatrix } from '../coordinator/matrix/load-matrix.js';
+import { resolveRepetitions } from '../runner/protocol/job-spec.js';
+import { cpuModel } from './cpu-model.js';
+import { maxOf, minOf } from '../reports/number-extremes.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = join(root, 'bin', 'bitbench.js');
+const repeats = Math.max(8, Number(process.env.BITBENCH_REPEATS ?? 8));
+const cell = (process.env.BITBENCH_REPEAT_CELL ?? '--path fused --n 2048 --k 2048 --threads 1 --cache cold').split(/\s+/).filter(Boolean);
+
+const quick = loadMatrix(join(root, 'matrices', 'quick.yaml'));
+const policy = resolveRepetitions(quick.repetitions);
+const sampling = (p: { warmup: number; minSamples: number; maxSamples: number; targetCv: number; maxTimeMs: number }) => [
+  '--warmup', String(p.warmup), '--min-samples', String(p.minSamples), '--max-samples', String(p.maxSamples),
+  '--min-time-ms', '0', '--target-cv', String(p.targetCv), '--max-time-ms', String(p.maxTimeMs),
+];
+const BEFORE_TRIALS = { warmup: 2, minSamples: 10, maxSamples: 1000, targetCv: 0.03, maxTimeMs: 1000 };
+
+const protocols = [
+  { name: 'samples', note: 'one sitting, sample bootstrap (before trials)', args: [...sampling(BEFORE_TRIALS), '--trials', '1'] },
+  { name: 'trials', note: `${policy.trials} trials, fresh process each, trial interval`, args: [...sampling(policy), '--trials', String(policy.trials), '--trial-process', 'fresh'] },
+  { name: 'same', note: `${policy.trials} trials in one process, trial interval`, args: [...sampling(policy), '--trials', String(policy.trials), '--trial-process', 'same'] },
+];
+
+interface Run {
+  medianNs: number;
+  ci95Ns: [number, number];
+  seconds: number;
+}
+
+function runOnce(args: string[]): Run {
+  try {
+    return runProcess(args);
+  } catch (error) {
+    // One retry: a run that could not start (the addon being rebuilt beside us) is not a figure.
+    process.stderr.write(`\n  retrying after: ${(error as Error).message.split('\n')[1] ?? error}\n`);
+    execFileSync('sleep', ['10']);
+    return runProcess(args);
+  }
+}
+
+function runProcess(args: string[]): Run {
+  const started = performance.now();
+  const out = execFileSync(process.execPath, [bin, 'kernel', ...cell, ...args, '--json'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const seconds = (performance.now() - started) / 1000;
+  const result = JSON.parse(out) as { medianNs: number; ci95Ns: [number, number] };
+  return { medianNs: result.medianNs, ci95Ns: result.ci95Ns, seconds };
+}
+
+/** Share of ordered pairs (i, j), i != j, where run j's median lies in run i's interval. */
+export function pairwiseCoverage(runs: readonly { medianNs: number; ci95Ns: [number, number] }[]): number {
+  let inside = 0;
+  let pairs = 0;
+  for (const [i, a] of runs.entries()) {
+    for (const [j, b] of runs.entries()) {
+      if (i === j) continue;
+      pairs++;
+      if (b.medianNs >= a.ci95Ns[0] && b.medianNs <= a.ci95Ns[1]) inside++;
+    }
+  }
+  return pairs ? inside / pairs : NaN;
+}
+
+console.log(`bench:repeatability: kernel ${cell.join(' ')}, ${repeats} processes per protocol, ${cpuModel()}`);
+const runs = new Map<string, Run[]>(protocols.map((p) => [p.name, []]));
+for (let k = 0; k < repeats; k++) {
+  // Interleaved, in a rotating order: drift of the machine lands on every protocol alike.
+  for (let p = 0; p < protocols.length; p++) {
+    const protocol = protocols[(k + p) % protocols.length]!;
+    process.stderr.write(`\r  run ${k + 1}/${repeats}: ${protocol.name}        `);
+    runs.get(protocol.name)!.push(runOnce(protocol.args));
+  }
+}
+process.stderr.write('\r\x1b[K');
+const us = (ns: number) => (ns / 1000).toFixed(1);
+const baseSeconds = runs.get('samples')!.reduce((s, r) => s + r.seconds, 0) / repeats;
+for (const protocol of protocols) {
+  const list = runs.get(protocol.name)!;
+  const seconds = list.reduce((s, r) => s + r.seconds, 0) / list.length;
+  const widths = list.map((r) => (100 * (r.ci95Ns[1] - r.ci95Ns[0])) / r.medianNs).sort((a, b) => a - b);
+  console.log(
+    `${protocol.name.padEnd(8)} pairwise coverage ${(100 * pairwiseCoverage(list)).toFixed(0).padStart(3)}%  ` +
+      `medians ${us(minOf(list.map((r) => r.medianNs)))}-${us(maxOf(list.map((r) => r.medianNs)))} us, ` +
+      `interval width median ${widths[widths.length >> 1]!.toFixed(1)}% of the median, ` +
+      `${seconds.toFixed(2)} s per cell (${(seconds / baseSeconds).toFixed(2)}x)  [${protocol.note}]`,
+  );
+}
+
+/** The quick matrix's kernel cells under `repetitions`, run as `bitbench local` runs them: seconds of job time per cell. */
+async function localSecondsPerCell(repetitions: Record<string, number>): Promise<{ cells: number; seconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bitbench-repeatability-'));
+  try {
+    const matrixPath = join(dir, 'matrix.yaml');
+    writeFileSync(matrixPath, stringify({ name: 'quick-kernels', repetitions, kernels: quick.kernels }));
+    const summary = await runLocal({ matrixPath, dbPath: join(dir, 'results.sqlite'), jobTimeoutMs: 600_000, imds: false });
+    return { cells: summary.completed, seconds: summary.jobSeconds / Math.max(1, summary.completed) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.BITBENCH_REPEAT_LOCAL !== '0') {
+  process.stderr.write('  the quick matrix, kernel cells, as bitbench local runs them...\n');
+  const before = await localSecondsPerCell({ ...BEFORE_TRIALS, trials: 1 });
+  const now = await localSecondsPerCell({ ...policy });
+  console.log(
+    `quick matrix (${now.cells} kernel cells, bitbench local): ${before.seconds.toFixed(2)} s per cell before trials, ` +
+      `${now.seconds.toFixed(2)} s with ${policy.trials} trials (${(now.seconds / before.seconds).toFixed(2)}x)`,
+  );
+}

@@ -1,0 +1,37 @@
+// When the sparse kernels (activation sparsity) run instead of the dense ones, and where their
+// copy of the weights sits in a path's prepared buffer.
+#pragma once
+#include <cstddef>
+
+#include "../kernels/ternary-layout.h"
+#include "compute-path.h"
+
+namespace bitbench {
+
+// Fraction of all-zero column blocks from which the sparse GEMV runs. Measured on Zen 4
+// (AVX-512 VNNI fused-i8, 4096 x 4096, batch 1, 2 threads, cold, sparse and dense calls
+// interleaved, medians of 5-7 runs on a shared host): 12.5% and 19% zero blocks ran at
+// 0.94-0.95x dense (the sparse kernel's partials round-trip through L1, the dense kernel's
+// do not), 31% at 1.0-1.18x, 50% at 1.3-1.9x. Below a quarter the dense kernel keeps its edge.
+constexpr double kSparseMinZeroBlocks = 0.25;
+// The same for fp32 `fused`, whose sparse kernel is portable C++ vectorized by the compiler
+// (fused-sparse-rows.inl), far from the tuned dense kernels: measured as above, it ran at
+// 0.22x dense at 31% zero blocks and 0.29x at 50%, so it pays only when almost nothing is read.
+constexpr double kSparseMinZeroBlocksF32 = 0.9;
+
+// The column-block copy follows the dense one on a page boundary: its 4 KiB chunks are pages.
+inline size_t sparseCopyOffset(size_t denseBytes) { return roundUp(denseBytes, 4096); }
+
+// Records one batch-1 call's measurement and says whether it runs sparse.
+inline bool chooseSparse(SparsityCounters& counters, size_t blocks, size_t nonzeroBlocks, double zeroValues,
+                         double minZeroBlocks) {
+  const double zeroBlocks = blocks ? 1.0 - static_cast<double>(nonzeroBlocks) / static_cast<double>(blocks) : 0.0;
+  const bool sparse = zeroBlocks >= minZeroBlocks;
+  ++counters.calls;
+  counters.sparseCalls += sparse;
+  counters.zeroBlocks += zeroBlocks;
+  counters.zeroValues += zeroValues;
+  return sparse;
+}
+
+}  // namespace bitbench

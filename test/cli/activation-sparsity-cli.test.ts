@@ -1,0 +1,69 @@
+// Activation sparsity as a user asks for it: `bitbench model --sparsity MODE --sparsity-level X`
+// and `bitbench kernel --sparsity R`; bad values exit 2 with one line naming the flag, good ones
+// print the figures against dense.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../bin/bitbench.js', import.meta.url));
+
+function bitbench(args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, BITBENCH_ISA: '' }, timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('activation sparsity flags', () => {
+  it.each([
+    [['model', '--sparsity', 'bogus'], /^bitbench: --sparsity: expected one of none, threshold, top-k, adaptive but received 'bogus'\n$/],
+    [['model', '--sparsity', 'top-k', '--sparsity-level', '1.5'], /^bitbench: --sparsity-level: expected a ratio in \(0, 1\] but received '1.5'\n$/],
+    [['model', '--sparsity', 'adaptive', '--sparsity-level', '0'], /^bitbench: --sparsity-level: expected a ratio in \(0, 1\]/],
+    [['model', '--sparsity', 'threshold', '--sparsity-level', '-0.1'], /^bitbench: --sparsity-level: expected a number above 0/],
+    [['model', '--sparsity', 'top-k'], /^bitbench: --sparsity-level: required with --sparsity top-k\n$/],
+    [['model', '--sparsity-level', '0.5'], /^bitbench: --sparsity-level: needs --sparsity/],
+    [['kernel', '--sparsity', '0'], /^bitbench: --sparsity: expected a ratio in \(0, 1\] but received '0'\n$/],
+    [['kernel', '--sparsity', '1.01'], /^bitbench: --sparsity: expected a ratio in \(0, 1\]/],
+    [['kernel', '--sparsity', 'half'], /^bitbench: --sparsity: expected a ratio in \(0, 1\]/],
+  ])('%j exits 2 naming the flag', (args, message) => {
+    const run = bitbench(args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('kernel --sparsity 0.5 on fused-i8 times the sparse kernel against dense', () => {
+    const run = bitbench(['kernel', '--path', 'fused-i8', '--n', '512', '--k', '2048', '--threads', '1', '--sparsity', '0.5',
+      '--trials', '1', '--min-samples', '5', '--max-samples', '5', '--min-time-ms', '0', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout).sparsity;
+    expect(s).toMatchObject({ requested: 0.5, zeroFraction: 0.5, zeroBlockFraction: 0.5, sparseCallFraction: 1 });
+    expect(s.denseMedianNs).toBeGreaterThan(0);
+    expect(s.speedup).toBeGreaterThan(0);
+  });
+
+  it.each(['fused-i8', 'fused'])('model on %s: every input zeroed runs the sparse kernel on every call', (path) => {
+    const run = bitbench(['model', '--preset', 'tiny', '--path', path, '--prompt', '3', '--tokens', '4', '--threads', '2',
+      '--sparsity', 'threshold', '--sparsity-level', '1e30', '--trials', '1', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout).sparsity;
+    expect(s).toMatchObject({ mode: 'threshold', zeroFraction: 1, zeroBlockFraction: 1, sparseCallFraction: 1 });
+    expect(s.denseDecodeTokS).toBeGreaterThan(0);
+  });
+
+  it('model top-k keeping everything: logits the dense ones exactly (cosine 1), and the figures in text', () => {
+    const run = bitbench(['model', '--preset', 'tiny', '--path', 'fused-i8', '--prompt', '3', '--tokens', '4', '--threads', '1',
+      '--sparsity', 'top-k', '--sparsity-level', '1', '--trials', '1']);
+    expect(run.status, run.stderr).toBe(0);
+    // Zero only where the inputs already are (the squared ReLU's zeros in the down projection's).
+    expect(run.stdout).toMatch(/sparsity {3}top-k 1: [\d.]+% of ternary-layer inputs zero \(/);
+    expect(run.stdout).toMatch(/logits cosine vs dense min 1\.0000, mean 1\.0000/);
+  });
+
+  it('model top-k keeping 70% zeroes at least 30% of each input', () => {
+    const run = bitbench(['model', '--preset', 'tiny', '--path', 'fused', '--prompt', '3', '--tokens', '4', '--threads', '1',
+      '--sparsity', 'top-k', '--sparsity-level', '0.7', '--trials', '1', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout).sparsity;
+    expect(s.zeroFraction).toBeGreaterThanOrEqual(0.3 - 1e-9);
+    expect(s.logitsCosineMin).toBeGreaterThan(0);
+    expect(s.logitsCosineMin).toBeLessThanOrEqual(s.logitsCosineMean);
+  });
+});

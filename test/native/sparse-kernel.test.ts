@@ -1,0 +1,82 @@
+// The sparse GEMV kernels (activation sparsity) against the dense ones on the same zeroed
+// activations, on every ISA this CPU and build support: bitwise for fused-i8 (the integer dot
+// over the listed blocks is the dense dot), and within 1e-5 of the terms' magnitude for fused
+// fp32 (the sparse kernel adds in another order). The zeroed blocks are the kernel benchmark's
+// shape: aligned runs of 256 columns, plus single zeros, which neither kernel may mind.
+import { describe, expect, it } from 'vitest';
+import { implementations, packTernary, runPath, timeKernel } from '../../native/index.js';
+import { createRng, randomActivations, randomTernaryWeights, type Rng } from '../helpers/reference.js';
+
+/** fused fp32: |sparse - dense| per output at most this times |scale| * sum_k |x_k|. */
+const FP32_RELATIVE_TOLERANCE = 1e-5;
+const SCALE = 0.37;
+// k: several 256-column blocks with a partial last one (2501), exactly whole blocks (2560), and
+// less than one AVX-512 block (200); n: past the sparse layout's 64- to 256-row tiles, not a
+// multiple of them, so threads split inside a tile.
+const SHAPES = [
+  { n: 300, k: 2501 },
+  { n: 257, k: 2560 },
+  { n: 70, k: 200 },
+] as const;
+const THREADS = [1, 2] as const;
+const SPARSE_PATHS = ['fused-i8', 'fused'] as const;
+
+/**
+ * Zeroes `fraction` of the aligned blocks of `blockColumns` columns (chosen by `rng`), then
+ * about one value in 14 elsewhere.
+ */
+function zeroBlocks(rng: Rng, x: Float32Array, k: number, fraction: number, blockColumns: number): void {
+  const blocks = Math.ceil(k / blockColumns);
+  const order = Array.from({ length: blocks }, (_, i) => i);
+  for (let i = blocks - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  for (const block of order.slice(0, Math.round(fraction * blocks))) x.fill(0, block * blockColumns, Math.min(k, (block + 1) * blockColumns));
+  for (let i = 0; i < k; i += 7) if (rng.next() < 0.5) x[i] = 0;
+}
+
+// Enough zero blocks that each path's sparse kernel runs (sparse-choice.h: fused-i8 from a
+// quarter of its 64- to 256-column blocks, fused from nine tenths of its 64-column ones).
+const ZEROED = { 'fused-i8': { fraction: 0.6, blockColumns: 256 }, fused: { fraction: 0.93, blockColumns: 64 } } as const;
+
+const supported = implementations().filter((impl) => impl.supported);
+
+describe.each(supported.map((impl) => [impl.name] as const))('sparse kernels on %s', (isa) => {
+  for (const path of SPARSE_PATHS) {
+    it.each(SHAPES.flatMap((shape) => THREADS.map((threads) => ({ ...shape, threads }))))(
+      `${path} sparse = dense on zeroed activations, n $n k $k, $threads threads`,
+      async ({ n, k, threads }) => {
+        const rng = createRng(n * 31 + k);
+        const weights = packTernary(randomTernaryWeights(rng, n, k), n, k);
+        const x = randomActivations(rng, 1, k);
+        zeroBlocks(rng, x, k, ZEROED[path].fraction, ZEROED[path].blockColumns);
+        const common = { path, isa, weights, n, k, x, threads, scale: SCALE } as const;
+        const dense = await runPath(common);
+        const sparse = await runPath({ ...common, sparseKernel: true });
+        if (path === 'fused-i8') {
+          expect(new Uint32Array(sparse.buffer)).toEqual(new Uint32Array(dense.buffer));
+          return;
+        }
+        let magnitude = 0;
+        for (const v of x) magnitude += Math.abs(v);
+        const bound = FP32_RELATIVE_TOLERANCE * SCALE * magnitude;
+        let worst = 0;
+        for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(sparse[i]! - dense[i]!));
+        expect(worst).toBeLessThanOrEqual(bound);
+      },
+    );
+  }
+
+  // fused runs its sparse kernel only when almost every block is zero (sparse-choice.h).
+  it.each([['fused-i8', 0.5], ['fused', 1]] as const)('%s: the timing loop runs the sparse kernel on activations %f zero and dense calls beside it', async (path, sparsity) => {
+    const timing = await timeKernel({
+      path, isa, n: 512, k: 2048, batch: 1, threads: 1, cache: 'hot', coldBytes: 1 << 20, warmup: 1,
+      minSamples: 3, maxSamples: 3, minTimeMs: 0, targetCv: 0, maxTimeMs: 0, seed: 3, useBlas: false, sparsity,
+    });
+    expect(timing.sparsity?.zeroFraction).toBeCloseTo(sparsity, 2);
+    expect(timing.sparsity?.zeroBlockFraction).toBeGreaterThanOrEqual(sparsity);
+    expect(timing.sparsity?.sparseCallFraction).toBe(1);
+    expect(timing.sparsity?.denseSamplesNs.length).toBe(timing.samplesNs.length);
+  });
+});
