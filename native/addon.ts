@@ -104,7 +104,7 @@ export type KvFill = 'prefill' | 'tiled';
 export type Fp8Format = 'e4m3' | 'e5m2';
 export type LmHeadDtype = 'bf16' | 'int8';
 
-export interface AddonModelSpec {
+export interface AddonModelSpec extends AddonAttentionSparsitySpec {
   dims: AddonModelDims;
   path: PathName;
   isa?: IsaName;
@@ -127,6 +127,27 @@ export interface AddonModelSpec {
   sparsity?: ActivationSparsityMode;
   /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
   sparsityLevel?: number;
+}
+
+/** Which cached positions each query head's softmax keeps (default none: all). */
+export const ATTENTION_SPARSITY_MODES = ['none', 'top-k', 'threshold', 'window', 'dynamic'] as const;
+export type AttentionSparsityMode = (typeof ATTENTION_SPARSITY_MODES)[number];
+
+export interface AddonAttentionSparsitySpec {
+  attentionSparsity?: AttentionSparsityMode;
+  /** top-k: keep ratio; threshold: probability below which a position is dropped; dynamic: keep ratio times normalized entropy. All in (0, 1]. */
+  attentionLevel?: number;
+  /** window: the last N positions kept (>= 1), and the first G (global tokens). */
+  attentionWindow?: number;
+  attentionGlobal?: number;
+}
+
+/** Attention sparsity of a model run. */
+export interface AddonModelAttentionSparsity {
+  /** Fraction of (query head, position) pairs dropped in the timed steps. */
+  sparsity: number;
+  /** Smallest cosine of a layer's attention output against dense attention (quality pass). */
+  cosineMin?: number;
 }
 
 export const ACTIVATION_SPARSITY_MODES = ['none', 'threshold', 'top-k', 'adaptive'] as const;
@@ -165,6 +186,7 @@ export interface AddonModelBenchmark {
   /** Present when a quality pass ran. */
   kvCosineMin?: number;
   sparsity?: AddonModelSparsity;
+  attentionSparsity?: AddonModelAttentionSparsity;
   attentionKernel: string;
   peakRssBytes: number;
   kernel: string;
@@ -172,7 +194,7 @@ export interface AddonModelBenchmark {
   estimateBytes: number;
 }
 
-export interface AddonAttendSpec {
+export interface AddonAttendSpec extends AddonAttentionSparsitySpec {
   kv?: KvDtype;
   heads: number;
   kvHeads: number;

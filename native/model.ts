@@ -14,7 +14,7 @@ import {
 
 export type { AddonModelBenchmark as ModelBenchmark, AddonModelDims as ModelDims, AddonModelSpec as ModelSpec, AddonModelRunSpec as ModelRunSpec };
 export type { KvDtype, KvFill, LmHeadDtype };
-export { ACTIVATION_SPARSITY_MODES, type ActivationSparsityMode } from './addon.js';
+export { ACTIVATION_SPARSITY_MODES, ATTENTION_SPARSITY_MODES, type ActivationSparsityMode, type AttentionSparsityMode } from './addon.js';
 
 /** Bytes the native model will allocate for this spec (weights, KV cache, activations). */
 export function estimateModelBytes(spec: AddonModelSpec): number {

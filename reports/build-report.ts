@@ -9,6 +9,7 @@ import { headlineHtml } from './render-headline.js';
 import { renderReportHtml, type RenderHtmlOptions } from './render-html.js';
 import { overviewHtml } from './render-overview.js';
 import { rooflineSectionHtml } from './render-roofline.js';
+import { seedExperimentsHtml } from './render-seed-experiments.js';
 
 export interface BuiltReport {
   data: ReportData;
@@ -21,7 +22,12 @@ export async function buildReport(input: ReportInput, options: RenderHtmlOptions
   const overview = buildFleetOverview(data, prices);
   const charts = await buildReportCharts(data, overview);
   const costs = costRows(data, prices);
-  const instanceAnalysisHtml = new Map(data.instances.map((i) => [i.instanceType, rooflineSectionHtml(i, charts.rooflines.get(i.instanceType))]));
+  const instanceAnalysisHtml = new Map(
+    await Promise.all(data.instances.map(async (i) => [
+      i.instanceType,
+      rooflineSectionHtml(i, charts.rooflines.get(i.instanceType)) + (i.seedExperiments ? await seedExperimentsHtml(i.instanceType, i.seedExperiments) : ''),
+    ] as const)),
+  );
   const html = renderReportHtml(data, charts, {
     ...options,
     costs,

@@ -11,6 +11,7 @@ import { compareEngines, type EngineComparison } from './engine-comparison.js';
 import { cellKey, compareCells, fillKernelSpeedups, kernelFacts, kernelIdentity, kernelRow, newCell, type KernelCell } from './kernel-rows.js';
 import { compareModelRows, fillModelSpeedups, modelFacts, modelKey, modelRow, type ModelRow } from './model-rows.js';
 import { comparePaths } from './path-order.js';
+import { seedExperimentRows, type SeedExperimentRows } from './seed-experiment-rows.js';
 import { byText, num, numbers, record } from './read-json.js';
 import type { ReportInput, ReportResultInput, ReportRunInput } from './report-input.js';
 import type { CpuCard } from './cpu-card.js';
@@ -22,6 +23,7 @@ export { bandwidthAtThreads } from './cpu-card.js';
 export type { BaselineChange } from './baseline-change.js';
 export type { KernelCell, KernelRow } from './kernel-rows.js';
 export type { ModelRow } from './model-rows.js';
+export type { KernelSparsityRow, KvFormatRow, ModelSparsityRow, SeedExperimentRows } from './seed-experiment-rows.js';
 export type { Verdict, Bound } from './verdict.js';
 export { PATH_ORDER, comparePaths } from './path-order.js';
 
@@ -47,6 +49,8 @@ export interface InstanceReport {
   failures: FailureRow[];
   /** Between-host beside within-host spread, per CPU model (host-spread.ts). */
   hostSpread?: HostSpread[];
+  /** KV formats at a context and activation sparsity; absent where none ran. */
+  seedExperiments?: SeedExperimentRows;
 }
 
 export interface RunView {
@@ -154,6 +158,8 @@ function instanceReport(
   }
   fillModelSpeedups(models);
   models.sort(compareModelRows);
+  const seedExperiments = seedExperimentRows(results);
+  const hasSeedExperiments = seedExperiments.kvFormats.length + seedExperiments.modelSparsity.length + seedExperiments.kernelSparsity.length > 0;
   return {
     instanceType,
     cpu,
@@ -162,6 +168,7 @@ function instanceReport(
     engines: compareEngines(models),
     failures: context.failures.filter((f) => f.instanceType === instanceType),
     hostSpread: hostSpread(results),
+    ...(hasSeedExperiments ? { seedExperiments } : {}),
   };
 }
 

@@ -48,11 +48,22 @@ export function classifyKernel(input: VerdictInput): Verdict | null {
   const base = { memoryFraction, computeFraction, computeCeiling: input.computeCeiling };
   const memory = memoryFraction ?? -1;
   const compute = computeFraction ?? -1;
+  // Past 100% a ceiling is not what it seems: a cold cell read faster than the bandwidth probe
+  // did (a noisy machine), or a path does less work per counted operation than the probe's
+  // instruction (ternary weights need no multiply; bf16 dot products outrun fp32 FMA).
   if (memory >= BOUND_THRESHOLD && memory >= compute) {
-    return { ...base, bound: 'memory', fraction: memory, text: `memory-bound at ${percent(memory)} of the memory ceiling` };
+    const text =
+      memory > 1
+        ? `memory-bound: ${percent(memory)} of the memory ceiling (read faster than the bandwidth probe measured)`
+        : `memory-bound at ${percent(memory)} of the memory ceiling`;
+    return { ...base, bound: 'memory', fraction: memory, text };
   }
   if (compute >= BOUND_THRESHOLD) {
-    return { ...base, bound: 'compute', fraction: compute, text: `compute-bound at ${percent(compute)} of the ${peakName} peak` };
+    const text =
+      compute > 1
+        ? `compute-bound: ${percent(compute)} of the ${peakName} peak (fewer instructions than 2nk multiply-adds)`
+        : `compute-bound at ${percent(compute)} of the ${peakName} peak`;
+    return { ...base, bound: 'compute', fraction: compute, text };
   }
   const shares = [
     ...(memoryFraction !== null ? [`${percent(memoryFraction)} of the memory ceiling`] : []),

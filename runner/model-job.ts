@@ -2,7 +2,7 @@
 // fit in memory before anything is allocated, run the native prefill + decode loop, and
 // derive what a person compares: tokens/s, latency percentiles, bytes per token and the
 // bandwidth roofline.
-import { benchmarkModel, estimateModelBytes, type ActivationSparsityMode, type KvDtype, type KvFill, type LmHeadDtype, type ModelBenchmark, type ModelSpec as AddonModelSpec } from '../native/model.js';
+import { benchmarkModel, estimateModelBytes, type ActivationSparsityMode, type AttentionSparsityMode, type KvDtype, type KvFill, type LmHeadDtype, type ModelBenchmark, type ModelSpec as AddonModelSpec } from '../native/model.js';
 import { resolveIsa, type IsaName, type PathName } from '../native/index.js';
 import { readBandwidthGBs } from './bandwidth.js';
 import { checkMemoryFits } from './memory-guard.js';
@@ -63,6 +63,29 @@ export interface ModelJobSpec {
   sparsity?: ActivationSparsityMode;
   /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
   sparsityLevel?: number;
+  /**
+   * Attention sparsity: which cached positions each query head's softmax keeps (absent or
+   * none: all), with its level (top-k, threshold, dynamic: in (0, 1]) or window and global
+   * tokens (window). The quality pass then also compares each layer's output with dense attention.
+   */
+  attentionSparsity?: AttentionSparsityMode;
+  attentionLevel?: number;
+  attentionWindow?: number;
+  attentionGlobal?: number;
+}
+
+/** Attention sparsity of a model result. */
+export interface ModelAttentionSparsity {
+  mode: AttentionSparsityMode;
+  /** top-k, threshold, dynamic. */
+  level?: number;
+  /** window. */
+  window?: number;
+  global?: number;
+  /** Fraction of (query head, position) scores dropped over the timed decode steps. */
+  sparsity: number;
+  /** Smallest cosine of a layer's attention output against dense attention over the same cache (quality pass); null when skipped. */
+  cosineMin: number | null;
 }
 
 /** Activation sparsity of a model result: what was zeroed, and the run against dense. */
@@ -148,6 +171,8 @@ export interface ModelResult {
   host?: string;
   /** With spec.sparsity (the first trial's, on a combined result). */
   sparsity?: ModelSparsity;
+  /** With spec.attentionSparsity (the first trial's, on a combined result); attentionMsPerStep is the sparse attention's. */
+  attentionSparsity?: ModelAttentionSparsity;
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -182,13 +207,24 @@ export function modelSpecFor(spec: ModelJobSpec, dims: ModelDimensions, isa: Isa
     fill: spec.fill ?? 'tiled',
     kvQualitySteps: kvQualityStepsFor(spec),
     ...(spec.sparsity && spec.sparsity !== 'none' ? { sparsity: spec.sparsity, sparsityLevel: spec.sparsityLevel ?? 0 } : {}),
+    ...attentionSparsitySpec(spec),
   };
+}
+
+function attentionSparsitySpec(spec: ModelJobSpec) {
+  const mode = spec.attentionSparsity ?? 'none';
+  if (mode === 'none') return {};
+  if (mode === 'window') return { attentionSparsity: mode, attentionWindow: spec.attentionWindow ?? 0, attentionGlobal: spec.attentionGlobal ?? 0 };
+  return { attentionSparsity: mode, attentionLevel: spec.attentionLevel ?? 0 };
 }
 
 /** Untimed decode steps of the KV quality pass: none for bf16 (it is the reference) or when turned off. */
 export const KV_QUALITY_STEPS = 4;
 function kvQualityStepsFor(spec: ModelJobSpec): number {
-  return (spec.kv ?? 'bf16') === 'bf16' || spec.kvQuality === false ? 0 : KV_QUALITY_STEPS;
+  if (spec.kvQuality === false) return 0;
+  // Attention sparsity's cosine against dense attention comes from the same pass.
+  const sparseAttention = (spec.attentionSparsity ?? 'none') !== 'none';
+  return (spec.kv ?? 'bf16') === 'bf16' && !sparseAttention ? 0 : KV_QUALITY_STEPS;
 }
 
 /** Bytes the run would allocate; throws MemoryGuardError when it will not fit. */
@@ -260,6 +296,18 @@ export async function runModelJob(
     rooflineTokS,
     rooflineFraction: decodeTokS / rooflineTokS,
     ...(run.sparsity && spec.sparsity ? { sparsity: modelSparsityOf(spec, run.sparsity, decodeTokS) } : {}),
+    ...(run.attentionSparsity && spec.attentionSparsity && spec.attentionSparsity !== 'none'
+      ? {
+          attentionSparsity: {
+            mode: spec.attentionSparsity,
+            ...(spec.attentionSparsity === 'window'
+              ? { window: spec.attentionWindow ?? 0, global: spec.attentionGlobal ?? 0 }
+              : { level: spec.attentionLevel ?? 0 }),
+            sparsity: run.attentionSparsity.sparsity,
+            cosineMin: run.attentionSparsity.cosineMin ?? null,
+          },
+        }
+      : {}),
   };
 }
 

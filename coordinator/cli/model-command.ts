@@ -10,7 +10,7 @@ import { ggufCacheDirectory, LLAMA_QUANTS } from '../../runner/llama/synthetic-g
 import { UsageError } from './cli-error.js';
 import { formatBytes } from '../../runner/memory-guard.js';
 import { oneOf, positiveInteger, positiveNumber, ratio, threadCount } from './option-parsing.js';
-import { ACTIVATION_SPARSITY_MODES } from '../../native/model.js';
+import { ACTIVATION_SPARSITY_MODES, ATTENTION_SPARSITY_MODES } from '../../native/model.js';
 import { progressLine } from './progress-line.js';
 import { printOut } from '../../reports/text-safety/terminal-text.js';
 import { jsonLine } from './json-output.js';
@@ -18,7 +18,8 @@ import { jsonLine } from './json-output.js';
 // What `bitbench model` runs unless told; the help prints these.
 export const MODEL_COMMAND_DEFAULTS = {
   preset: 'bitnet-b1.58-2b-4t', engine: 'bitbench', path: 'fused', quant: 'tq2_0', batch: 1, prompt: 32, tokens: 64,
-  threads: 'all', kv: 'bf16', fill: 'tiled', lmHead: 'bf16', seed: 1, sparsity: 'none',
+  threads: 'all', kv: 'bf16', fill: 'tiled', lmHead: 'bf16', seed: 1, sparsity: 'none', attentionSparsity: 'none',
+  attentionGlobal: 4,
 } as const;
 
 export const modelHelp = `Usage: bitbench model [options]
@@ -53,7 +54,8 @@ Options:
                        entries repeated (seconds), or every position through the layers
                        (minutes at 8K on two cores)           (default: ${MODEL_COMMAND_DEFAULTS.fill})
   --no-kv-quality      skip the short untimed pass comparing each layer's attention output
-                       with attention over a bf16 cache (int8 and fp8 only)
+                       with attention over a bf16 cache (int8 and fp8), and sparse attention's
+                       with dense attention
   --lm-head bf16|int8  LM head dtype (tied to the embedding)             (default: ${MODEL_COMMAND_DEFAULTS.lmHead})
   --seed N             seed of the synthetic weights and prompt          (default: ${MODEL_COMMAND_DEFAULTS.seed})
   --sparsity MODE      ${ACTIVATION_SPARSITY_MODES.join(' | ')}: zero entries of the input of every
@@ -63,6 +65,18 @@ Options:
                        of all-zero column blocks; each timed step also runs dense, for decode
                        tokens/s and logits cosine against dense   (default: ${MODEL_COMMAND_DEFAULTS.sparsity})
   --sparsity-level X   threshold: a value above 0; top-k, adaptive: a ratio in (0, 1]
+  --attention-sparsity MODE
+                       ${ATTENTION_SPARSITY_MODES.join(' | ')}: which cached positions each query
+                       head's softmax keeps (top-k: that ratio of the largest scores; threshold:
+                       positions whose probability is at least the level; dynamic: top-k with
+                       the level times the head's normalized entropy; window: the last
+                       --attention-window positions and the first --attention-global). Prints
+                       the scores dropped, attention ms per step and, from the untimed quality
+                       pass, the attention-output cosine against dense attention
+                       (default: ${MODEL_COMMAND_DEFAULTS.attentionSparsity}; bitbench only)
+  --attention-level X  top-k, threshold, dynamic: a ratio in (0, 1]
+  --attention-window N window: positions kept at the end (>= 1, with the global tokens below --context)
+  --attention-global G window: first positions always kept (default: ${MODEL_COMMAND_DEFAULTS.attentionGlobal})
   --no-blas            dense fp32 through the builtin loop instead of OpenBLAS
   --trials N           independent trials (each builds the model and runs it anew); decode
                        tokens/s and its 95% interval come from all of them (default: ${SAMPLING_DEFAULTS.trials})
@@ -93,6 +107,10 @@ export async function modelCommand(args: string[]): Promise<void> {
       'lm-head': { type: 'string' },
       sparsity: { type: 'string' },
       'sparsity-level': { type: 'string' },
+      'attention-sparsity': { type: 'string' },
+      'attention-level': { type: 'string' },
+      'attention-window': { type: 'string' },
+      'attention-global': { type: 'string' },
       seed: { type: 'string' },
       'no-blas': { type: 'boolean' },
       trials: { type: 'string' },
@@ -135,6 +153,8 @@ export async function modelCommand(args: string[]): Promise<void> {
   }
   const sparsity = activationSparsity(values.sparsity, values['sparsity-level']);
   if (engine === 'llama.cpp' && sparsity) throw new UsageError(`--sparsity: only bitbench's paths zero activations`);
+  const sparseAttention = attentionSparsity(values, context ?? prompt);
+  if (engine === 'llama.cpp' && sparseAttention) throw new UsageError(`--attention-sparsity: only bitbench's attention drops positions`);
   const spec = {
     ...(preset !== undefined ? { preset } : {}),
     ...(values.config !== undefined ? { config: values.config } : {}),
@@ -151,6 +171,7 @@ export async function modelCommand(args: string[]): Promise<void> {
     seed: values.seed === '0' ? 0 : positiveInteger('seed', values.seed, MODEL_COMMAND_DEFAULTS.seed),
     useBlas: !values['no-blas'],
     ...(sparsity ?? {}),
+    ...(sparseAttention ?? {}),
     ...(isa ? { isa } : {}),
     ...(engine === 'llama.cpp' ? { engine, quant: quant ?? MODEL_COMMAND_DEFAULTS.quant } : {}),
     ...(values['gguf-cache'] !== undefined ? { ggufCache: values['gguf-cache'] } : {}),
@@ -172,6 +193,38 @@ function activationSparsity(modeText: string | undefined, levelText: string | un
   if (levelText === undefined) throw new UsageError(`--sparsity-level: required with --sparsity ${mode}`);
   const sparsityLevel = mode === 'threshold' ? positiveNumber('sparsity-level', levelText) : ratio('sparsity-level', levelText);
   return { sparsity: mode, sparsityLevel };
+}
+
+/** --attention-sparsity with its level, or its window and global tokens. */
+function attentionSparsity(values: Record<string, string | boolean | undefined>, context: number) {
+  const text = (flag: string) => values[flag] as string | undefined;
+  const mode = oneOf('attention-sparsity', text('attention-sparsity'), ATTENTION_SPARSITY_MODES, MODEL_COMMAND_DEFAULTS.attentionSparsity);
+  const windowFlags = ['attention-window', 'attention-global'].filter((flag) => text(flag) !== undefined);
+  if (mode !== 'window' && windowFlags.length > 0) throw new UsageError(`--${windowFlags[0]}: needs --attention-sparsity window`);
+  if (mode === 'none' || mode === 'window') {
+    if (text('attention-level') !== undefined) throw new UsageError(`--attention-level: needs --attention-sparsity top-k|threshold|dynamic`);
+  }
+  if (mode === 'none') return undefined;
+  if (mode === 'window') {
+    if (text('attention-window') === undefined) throw new UsageError(`--attention-window: required with --attention-sparsity window`);
+    const attentionWindow = positiveInteger('attention-window', text('attention-window'), 1);
+    const global = text('attention-global');
+    const attentionGlobal = global?.trim() === '0' ? 0 : positiveInteger('attention-global', global, MODEL_COMMAND_DEFAULTS.attentionGlobal);
+    if (attentionWindow + attentionGlobal >= context) {
+      throw new UsageError(`--attention-window: ${attentionWindow} plus ${attentionGlobal} global tokens keeps every position below the context (${context}); use a smaller window or a longer --context`);
+    }
+    return { attentionSparsity: mode, attentionWindow, attentionGlobal };
+  }
+  if (text('attention-level') === undefined) throw new UsageError(`--attention-level: required with --attention-sparsity ${mode}`);
+  return { attentionSparsity: mode, attentionLevel: ratio('attention-level', text('attention-level')!) };
+}
+
+function describeAttentionSparsity(r: ModelResult): string[] {
+  const a = r.attentionSparsity;
+  if (!a) return [];
+  const setting = a.mode === 'window' ? `window ${a.window} + ${a.global} global` : `${a.mode} ${a.level}`;
+  const cosine = a.cosineMin === null ? 'quality pass skipped' : `min cosine vs dense attention ${a.cosineMin.toFixed(5)}`;
+  return [`  sparse att ${setting}: ${(100 * a.sparsity).toFixed(1)}% of scores dropped; ${cosine}`];
 }
 
 function describeSparsity(r: ModelResult): string[] {
@@ -218,6 +271,7 @@ export function describeModelResult(r: ModelResult): string {
     `  prefill    ${r.prefillTokS.toFixed(1)} tokens/s  (time to first token ${ms(r.ttftMs)} ms)`,
     `  roofline   ${r.rooflineTokS.toFixed(2)} tokens/s at ${r.bandwidthGBs.toFixed(1)} GB/s measured; reached ${(100 * r.rooflineFraction).toFixed(0)}%`,
     ...describeKv(r),
+    ...describeAttentionSparsity(r),
     ...describeSparsity(r),
     `  per token  ${formatBytes(r.bytesPerToken)} read (weights ${formatBytes(r.weightBytesPerStep)} and KV ${formatBytes(r.kvBytesPerStep)} per step)`,
     `  memory     peak RSS ${formatBytes(r.peakRssBytes)} (estimated ${formatBytes(r.estimateBytes)}); weights ${r.engine === 'llama.cpp' ? 'loaded' : 'built'} in ${(r.buildMs / 1000).toFixed(1)} s`,

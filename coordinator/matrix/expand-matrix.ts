@@ -74,6 +74,7 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
           ...isaField(c.isa),
           cache: c.cache,
           repetitions: { ...repetitions },
+          ...(c.sparsity !== undefined ? { sparsity: c.sparsity } : {}),
         }, instanceType);
       }
     }
@@ -85,6 +86,8 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
         if (isExcluded(c, section.exclude)) continue;
         // llama.cpp has no fp8 KV cache and no context fill: those cells are bitbench's alone.
         if (c.engine === 'llama.cpp' && (c.kv === 'fp8-e4m3' || c.kv === 'fp8-e5m2')) continue;
+        // Nor does it zero activations.
+        if (c.engine === 'llama.cpp' && c.sparsity !== 'none') continue;
         // Each engine reads one of the two axes: the product repeats a job across the other,
         // and add() keeps one copy of each id. A bitbench job has no engine field, so its id is
         // what it was before llama.cpp was an engine.
@@ -100,6 +103,8 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
           kv: c.kv,
           ...(c.context !== undefined && c.engine !== 'llama.cpp' ? { context: c.context } : {}),
           lmHead: c.lmHead,
+          // Dense jobs carry no sparsity field, so their ids are what they were before the axis.
+          ...(c.sparsity !== 'none' ? { sparsity: c.sparsity.mode, sparsityLevel: c.sparsity.level } : {}),
           ...(modelTrials === undefined ? {} : { trials: modelTrials }),
         }, instanceType);
       }

@@ -9,6 +9,7 @@ import {
   type KernelSection,
   type ModelExclude,
   type ModelSection,
+  type ModelSparsityChoice,
   type Shape,
   type ThreadsValue,
 } from './matrix-schema.js';
@@ -20,6 +21,7 @@ export interface KernelCombination {
   threads: ThreadsValue;
   isa: IsaChoice;
   cache: CacheMode;
+  sparsity: number | undefined;
 }
 
 export interface ModelCombination {
@@ -36,6 +38,7 @@ export interface ModelCombination {
   kv: KvDtype;
   context: number | undefined;
   lmHead: LmHeadDtype;
+  sparsity: ModelSparsityChoice;
 }
 
 type Axes<T> = { [K in keyof T]: readonly T[K][] };
@@ -70,6 +73,7 @@ function kernelAxes(section: KernelSection): Axes<KernelCombination> {
     threads: section.threads,
     isa: section.isa,
     cache: section.cache,
+    sparsity: section.sparsity ?? [undefined],
   };
 }
 
@@ -87,6 +91,7 @@ function modelAxes(section: ModelSection): Axes<ModelCombination> {
     kv: section.kv,
     context: section.context ?? [undefined],
     lmHead: section.lmHead,
+    sparsity: section.sparsity,
   };
 }
 
@@ -117,8 +122,14 @@ function ruleValues(key: string, rule: unknown): unknown[] {
   return valueList(rule);
 }
 
+/** A model's sparsity setting as an exclude names it: by its mode. */
+function sparsityModeOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null && 'mode' in value ? (value as { mode: unknown }).mode : value;
+}
+
 function sameAxisValue(a: unknown, b: unknown): boolean {
   if (isShape(a) && isShape(b)) return a[0] === b[0] && a[1] === b[1];
+  if (typeof a === 'object' && a !== null && 'mode' in a) return sparsityModeOf(a) === b;
   return a === b;
 }
 

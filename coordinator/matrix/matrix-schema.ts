@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { ISA_NAMES } from '../../runner/protocol/names.js';
 import { repetitionOverridesSchema } from '../../runner/protocol/job-spec.js';
 import {
+  activationSparsityMode,
   cacheMode,
   contextLength,
   engineName,
@@ -15,7 +16,9 @@ import {
   lmHeadDtype,
   pathName,
   positiveInteger,
+  positiveNumber,
   presetName,
+  unitRatio,
   worded,
 } from '../../runner/protocol/value-schemas.js';
 import { matrixDescription, matrixName } from './matrix-text.js';
@@ -50,6 +53,25 @@ export const ISA_CHOICES = ['auto', ...ISA_NAMES] as const;
 /** 'auto': the runner's best supported ISA. */
 export const isaChoiceSchema = z.enum(ISA_CHOICES, { error: worded(`one of ${ISA_CHOICES.join(', ')}`) });
 
+/**
+ * One activation sparsity setting of a model job: `none` (dense), or a mode with its level
+ * (`{ mode: top-k, level: 0.7 }`). The level's meaning depends on the mode, so they travel
+ * together rather than as two axes whose product would pair a threshold with a keep ratio.
+ */
+export const modelSparsitySchema = z.union([
+  z.literal('none'),
+  z
+    .strictObject({
+      mode: z.enum(['threshold', 'top-k', 'adaptive'], { error: worded('one of threshold, top-k, adaptive') }),
+      level: positiveNumber,
+    })
+    .superRefine((value, ctx) => {
+      if (value.mode !== 'threshold' && value.level > 1) {
+        ctx.addIssue({ code: 'custom', path: ['level'], message: `expected a ratio in (0, 1] for ${value.mode}` });
+      }
+    }),
+], { error: worded("none or { mode: threshold|top-k|adaptive, level: X }") });
+
 /** An empty entry would exclude every job; name at least one axis. */
 function excludeEntry<T extends z.ZodRawShape>(shape: T) {
   return z
@@ -72,6 +94,7 @@ export const kernelExcludeSchema = excludeEntry({
   threads: oneOrMany(threadsValueSchema, "a positive integer or 'all'"),
   isa: oneOrMany(isaChoiceSchema, 'an ISA'),
   cache: oneOrMany(cacheMode, 'hot or cold'),
+  sparsity: oneOrMany(unitRatio, 'a ratio in (0, 1]'),
 });
 
 export const kernelSectionSchema = z.strictObject({
@@ -81,6 +104,8 @@ export const kernelSectionSchema = z.strictObject({
   threads: axis(threadsValueSchema),
   isa: axis(isaChoiceSchema).default(['auto']),
   cache: axis(cacheMode),
+  /** Fractions of the activations zeroed in aligned blocks (each job also times dense); absent: dense only. */
+  sparsity: axis(unitRatio).optional(),
   /** Over the matrix's own repetitions, for this section's jobs. */
   repetitions: repetitionOverridesSchema.optional(),
   exclude: z.array(kernelExcludeSchema, { error: worded('a list of exclude entries') }).optional(),
@@ -99,6 +124,8 @@ export const modelExcludeSchema = excludeEntry({
   kv: oneOrMany(kvDtype, 'bf16, int8, fp8-e4m3 or fp8-e5m2'),
   context: oneOrMany(contextLength, 'a context length'),
   lmHead: oneOrMany(lmHeadDtype, 'bf16 or int8'),
+  /** Matches a combination's sparsity mode (`none` for dense). */
+  sparsity: oneOrMany(activationSparsityMode, 'a sparsity mode'),
 });
 
 export const modelSectionSchema = z.strictObject({
@@ -119,6 +146,8 @@ export const modelSectionSchema = z.strictObject({
   /** KV cache positions decode is measured at (each >= prompt; bitbench only). Absent: right after the prompt. */
   context: axis(contextLength).optional(),
   lmHead: axis(lmHeadDtype).default(['bf16']),
+  /** Activation sparsity settings (bitbench only; each timed step also runs dense). */
+  sparsity: axis(modelSparsitySchema).default(['none']),
   exclude: z.array(modelExcludeSchema, { error: worded('a list of exclude entries') }).optional(),
 });
 
@@ -161,6 +190,7 @@ export type ModelExclude = z.output<typeof modelExcludeSchema>;
 export type Shape = z.output<typeof shapeSchema>;
 export type ThreadsValue = z.output<typeof threadsValueSchema>;
 export type IsaChoice = z.output<typeof isaChoiceSchema>;
+export type ModelSparsityChoice = z.output<typeof modelSparsitySchema>;
 
 /** A section field as a list: one section, a list of them, or none. */
 export function sectionList<T extends object>(value: T | T[] | undefined): T[] {

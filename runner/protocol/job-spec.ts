@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { MODEL_PRESETS } from '../model-config.js';
 import { jobIdFor, JOB_ID_LENGTH } from './job-id.js';
 import {
+  activationSparsityMode,
   cacheMode,
   engineName,
   instanceTypeName,
@@ -21,6 +22,7 @@ import {
   positiveNumber,
   presetName,
   runIdName,
+  unitRatio,
   worded,
 } from './value-schemas.js';
 import { formatProblem, humanErrorMap, problemsFromIssues, type ValidationProblem } from './validation-problems.js';
@@ -103,6 +105,8 @@ const kernelJobShape = {
   isa: isaName.optional(),
   cache: cacheMode,
   repetitions: repetitionPolicySchema,
+  /** Fraction of the activations zeroed in aligned column blocks; absent: dense (ids unchanged). */
+  sparsity: unitRatio.optional(),
 };
 
 const modelJobShape = {
@@ -129,6 +133,10 @@ const modelJobShape = {
   fill: kvFill.optional(),
   lmHead: lmHeadDtype,
   trials: trialCount.optional(),
+  /** Activation sparsity on every ternary layer's input; absent: dense (never written as 'none'). */
+  sparsity: activationSparsityMode.optional(),
+  /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
+  sparsityLevel: positiveNumber.optional(),
 };
 
 const jobIdentityShape = {
@@ -181,6 +189,7 @@ export function jobSpecProblems(spec: JobSpec): ValidationProblem[] {
       if (spec.path === undefined) problems.push({ path: 'path', message: 'a bitbench model job needs a path' });
       if (spec.quant !== undefined) problems.push({ path: 'quant', message: 'only llama.cpp jobs take a quant' });
     }
+    problems.push(...modelSparsityProblems(spec));
     const positions = MODEL_PRESETS[spec.preset].maxPositions;
     if (spec.prompt + spec.tokens > positions) {
       problems.push({ path: 'tokens', message: `prompt ${spec.prompt} + tokens ${spec.tokens} exceeds ${spec.preset}'s ${positions} positions` });
@@ -189,6 +198,18 @@ export function jobSpecProblems(spec: JobSpec): ValidationProblem[] {
   const expected = jobIdFor(spec);
   if (spec.id !== expected) problems.push({ path: 'id', message: `does not match the spec (which hashes to ${expected})` });
   return problems;
+}
+
+/** The level's meaning depends on the mode, so the two are checked together. */
+function modelSparsityProblems(spec: ModelJob): ValidationProblem[] {
+  const mode = spec.sparsity ?? 'none';
+  if (mode === 'none') {
+    return spec.sparsityLevel === undefined ? [] : [{ path: 'sparsityLevel', message: 'needs a sparsity mode other than none' }];
+  }
+  if (spec.engine === 'llama.cpp') return [{ path: 'sparsity', message: "only bitbench's paths zero activations" }];
+  if (spec.sparsityLevel === undefined) return [{ path: 'sparsityLevel', message: `is required with sparsity ${mode}` }];
+  if (mode !== 'threshold' && spec.sparsityLevel > 1) return [{ path: 'sparsityLevel', message: `expected a ratio in (0, 1] for ${mode}` }];
+  return [];
 }
 
 /** The job, if it is one; else a JobSpecError listing every problem. */

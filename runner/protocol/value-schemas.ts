@@ -1,7 +1,7 @@
 // The small schemas jobs and matrices are built from, each with its own wording, so a bad value
 // reads the same wherever it appears ("expected a positive integer").
 import * as z from 'zod';
-import { CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, KV_FILLS, MAX_CONTEXT, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
+import { ACTIVATION_SPARSITY_MODES, CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, KV_FILLS, MAX_CONTEXT, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
 import { describeValue } from './validation-problems.js';
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -45,6 +45,12 @@ export const contextLength = z
   .int({ error: worded(`an integer from 1 to ${MAX_CONTEXT}`) })
   .min(1, { error: worded(`an integer from 1 to ${MAX_CONTEXT}`) })
   .max(MAX_CONTEXT, { error: worded(`an integer from 1 to ${MAX_CONTEXT}`) });
+/** A fraction in (0, 1]: kernel sparsity (zeroed), a top-k or adaptive keep ratio. */
+export const unitRatio = z
+  .number({ error: worded('a ratio in (0, 1]') })
+  .positive({ error: worded('a ratio in (0, 1]') })
+  .max(1, { error: worded('a ratio in (0, 1]') });
+export const activationSparsityMode = z.enum(ACTIVATION_SPARSITY_MODES, { error: worded(oneOf(ACTIVATION_SPARSITY_MODES)) });
 export const lmHeadDtype = z.enum(LM_HEAD_DTYPES, { error: worded(oneOf(LM_HEAD_DTYPES)) });
 export const presetName = z.enum(PRESET_NAMES, { error: worded(oneOf(PRESET_NAMES)) });
 export const engineName = z.enum(ENGINE_NAMES, { error: worded(oneOf(ENGINE_NAMES)) });

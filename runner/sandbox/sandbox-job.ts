@@ -31,6 +31,7 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
         targetCv: r.targetCv,
         maxTimeMs: r.maxTimeMs,
         ...(job.isa ? { isa: job.isa } : {}),
+        ...(job.sparsity !== undefined ? { sparsity: job.sparsity } : {}),
       },
     };
   }
@@ -50,6 +51,7 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
       ...(job.context !== undefined ? { context: job.context } : {}),
       ...(job.fill !== undefined ? { fill: job.fill } : {}),
       lmHead: job.lmHead,
+      ...(job.sparsity !== undefined && job.sparsity !== 'none' ? { sparsity: job.sparsity, sparsityLevel: job.sparsityLevel } : {}),
       ...(job.isa ? { isa: job.isa } : {}),
       ...(bandwidthGBs ? { bandwidthGBs } : {}),
     },
@@ -57,6 +59,7 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
 }
 
 export function describeJob(job: JobSpec): string {
-  if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.isa ? ' ' + job.isa : ''}`;
-  return `model ${job.preset} ${job.engine === 'llama.cpp' ? `llama.cpp ${job.quant}` : job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.context !== undefined ? ` context ${job.context}` : ''}${job.isa ? ' ' + job.isa : ''}`;
+  if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.sparsity !== undefined ? ` sparsity ${job.sparsity}` : ''}${job.isa ? ' ' + job.isa : ''}`;
+  const sparsity = job.sparsity !== undefined && job.sparsity !== 'none' ? ` sparsity ${job.sparsity} ${job.sparsityLevel}` : '';
+  return `model ${job.preset} ${job.engine === 'llama.cpp' ? `llama.cpp ${job.quant}` : job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.context !== undefined ? ` context ${job.context}` : ''}${sparsity}${job.isa ? ' ' + job.isa : ''}`;
 }

@@ -74,6 +74,18 @@ describe('bitbench model', () => {
     [['--engine', 'llama.cpp', '--context', '1024'], /--context: only bitbench/],
     [['--engine', 'llama.cpp', '--kv', 'fp8-e4m3'], /--kv: llama.cpp has no fp8 KV cache/],
     [['--batch', '0'], /--batch: expected a positive integer/],
+    [['--attention-sparsity', 'strided'], /--attention-sparsity: expected one of none, top-k, threshold, window, dynamic/],
+    [['--attention-sparsity', 'top-k'], /--attention-level: required with --attention-sparsity top-k/],
+    [['--attention-sparsity', 'top-k', '--attention-level', '0'], /--attention-level: expected a ratio in \(0, 1\]/],
+    [['--attention-sparsity', 'dynamic', '--attention-level', '1.5'], /--attention-level: expected a ratio in \(0, 1\]/],
+    [['--attention-sparsity', 'threshold', '--attention-level', 'x'], /--attention-level: expected a ratio/],
+    [['--attention-level', '0.5'], /--attention-level: needs --attention-sparsity/],
+    [['--attention-sparsity', 'window'], /--attention-window: required/],
+    [['--attention-sparsity', 'window', '--attention-window', '0'], /--attention-window: expected a positive integer/],
+    [['--attention-sparsity', 'window', '--attention-window', '-4'], /--attention-window: expected a positive integer/],
+    [['--attention-sparsity', 'window', '--attention-window', '40', '--prompt', '32'], /--attention-window: 40 plus 4 global tokens keeps every position/],
+    [['--attention-sparsity', 'top-k', '--attention-level', '0.5', '--attention-window', '8'], /--attention-window: needs --attention-sparsity window/],
+    [['--engine', 'llama.cpp', '--attention-sparsity', 'top-k', '--attention-level', '0.5'], /--attention-sparsity: only bitbench/],
   ])('rejects %j with exit 2', (args, message) => {
     const run = bitbench(['model', ...args]);
     expect(run.status).toBe(2);
@@ -92,6 +104,26 @@ describe('bitbench model', () => {
     expect(r.attentionShare).toBeLessThanOrEqual(1);
     expect(r.kvCosineMin).toBeGreaterThan(0.99);
     expect(r.kvCosineMin).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  it.each([
+    [['--attention-sparsity', 'top-k', '--attention-level', '0.25'], { mode: 'top-k', level: 0.25 }],
+    [['--attention-sparsity', 'window', '--attention-window', '64', '--attention-global', '4'], { mode: 'window', window: 64, global: 4 }],
+  ])('sparse attention %j: scores dropped and cosine against dense in JSON and text', (flags, expected) => {
+    const args = ['model', '--preset', 'tiny', '--prompt', '8', '--tokens', '3', '--context', '300', '--threads', '2', '--trials', '1', ...flags];
+    const run = bitbench([...args, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    expect(r.attentionSparsity).toMatchObject(expected);
+    // top-k 0.25 drops about three quarters; the window keeps 68 of 301..303 positions.
+    expect(r.attentionSparsity.sparsity).toBeGreaterThan(0.7);
+    expect(r.attentionSparsity.sparsity).toBeLessThan(0.8);
+    expect(r.attentionSparsity.cosineMin).toBeGreaterThan(0);
+    expect(r.attentionSparsity.cosineMin).toBeLessThanOrEqual(1 + 1e-9);
+    expect(r.attentionMsPerStep).toBeGreaterThan(0);
+    const text = bitbench(args);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/sparse att .*: \d+\.\d% of scores dropped; min cosine vs dense attention [01]\.\d{5}/);
   });
 
   it('fills the cache by real prefill when asked, and prints the KV lines', () => {

@@ -46,7 +46,7 @@ describe('parseJobSpec', () => {
   });
 
   it('rejects extra keys, at the top and inside repetitions', () => {
-    expect(specProblems(rehashed(kernelJob, (c) => (c.command = 'rm -rf /')))).toEqual([": unknown key 'command'; expected one of kind, path, n, k, batch, threads, isa, cache, repetitions, id, runId, instanceType"]);
+    expect(specProblems(rehashed(kernelJob, (c) => (c.command = 'rm -rf /')))).toEqual([": unknown key 'command'; expected one of kind, path, n, k, batch, threads, isa, cache, repetitions, sparsity, id, runId, instanceType"]);
     expect(specProblems(rehashed(kernelJob, (c) => ((c.repetitions as Record<string, unknown>).minTimeMs = 5)))).toEqual([
       "repetitions: unknown key 'minTimeMs'; did you mean 'maxTimeMs'?",
     ]);

@@ -8,25 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { implementations, type IsaName, type KvDtype } from '../../native/index.js';
 import { attendKv } from '../../native/kv-cache.js';
 import { decodeFp8Reference, encodeFp8Reference } from '../helpers/fp8-reference.js';
+import { bf16, seeded } from '../helpers/attention-inputs.js';
 
 const HEADS = 4, KV_HEADS = 2;
 const FORMATS: KvDtype[] = ['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2'];
 /** Smallest cosine against fp32 attention on these random inputs (bf16 and int8 measure ~1 - 1e-5). */
 const COSINE_FLOOR: Record<KvDtype, number> = { bf16: 0.9999, int8: 0.9999, 'fp8-e4m3': 0.999, 'fp8-e5m2': 0.995 };
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function bf16(value: number): number {
-  const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
-  const rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) & 0xffff0000;
-  return new Float32Array(new Uint32Array([rounded >>> 0]).buffer)[0]!;
-}
 
 /** One head's vector as the cache stores and reads it back. */
 function quantizeHead(kv: KvDtype, v: Float32Array): Float32Array {

@@ -31,6 +31,15 @@ describe('classifyKernel', () => {
     expect(v).toMatchObject({ bound: 'compute', text: 'compute-bound at 72% of the avx2 fp32 peak' });
   });
 
+  it('says why a cell is past a ceiling rather than printing a share above 100% as if it were one', () => {
+    expect(classifyKernel({ ...ceilings, gops: 30, weightGBs: 23 })!.text).toBe(
+      'memory-bound: 115% of the memory ceiling (read faster than the bandwidth probe measured)',
+    );
+    expect(classifyKernel({ ...ceilings, gops: 121, weightGBs: 5 })!.text).toBe(
+      'compute-bound: 121% of the avx2 fp32 peak (fewer instructions than 2nk multiply-adds)',
+    );
+  });
+
   it('names the nearer ceiling when a cell is past the threshold of both', () => {
     expect(classifyKernel({ ...ceilings, gops: 60, weightGBs: 18 })!.bound).toBe('memory');
     expect(classifyKernel({ ...ceilings, gops: 95, weightGBs: 12 })!.bound).toBe('compute');

@@ -70,6 +70,7 @@ Napi::Value attendKv(const Napi::CallbackInfo& info) {
   const size_t width = d.kvHeads * d.headDim;
   if (positions * width > kMaxElements) throw Napi::RangeError::New(info.Env(), "Expected positions * kvHeads * headDim <= 2^24");
   const KvDtype dtype = readKvDtype(spec);
+  const AttentionSparsity sparsity = readAttentionSparsity(spec);
   const unsigned threads = static_cast<unsigned>(optionalInteger(spec, "threads", 1, 256, 1));
   // The ISA read as for kernels (an unsupported one rejects with ERR_BITBENCH_ISA_UNSUPPORTED).
   Napi::Object kernelFields = Napi::Object::New(info.Env());
@@ -91,7 +92,7 @@ Napi::Value attendKv(const Napi::CallbackInfo& info) {
         for (size_t p = 0; p < positions; ++p) cache.store(0, 0, p, keys->data() + p * width, values->data() + p * width);
         AttentionScratch scratch(d, positions, threads);
         const AttentionRow row{0, positions - 1};
-        attendRows(cache, *kernels, d, 0, &row, 1, q->data(), out->data(), threads, scratch);
+        attendRows(cache, *kernels, d, 0, &row, 1, q->data(), out->data(), threads, scratch, sparsity);
       },
       [=](Napi::Env env) -> Napi::Value {
         Napi::Float32Array array = Napi::Float32Array::New(env, out->size());

@@ -73,6 +73,22 @@ ModelSpec readModelSpec(const Napi::Object& spec) {
   } catch (const std::invalid_argument& error) {
     throw Napi::RangeError::New(spec.Env(), error.what());
   }
+  out.attentionSparsity = readAttentionSparsity(spec);
+  return out;
+}
+
+AttentionSparsity readAttentionSparsity(const Napi::Object& spec) {
+  AttentionSparsity out;
+  out.mode = parseAttentionSparsityMode(
+      optionalChoice(spec, "attentionSparsity", {"none", "top-k", "threshold", "window", "dynamic"}, "none"));
+  out.level = optionalNumber(spec, "attentionLevel", 0, 1, 0);
+  out.window = optionalInteger(spec, "attentionWindow", 0, size_t{1} << 20, 0);
+  out.global = optionalInteger(spec, "attentionGlobal", 0, size_t{1} << 20, 0);
+  try {
+    checkAttentionSparsity(out);
+  } catch (const std::invalid_argument& error) {
+    throw Napi::RangeError::New(spec.Env(), error.what());
+  }
   return out;
 }
 

@@ -12,5 +12,7 @@ ModelSpec readModelSpec(const Napi::Object& spec);
 ModelRunOptions readModelRunOptions(const Napi::Object& spec);
 // The optional `kv` field: bf16 (the default), int8, fp8-e4m3 or fp8-e5m2.
 KvDtype readKvDtype(const Napi::Object& spec);
+// The optional attentionSparsity, attentionLevel, attentionWindow and attentionGlobal fields.
+AttentionSparsity readAttentionSparsity(const Napi::Object& spec);
 
 }  // namespace bitbench::binding

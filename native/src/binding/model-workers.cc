@@ -89,6 +89,12 @@ class BenchmarkModelWorker : public PromiseWorker<Napi::AsyncProgressWorker<Prog
       }
       result.Set("sparsity", sparsity);
     }
+    if (spec_.attentionSparsity.mode != AttentionSparsityMode::kNone) {
+      Napi::Object attention = Napi::Object::New(env);
+      attention.Set("sparsity", outcome_.attentionSparsity);
+      if (!std::isnan(outcome_.attentionCosineMin)) attention.Set("cosineMin", outcome_.attentionCosineMin);
+      result.Set("attentionSparsity", attention);
+    }
     result.Set("attentionKernel", attentionKernel_);
     result.Set("peakRssBytes", peakRss_);
     result.Set("kernel", kernel_);

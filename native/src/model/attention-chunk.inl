@@ -100,7 +100,7 @@ inline float expNonPositive(float x) {
   return y * __builtin_bit_cast(float, exponent);
 }
 
-template <KvDtype D>
+template <KvDtype D, bool Masked = false>
 void attendChunk(const AttentionChunk& c) {
   constexpr bool kScaled = D != KvDtype::kBf16;
   const size_t d = c.headDim;
@@ -110,22 +110,40 @@ void attendChunk(const AttentionChunk& c) {
     const float scale = kScaled ? c.scoreScale * c.keyScales[j * c.scaleStride] : c.scoreScale;
     for (size_t g = 0; g < c.group; ++g) c.scores[g * c.count + j] = dot(c.q + g * d, c.row, d) * scale;
   }
+  if constexpr (Masked) {
+    size_t kept = 0;
+    for (size_t g = 0; g < c.group; ++g) kept += bitbench::selectScores(*c.select, c.scores + g * c.count, c.count, c.selectScratch);
+    *c.kept += kept;
+  }
   for (size_t g = 0; g < c.group; ++g) {
     float* s = c.scores + g * c.count;
     float top = s[0];
     for (size_t j = 1; j < c.count; ++j) top = s[j] > top ? s[j] : top;
     float sumLanes[kLanes] = {};
     size_t j = 0;
-    for (; j + kLanes <= c.count; j += kLanes)
-      for (size_t l = 0; l < kLanes; ++l) sumLanes[l] += (s[j + l] = expNonPositive(s[j + l] - top));
+    if constexpr (Masked) {
+      // A dropped score is -infinity: its weight is exactly zero (expNonPositive would give 1e-38).
+      const float dropped = -__builtin_inff();
+      for (; j + kLanes <= c.count; j += kLanes)
+        for (size_t l = 0; l < kLanes; ++l)
+          sumLanes[l] += (s[j + l] = s[j + l] == dropped ? 0.0f : expNonPositive(s[j + l] - top));
+    } else {
+      for (; j + kLanes <= c.count; j += kLanes)
+        for (size_t l = 0; l < kLanes; ++l) sumLanes[l] += (s[j + l] = expNonPositive(s[j + l] - top));
+    }
     float sum = 0;
-    for (; j < c.count; ++j) sum += (s[j] = expNonPositive(s[j] - top));
+    for (; j < c.count; ++j) sum += (s[j] = Masked && s[j] == -__builtin_inff() ? 0.0f : expNonPositive(s[j] - top));
     for (size_t l = 0; l < kLanes; ++l) sum += sumLanes[l];
     c.maxes[g] = top;
     c.sums[g] = sum;
     for (size_t i = 0; i < d; ++i) c.out[g * d + i] = 0.0f;
   }
   for (size_t j = 0; j < c.count; ++j) {
+    if constexpr (Masked) {
+      bool any = false;
+      for (size_t g = 0; g < c.group; ++g) any |= c.scores[g * c.count + j] != 0.0f;
+      if (!any) continue;
+    }
     decodeRow<D>(c.values + j * c.rowBytes, d, c.row);
     const float scale = kScaled ? c.valueScales[j * c.scaleStride] : 1.0f;
     for (size_t g = 0; g < c.group; ++g) addScaled(c.out + g * d, c.row, c.scores[g * c.count + j] * scale, d);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "attention-sparsity.h"
 #include "model-spec.h"
 
 namespace bitbench {
@@ -31,6 +32,11 @@ struct AttentionChunk {
   float* out;  // group * headDim
   float* maxes;  // group
   float* sums;  // group
+  // Score modes (masked kernels only): selection on each head's scores, its scratch (count
+  // floats) and the kept (head, position) pairs added up.
+  const AttentionSparsity* select = nullptr;
+  float* selectScratch = nullptr;
+  size_t* kept = nullptr;
 };
 
 using AttendChunkFn = void (*)(const AttentionChunk&);
@@ -38,6 +44,9 @@ using AttendChunkFn = void (*)(const AttentionChunk&);
 struct AttentionKernels {
   const char* name;
   AttendChunkFn chunk[4];  // by KvDtype
+  // The same with a score selection before the softmax: dropped scores weigh exactly zero,
+  // and a value row no head of the group keeps is not read.
+  AttendChunkFn maskedChunk[4];
 };
 
 // The kernels compiled for `implementation`'s ISA family (avx512*, avx2/avx-vnni, or the

@@ -22,17 +22,32 @@ class AttentionScratch {
   AttentionScratch(const ModelDims& dims, size_t maxPositions, unsigned threads);
   float* scores(unsigned thread) { return perThread_[thread].data(); }
   float* partials() { return partials_.data(); }
+  // Per thread: the score selection's scratch (maxPositions) and a second partial (window
+  // mode: a chunk spanning the global tokens and the window runs as two pieces, merged).
+  float* selectScratch(unsigned thread) { return perThread_[thread].data() + selectOffset_; }
+  float* piece(unsigned thread) { return selectScratch(thread) + maxPositions_; }
+  size_t* kept() { return kept_.data(); }
   static constexpr size_t kMaxChunks = 32;
   static size_t bytesFor(const ModelDims& dims, size_t maxPositions, unsigned threads);
 
  private:
   std::vector<std::vector<float>> perThread_;  // group * maxPositions scores, one decoded row, maxima, sums
   std::vector<float> partials_;  // split items: chunk partials (out, max, sum per query head)
+  std::vector<size_t> kept_;  // per thread
+  size_t selectOffset_;
+  size_t maxPositions_;
 };
 
-// out: rows x heads*headDim; q likewise (rows already RoPE-rotated).
-void attendRows(const KvCache& cache, const AttentionKernels& kernels, const ModelDims& dims, size_t layer,
-                const AttentionRow* rows, size_t count, const float* q, float* out, unsigned threads,
-                AttentionScratch& scratch);
+// (query head, position) pairs the softmax kept, of those it could attend to.
+struct AttentionCounts {
+  double kept = 0;
+  double total = 0;
+};
+
+// out: rows x heads*headDim; q likewise (rows already RoPE-rotated). Score modes of
+// `sparsity` select over a row's whole span, so each (row, kv head) then runs unsplit.
+AttentionCounts attendRows(const KvCache& cache, const AttentionKernels& kernels, const ModelDims& dims, size_t layer,
+                           const AttentionRow* rows, size_t count, const float* q, float* out, unsigned threads,
+                           AttentionScratch& scratch, const AttentionSparsity& sparsity = {});
 
 }  // namespace bitbench

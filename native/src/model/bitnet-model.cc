@@ -179,6 +179,7 @@ BitNetModel::BitNetModel(const ModelSpec& spec)
     kvReference_ = std::make_unique<KvCache>(d, KvDtype::kBf16, spec.maxSequences, spec.maxPositions);
     referenceAttention_.resize(maxRows_ * d.hidden);
   }
+  if (spec.attentionSparsity.mode != AttentionSparsityMode::kNone) denseAttention_.resize(maxRows_ * d.hidden);
   attentionKernels_ = &attentionKernelsFor(spec.implementation);
   attentionRows_.resize(maxRows_);
   attentionScratch_ = std::make_unique<AttentionScratch>(d, spec.maxPositions, spec.threads);
@@ -212,6 +213,7 @@ size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
   if (spec.kvReference && spec.kv != KvDtype::kBf16)  // the bf16 reference and its outputs
     total += KvCache::bytesFor(d, KvDtype::kBf16, spec.maxSequences, spec.maxPositions) + maxRows * d.hidden * sizeof(float);
   total += AttentionScratch::bytesFor(d, spec.maxPositions, spec.threads);
+  if (spec.attentionSparsity.mode != AttentionSparsityMode::kNone) total += maxRows * d.hidden * sizeof(float);
   total += maxRows * (6 * d.hidden + 3 * d.ffn + 2 * d.kvHeads * d.headDim + d.headDim) * sizeof(float);  // activations, RoPE angles
   total += maxRows * d.vocab * sizeof(float);                          // logits
   total += maxRows * largestStride * (sizeof(float) + sizeof(uint16_t));  // padded activations
@@ -263,25 +265,41 @@ void BitNetModel::embed(const TokenRow* rows, size_t count, float* x) const {
   }
 }
 
+namespace {
+double outputCosine(const float* a, const float* b, size_t n) {
+  double dot = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < n; ++i) dot += double{a[i]} * b[i], aa += double{a[i]} * a[i], bb += double{b[i]} * b[i];
+  return aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb) : (aa == bb ? 1.0 : 0.0);
+}
+}  // namespace
+
 void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const float* q, float* out) {
   const ModelDims& d = spec_.dims;
+  const AttentionSparsity& sparsity = spec_.attentionSparsity;
   for (size_t r = 0; r < count; ++r) attentionRows_[r] = {rows[r].sequence, rows[r].position};
   const auto start = std::chrono::steady_clock::now();
-  attendRows(*kv_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, out, spec_.threads, *attentionScratch_);
+  const AttentionCounts counts = attendRows(*kv_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, out,
+                                            spec_.threads, *attentionScratch_, sparsity);
   attentionNs_ += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-  if (!kvQualityPass_) return;
-  // The same queries over the bf16 reference: how far the cache format moved each output.
-  float* reference = referenceAttention_.data();
-  attendRows(*kvReference_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, reference, spec_.threads,
-             *attentionScratch_);
-  for (size_t r = 0; r < count; ++r) {
-    double dot = 0, own = 0, ref = 0;
-    for (size_t i = 0; i < d.hidden; ++i) {
-      const double a = out[r * d.hidden + i], b = reference[r * d.hidden + i];
-      dot += a * b, own += a * a, ref += b * b;
-    }
-    const double cosine = own > 0 && ref > 0 ? dot / std::sqrt(own * ref) : (own == ref ? 1.0 : 0.0);
-    kvCosineMin_ = std::min(kvCosineMin_, cosine);
+  if (!kvQualityPass_ && !attentionQualityPass_) {
+    attentionCounts_.kept += counts.kept, attentionCounts_.total += counts.total;
+    return;
+  }
+  if (kvQualityPass_) {
+    // The same queries over the bf16 reference: how far the cache format moved each output.
+    float* reference = referenceAttention_.data();
+    attendRows(*kvReference_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, reference, spec_.threads,
+               *attentionScratch_, sparsity);
+    for (size_t r = 0; r < count; ++r)
+      kvCosineMin_ = std::min(kvCosineMin_, outputCosine(out + r * d.hidden, reference + r * d.hidden, d.hidden));
+  }
+  if (attentionQualityPass_) {
+    // Dense attention over the same cache: what the sparsity mode dropped.
+    float* dense = denseAttention_.data();
+    attendRows(*kv_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, dense, spec_.threads,
+               *attentionScratch_);
+    for (size_t r = 0; r < count; ++r)
+      attentionCosineMin_ = std::min(attentionCosineMin_, outputCosine(out + r * d.hidden, dense + r * d.hidden, d.hidden));
   }
 }
 

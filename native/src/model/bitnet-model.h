@@ -52,8 +52,18 @@ class BitNetModel {
   void resetAttentionNs() { attentionNs_ = 0; }
   // While on (and the spec keeps a bf16 reference cache), each layer's attention also runs
   // over the reference, untimed, and the smallest cosine between the two outputs is kept.
-  void setKvQualityPass(bool on) { kvQualityPass_ = on && kvReference_ != nullptr; }
+  // With attention sparsity it also runs dense attention over the same cache and keeps the
+  // smallest cosine of the sparse output against it.
+  void setKvQualityPass(bool on) {
+    kvQualityPass_ = on && kvReference_ != nullptr;
+    attentionQualityPass_ = on && !denseAttention_.empty();
+  }
   double kvCosineMin() const { return kvCosineMin_; }
+  double attentionCosineMin() const { return attentionCosineMin_; }
+  // Attention sparsity outside quality passes since the last reset: (head, position) pairs
+  // kept and attendable.
+  AttentionCounts attentionCounts() const { return attentionCounts_; }
+  void resetAttentionCounts() { attentionCounts_ = {}; }
   // Fills positions sourcePositions .. end-1 of every sequence by tiling the first
   // sourcePositions (see kv-fill.h).
   void fillKvTiled(size_t sourcePositions, size_t end);
@@ -106,6 +116,10 @@ class BitNetModel {
   double attentionNs_ = 0;
   bool kvQualityPass_ = false;
   double kvCosineMin_ = 1;
+  std::vector<float> denseAttention_;  // maxRows x hidden, when spec.attentionSparsity is on
+  bool attentionQualityPass_ = false;
+  double attentionCosineMin_ = 1;
+  AttentionCounts attentionCounts_;
   std::unique_ptr<Activations> activations_;
   double buildNs_ = 0;
   std::unique_ptr<ActivationSparsifier> sparsifier_;

@@ -86,6 +86,7 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
   double cosineSum = 0;
   size_t cosines = 0;
   model.resetSparsityFigures();
+  model.resetAttentionCounts();
   for (size_t t = 0; t < o.decodeTokens + o.qualitySteps; ++t) {
     const bool timed = t < o.decodeTokens;
     const size_t position = context + t;
@@ -121,6 +122,11 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
     if (cosines) outcome.logitsCosineMean = cosineSum / static_cast<double>(cosines);
   }
   if (o.qualitySteps > 0) outcome.kvCosineMin = model.kvCosineMin();
+  if (model.spec().attentionSparsity.mode != AttentionSparsityMode::kNone) {
+    const AttentionCounts counts = model.attentionCounts();
+    outcome.attentionSparsity = counts.total > 0 ? 1.0 - counts.kept / counts.total : 0.0;
+    if (o.qualitySteps > 0) outcome.attentionCosineMin = model.attentionCosineMin();
+  }
   outcome.kvBytesPerStep = o.decodeTokens ? kvBytes / static_cast<double>(o.decodeTokens) : 0;
   outcome.lastTokens = next;
   return outcome;

@@ -43,6 +43,11 @@ struct ModelRunOutcome {
   double logitsCosineMin = std::nan("");
   double logitsCosineMean = std::nan("");
   BitNetModel::SparsityFigures sparsity;
+  // Attention sparsity (spec.attentionSparsity): fraction of (head, position) pairs dropped in
+  // the timed steps, and the cosine of each layer's attention output against dense attention
+  // over the same cache in the quality pass (NaN: none ran).
+  double attentionSparsity = 0;
+  double attentionCosineMin = std::nan("");
   std::vector<int32_t> lastTokens;
 };
 

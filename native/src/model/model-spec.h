@@ -7,6 +7,7 @@
 
 #include "../paths/compute-path.h"
 #include "activation-sparsity.h"
+#include "attention-sparsity.h"
 
 namespace bitbench {
 
@@ -45,6 +46,8 @@ struct ModelSpec {
   // Zeroing on the input of every ternary layer (none by default); the fused paths then
   // also prepare their sparse kernels' copy of the weights.
   ActivationSparsity sparsity;
+  // Which cached positions each head's softmax keeps (all by default).
+  AttentionSparsity attentionSparsity;
 };
 
 // The seven ternary projections of a layer, in weight-file order.

@@ -6,7 +6,9 @@ namespace bitbench {
 const AttentionKernels& avx2AttentionKernels() {
   static const AttentionKernels kernels{"avx2",
                                         {attendChunk<KvDtype::kBf16>, attendChunk<KvDtype::kInt8>,
-                                         attendChunk<KvDtype::kFp8E4M3>, attendChunk<KvDtype::kFp8E5M2>}};
+                                         attendChunk<KvDtype::kFp8E4M3>, attendChunk<KvDtype::kFp8E5M2>},
+                                        {attendChunk<KvDtype::kBf16, true>, attendChunk<KvDtype::kInt8, true>,
+                                         attendChunk<KvDtype::kFp8E4M3, true>, attendChunk<KvDtype::kFp8E5M2, true>}};
   return kernels;
 }
 

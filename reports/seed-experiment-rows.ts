@@ -1,0 +1,201 @@
+// Stored results -> the rows of the seed notebook's experiments per instance type: KV cache
+// formats at a context (bytes, speed, attention share, quality against bf16) and activation
+// sparsity (what was zeroed, speed and quality against dense, in the model and in the kernel).
+// Pure, and tolerant like the rest of reports/: a missing figure is null, shown as '–'.
+import { isCheckPreset } from './check-rows.js';
+import { llamaQuantOfPath } from './engine-comparison.js';
+import { byText, num, record, str } from './read-json.js';
+import type { ReportResultInput } from './report-input.js';
+import { comparePaths } from './path-order.js';
+
+export interface KvFormatRow {
+  preset: string | null;
+  path: string;
+  batch: number | null;
+  threads: number | null;
+  kv: string | null;
+  context: number | null;
+  fill: string | null;
+  kvBytesPerSequence: number | null;
+  /** This row's bytes over the bf16 row's of the same cell; null without one. */
+  bytesVsBf16: number | null;
+  decodeTokS: number | null;
+  speedVsBf16: number | null;
+  attentionShare: number | null;
+  attentionMsPerStep: number | null;
+  /** Smallest cosine of a layer's attention output against a bf16 cache's (1 for bf16). */
+  kvCosineMin: number | null;
+}
+
+export interface ModelSparsityRow {
+  preset: string | null;
+  path: string;
+  batch: number | null;
+  threads: number | null;
+  mode: string | null;
+  level: number | null;
+  zeroFraction: number | null;
+  zeroBlockFraction: number | null;
+  sparseCallFraction: number | null;
+  decodeTokS: number | null;
+  denseDecodeTokS: number | null;
+  speedup: number | null;
+  logitsCosineMin: number | null;
+  logitsCosineMean: number | null;
+}
+
+export interface KernelSparsityRow {
+  path: string;
+  isa: string;
+  n: number | null;
+  k: number | null;
+  batch: number | null;
+  threads: number | null;
+  cache: string | null;
+  requested: number | null;
+  zeroFraction: number | null;
+  zeroBlockFraction: number | null;
+  sparseCallFraction: number | null;
+  medianNs: number | null;
+  denseMedianNs: number | null;
+  speedup: number | null;
+}
+
+export interface SeedExperimentRows {
+  kvFormats: KvFormatRow[];
+  modelSparsity: ModelSparsityRow[];
+  kernelSparsity: KernelSparsityRow[];
+}
+
+const kvCell = (r: KvFormatRow) => [r.preset, r.path, r.batch, r.threads, r.context].join('|');
+
+function isBitbenchModel(stored: ReportResultInput): boolean {
+  const result = record(stored.result);
+  return stored.kind === 'model' && llamaQuantOfPath(stored.path) === null && str(result.engine, record(stored.spec).engine, 'bitbench') === 'bitbench';
+}
+
+function kvFormatRow(stored: ReportResultInput): KvFormatRow {
+  const result = record(stored.result);
+  const spec = record(stored.spec);
+  return {
+    preset: str(result.preset, spec.preset),
+    path: stored.path,
+    batch: num(result.batch, spec.batch),
+    threads: num(result.threads, spec.threads),
+    kv: str(result.kv, spec.kv),
+    context: num(result.context, spec.context),
+    fill: str(result.fill, spec.fill),
+    kvBytesPerSequence: num(result.kvBytesPerSequence),
+    bytesVsBf16: null,
+    decodeTokS: num(stored.tokensPerS, result.decodeTokS),
+    speedVsBf16: null,
+    attentionShare: num(result.attentionShare),
+    attentionMsPerStep: num(result.attentionMsPerStep),
+    kvCosineMin: num(result.kvCosineMin),
+  };
+}
+
+/**
+ * Model rows of a KV experiment: dense bitbench runs of a real preset in cells (model, path,
+ * batch, threads, context) where a context was asked for or a format other than bf16 ran.
+ */
+export function kvFormatRows(results: readonly ReportResultInput[]): KvFormatRow[] {
+  const candidates = results.filter((s) => isBitbenchModel(s) && record(s.result).sparsity === undefined && record(s.spec).sparsity === undefined);
+  const rows = candidates.map((stored) => ({ stored, row: kvFormatRow(stored) })).filter(({ row }) => !isCheckPreset(row.preset));
+  const experimentCells = new Set(
+    rows.filter(({ stored, row }) => record(stored.spec).context !== undefined || (row.kv !== null && row.kv !== 'bf16')).map(({ row }) => kvCell(row)),
+  );
+  const kept = rows.map(({ row }) => row).filter((row) => experimentCells.has(kvCell(row)));
+  for (const row of kept) {
+    const bf16 = kept.find((r) => r.kv === 'bf16' && kvCell(r) === kvCell(row));
+    if (!bf16) continue;
+    if (row.kvBytesPerSequence !== null && bf16.kvBytesPerSequence) row.bytesVsBf16 = row.kvBytesPerSequence / bf16.kvBytesPerSequence;
+    if (row.decodeTokS !== null && bf16.decodeTokS) row.speedVsBf16 = row.decodeTokS / bf16.decodeTokS;
+  }
+  return kept.sort(
+    (a, b) =>
+      byText(a.preset ?? '', b.preset ?? '') ||
+      comparePaths(a.path, b.path) ||
+      (a.batch ?? 0) - (b.batch ?? 0) ||
+      (a.threads ?? 0) - (b.threads ?? 0) ||
+      (a.context ?? 0) - (b.context ?? 0) ||
+      byText(a.kv ?? '', b.kv ?? ''),
+  );
+}
+
+export function modelSparsityRows(results: readonly ReportResultInput[]): ModelSparsityRow[] {
+  const rows: ModelSparsityRow[] = [];
+  for (const stored of results) {
+    if (!isBitbenchModel(stored)) continue;
+    const result = record(stored.result);
+    if (result.sparsity === undefined) continue;
+    const spec = record(stored.spec);
+    const s = record(result.sparsity);
+    rows.push({
+      preset: str(result.preset, spec.preset),
+      path: stored.path,
+      batch: num(result.batch, spec.batch),
+      threads: num(result.threads, spec.threads),
+      mode: str(s.mode, spec.sparsity),
+      level: num(s.level, spec.sparsityLevel),
+      zeroFraction: num(s.zeroFraction),
+      zeroBlockFraction: num(s.zeroBlockFraction),
+      sparseCallFraction: num(s.sparseCallFraction),
+      decodeTokS: num(stored.tokensPerS, result.decodeTokS),
+      denseDecodeTokS: num(s.denseDecodeTokS),
+      speedup: num(s.speedup),
+      logitsCosineMin: num(s.logitsCosineMin),
+      logitsCosineMean: num(s.logitsCosineMean),
+    });
+  }
+  return rows.sort(
+    (a, b) =>
+      byText(a.preset ?? '', b.preset ?? '') ||
+      comparePaths(a.path, b.path) ||
+      (a.batch ?? 0) - (b.batch ?? 0) ||
+      (a.threads ?? 0) - (b.threads ?? 0) ||
+      byText(a.mode ?? '', b.mode ?? '') ||
+      (a.level ?? 0) - (b.level ?? 0),
+  );
+}
+
+export function kernelSparsityRows(results: readonly ReportResultInput[]): KernelSparsityRow[] {
+  const rows: KernelSparsityRow[] = [];
+  for (const stored of results) {
+    if (stored.kind !== 'kernel') continue;
+    const result = record(stored.result);
+    if (result.sparsity === undefined) continue;
+    const spec = record(stored.spec);
+    const s = record(result.sparsity);
+    rows.push({
+      path: stored.path,
+      isa: stored.isa,
+      n: num(result.n, spec.n),
+      k: num(result.k, spec.k),
+      batch: num(result.batch, spec.batch),
+      threads: num(result.threads, spec.threads),
+      cache: str(result.cache, spec.cache),
+      requested: num(s.requested, spec.sparsity),
+      zeroFraction: num(s.zeroFraction),
+      zeroBlockFraction: num(s.zeroBlockFraction),
+      sparseCallFraction: num(s.sparseCallFraction),
+      medianNs: num(stored.medianNs, result.medianNs),
+      denseMedianNs: num(s.denseMedianNs),
+      speedup: num(s.speedup),
+    });
+  }
+  return rows.sort(
+    (a, b) =>
+      comparePaths(a.path, b.path) ||
+      (a.n ?? 0) - (b.n ?? 0) ||
+      (a.k ?? 0) - (b.k ?? 0) ||
+      (a.batch ?? 0) - (b.batch ?? 0) ||
+      (a.threads ?? 0) - (b.threads ?? 0) ||
+      byText(a.cache ?? '', b.cache ?? '') ||
+      (a.requested ?? 0) - (b.requested ?? 0),
+  );
+}
+
+export function seedExperimentRows(results: readonly ReportResultInput[]): SeedExperimentRows {
+  return { kvFormats: kvFormatRows(results), modelSparsity: modelSparsityRows(results), kernelSparsity: kernelSparsityRows(results) };
+}

@@ -1,0 +1,112 @@
+// Activation sparsity as matrix axes (kernel: the fraction zeroed; model: a mode with its level),
+// next to kv and context; and matrices/seed-experiments.yaml, which uses them (loaded, not run).
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { expandMatrix } from '../../coordinator/matrix/expand-matrix.js';
+import { loadMatrix, MatrixError, parseMatrixText } from '../../coordinator/matrix/load-matrix.js';
+import { JobSpecError, parseJobSpec, type JobSpec, type JobSpecOf } from '../../runner/protocol/job-spec.js';
+import { jobIdFor } from '../../runner/protocol/job-id.js';
+import { describeJob, sandboxJobFor } from '../../runner/sandbox/sandbox-job.js';
+import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
+
+const kernelsOf = (jobs: JobSpec[]) => jobs.filter((job): job is JobSpecOf<'kernel'> => job.kind === 'kernel');
+const modelsOf = (jobs: JobSpec[]) => jobs.filter((job): job is JobSpecOf<'model'> => job.kind === 'model');
+const expand = (text: string) => expandMatrix(parseMatrixText(text, 'inline.yaml', 'yaml'), { runId: 'r', hardwareThreads: 2 });
+
+function problemsOf(text: string): string[] {
+  try {
+    parseMatrixText(text, 'inline.yaml', 'yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(MatrixError);
+    return (error as MatrixError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  throw new Error('expected a MatrixError, but the matrix was accepted');
+}
+
+const KERNELS = 'kernels: { paths: [fused-i8], shapes: [[256, 512]], batch: [1], threads: [1], cache: [cold], sparsity: [0.3, 0.5] }\n';
+const MODELS =
+  'models: { presets: [tiny], engines: [bitbench, llama.cpp], batch: [1], prompt: 8, tokens: 4, threads: [1], kv: [bf16, int8], context: [64],\n' +
+  '  sparsity: [none, { mode: top-k, level: 0.7 }, { mode: threshold, level: 2.5 }] }\n';
+
+describe('activation sparsity, kv and context axes', () => {
+  it('a kernel sparsity axis: one job per fraction, passed to the sandbox', () => {
+    const kernels = kernelsOf(expand(KERNELS));
+    expect(kernels.map((job) => job.sparsity)).toEqual([0.3, 0.5]);
+    const fingerprint = {} as Fingerprint;
+    const sandbox = sandboxJobFor(kernels[0]!, fingerprint);
+    expect(sandbox.kind === 'kernel' && sandbox.spec.sparsity).toBe(0.3);
+    expect(describeJob(kernels[0]!)).toContain('sparsity 0.3');
+    for (const job of kernels) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
+  });
+
+  it('a model sparsity axis: mode and level together, dense jobs unchanged, none on llama.cpp', () => {
+    const models = modelsOf(expand(MODELS));
+    const bitbench = models.filter((job) => job.engine === undefined);
+    expect(bitbench.map((job) => `${job.kv}@${job.context} ${job.sparsity ?? 'dense'} ${job.sparsityLevel ?? ''}`.trim()).sort()).toEqual([
+      'bf16@64 dense', 'bf16@64 threshold 2.5', 'bf16@64 top-k 0.7',
+      'int8@64 dense', 'int8@64 threshold 2.5', 'int8@64 top-k 0.7',
+    ]);
+    // llama.cpp zeroes nothing: only its dense cells.
+    expect(models.filter((job) => job.engine === 'llama.cpp').every((job) => job.sparsity === undefined)).toBe(true);
+    // A dense job has no sparsity field: its id is what it was before the axis existed.
+    const dense = bitbench.find((job) => job.sparsity === undefined && job.kv === 'bf16')!;
+    expect('sparsity' in dense).toBe(false);
+    expect(dense.id).toBe(jobIdFor({ ...dense }));
+    const topK = bitbench.find((job) => job.sparsity === 'top-k')!;
+    const sandbox = sandboxJobFor(topK, {} as Fingerprint);
+    expect(sandbox.kind === 'model' && [sandbox.spec.sparsity, sandbox.spec.sparsityLevel]).toEqual(['top-k', 0.7]);
+    expect(describeJob(topK)).toContain('sparsity top-k 0.7');
+    for (const job of models) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
+  });
+
+  it('excludes by sparsity mode and by kernel fraction', () => {
+    const models = modelsOf(expand(MODELS.replace(' }\n', ', exclude: [{ sparsity: threshold }, { kv: int8, sparsity: none }] }\n')));
+    expect(models.filter((job) => job.engine === undefined).map((job) => `${job.kv} ${job.sparsity ?? 'dense'}`).sort()).toEqual([
+      'bf16 dense', 'bf16 top-k', 'int8 top-k',
+    ]);
+    expect(kernelsOf(expand(KERNELS.replace(' }\n', ', exclude: [{ sparsity: 0.5 }] }\n'))).map((job) => job.sparsity)).toEqual([0.3]);
+  });
+
+  it('bad values name the field', () => {
+    const kernel = (value: string) => problemsOf(KERNELS.replace('[0.3, 0.5]', value));
+    expect(kernel('[0.3, 1.5]')).toEqual(['kernels.sparsity[1]: expected a ratio in (0, 1]']);
+    expect(kernel('[0]')).toEqual(['kernels.sparsity[0]: expected a ratio in (0, 1]']);
+    const model = (value: string) => problemsOf(MODELS.replace(/sparsity: \[.*\] \}/, `sparsity: ${value} }`));
+    expect(model('[{ mode: top-k, level: 1.5 }]')).toEqual(['models.sparsity[0].level: expected a ratio in (0, 1] for top-k']);
+    expect(model('[{ mode: threshold, level: 0 }]')).toEqual(['models.sparsity[0].level: expected a positive number']);
+    expect(model('[{ mode: top-k }]')).toEqual(['models.sparsity[0].level: is required']);
+    expect(model('[sparse]')[0]).toMatch(/^models\.sparsity\[0\]: expected none or \{ mode/);
+    expect(model('[{ mode: random, level: 0.5 }]')).toEqual(['models.sparsity[0].mode: expected one of threshold, top-k, adaptive']);
+    expect(problemsOf(MODELS.replace('kv: [bf16, int8]', 'kv: [fp16]'))).toEqual(['models.kv[0]: expected one of bf16, int8, fp8-e4m3, fp8-e5m2']);
+    expect(problemsOf(MODELS.replace('context: [64]', 'context: [0]'))).toEqual(['models.context[0]: expected an integer from 1 to 131072']);
+  });
+
+  it('a job spec whose level does not fit its mode is refused, naming the field', () => {
+    const [job] = modelsOf(expand(MODELS)).filter((j) => j.sparsity === 'top-k');
+    const bad = { ...job!, sparsityLevel: 2 };
+    const parse = () => parseJobSpec({ ...bad, id: jobIdFor({ ...bad }) });
+    expect(parse).toThrow(JobSpecError);
+    expect(parse).toThrow(/sparsityLevel: expected a ratio in \(0, 1\] for top-k/);
+    const noLevel = { ...job! };
+    delete (noLevel as { sparsityLevel?: number }).sparsityLevel;
+    expect(() => parseJobSpec({ ...noLevel, id: jobIdFor({ ...noLevel }) })).toThrow(/sparsityLevel: is required with sparsity top-k/);
+  });
+});
+
+describe('matrices/seed-experiments.yaml', () => {
+  it('loads and expands to the notebook tables: four KV formats at 8K, three sparsity settings, two GEMV fractions', () => {
+    const matrix = loadMatrix(fileURLToPath(new URL('../../matrices/seed-experiments.yaml', import.meta.url)));
+    const jobs = expandMatrix(matrix, { runId: 'seed-experiments', hardwareThreads: 2 });
+    expect(kernelsOf(jobs).map((job) => `${job.path} ${job.n}x${job.k} ${job.cache} ${job.sparsity}`)).toEqual([
+      'fused-i8 4096x4096 cold 0.3',
+      'fused-i8 4096x4096 cold 0.5',
+    ]);
+    const models = modelsOf(jobs);
+    expect(models.filter((job) => job.context === 8192).map((job) => job.kv)).toEqual(['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2']);
+    expect(models.filter((job) => job.sparsity !== undefined).map((job) => `${job.sparsity} ${job.sparsityLevel}`)).toEqual([
+      'top-k 0.7', 'top-k 0.5', 'adaptive 0.7',
+    ]);
+    expect(jobs).toHaveLength(9);
+    for (const job of jobs) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
+  });
+});
