@@ -4,7 +4,7 @@
 // report's rule, reports/speedup.ts, tested on trial medians); per model row the decode tokens/s
 // and its roofline share.
 import type { StoredResult } from '../store/result-store.js';
-import { readKernelResult, trialFigures, type KernelResultView } from '../../runner/protocol/result-schema.js';
+import { readKernelResult, readModelResult, trialFigures, type KernelResultView, type ModelResultView } from '../../runner/protocol/result-schema.js';
 import { formatSpeedup, referenceFor, speedupOver } from '../../reports/speedup.js';
 import type { ModelResult } from '../../runner/model-job.js';
 import type { Fingerprint } from '../../runner/fingerprint/fingerprint.js';
@@ -35,7 +35,9 @@ interface SummaryKernelRow {
 function summaryRow(stored: StoredResult): SummaryKernelRow {
   const result = readKernelResult(stored.result);
   return {
-    cell: `${result.n ?? '?'}x${result.k ?? '?'} b${result.batch ?? '?'} ${result.cache ?? '?'} ${result.threads ?? '?'}t`,
+    cell:
+      `${result.n ?? '?'}x${result.k ?? '?'} b${result.batch ?? '?'} ${result.cache ?? '?'} ${result.threads ?? '?'}t` +
+      (result.sparsity?.requested ? ` ${Math.round(100 * result.sparsity.requested)}% zero` : ''),
     runId: stored.runId,
     path: stored.path,
     isa: stored.isa,
@@ -49,6 +51,15 @@ function summaryRow(stored: StoredResult): SummaryKernelRow {
 function ms(ns: number): string {
   const value = ns / 1e6;
   return value >= 10 ? value.toFixed(2) : value.toPrecision(3);
+}
+
+/** What tells apart model rows of one preset and path: LM head, KV format and context, sparsity. */
+function modelSetting(r: ModelResultView): string {
+  const parts = [`head ${r.lmHead ?? '?'}`, `KV ${r.kv ?? '?'}${r.context ? ` @${r.context}` : ''}`];
+  if (r.sparsity?.mode) parts.push(`act ${r.sparsity.mode} ${r.sparsity.level ?? '?'}`);
+  const a = r.attentionSparsity;
+  if (a?.mode) parts.push(`attn ${a.mode} ${a.mode === 'window' ? `${a.window ?? '?'}+${a.global ?? '?'}` : (a.level ?? '?')}`);
+  return parts.join(', ');
 }
 
 export function summarizeRun(results: StoredResult[], fingerprint: Fingerprint): string {
@@ -84,13 +95,14 @@ export function summarizeRun(results: StoredResult[], fingerprint: Fingerprint):
     out.push(table(rows));
   }
   if (models.length) {
-    const rows = [['model', 'path', 'isa', 'batch', 'decode tok/s', 'step p50 ms', 'prefill tok/s', '% roofline', 'peak RSS GB', 'bound']];
+    const rows = [['model', 'path', 'isa', 'batch', 'setting', 'decode tok/s', 'step p50 ms', 'prefill tok/s', '% roofline', 'peak RSS GB', 'bound']];
     for (const r of models) {
       rows.push([
         r.preset,
         r.path,
         r.isa,
         String(r.batch),
+        modelSetting(readModelResult(r)),
         r.decodeTokS.toFixed(2),
         r.p50Ms.toPrecision(3),
         r.prefillTokS.toFixed(1),

@@ -43,6 +43,14 @@ const trials = z.array(z.unknown()).transform((items) => items.flatMap((item) =>
   return parsed.success ? [parsed.data] : [];
 })).optional().catch(undefined);
 
+/** The activation sparsity a result ran with (kernel: the fraction asked for; model: mode and level). */
+const kernelSparsity = z.looseObject({ requested: figure }).optional().catch(undefined);
+const modelSparsity = z.looseObject({ mode: word, level: figure }).optional().catch(undefined);
+const attentionSparsity = z
+  .looseObject({ mode: word, level: figure, window: count, global: count })
+  .optional()
+  .catch(undefined);
+
 /** How a result's interval was made: over trials (hierarchical), or one trial's samples. */
 const intervalSource = z.enum(['trials', 'samples']).optional().catch(undefined);
 
@@ -80,6 +88,7 @@ export const kernelResultSchema = z.looseObject({
   kernel: word,
   copies: count,
   footprintBytes: figure,
+  sparsity: kernelSparsity,
   host: word,
   trials,
 });
@@ -96,7 +105,11 @@ export const modelResultSchema = z.looseObject({
   tokens: count,
   threads: count,
   kv: word,
+  /** KV cache position of the first decode step (long-context runs). */
+  context: count,
   lmHead: word,
+  sparsity: modelSparsity,
+  attentionSparsity,
   /** The cell's decode tokens/s: the mean of its trials' (null where a decode had no steps). */
   decodeTokS: nullableFigure,
   decodeTokSCi95: interval,

@@ -183,3 +183,24 @@ describe('verdicts outside the report', () => {
     }
   });
 });
+
+describe("bitbench local's summary tells settings apart", () => {
+  it('names the LM head, KV format and context, and each sparsity in the model rows, and the zeroed share in kernel cells', () => {
+    const input = localRunInput();
+    const fingerprint = input.runs[0]!.fingerprint as unknown as Fingerprint;
+    const model = input.results.find((r) => r.kind === 'model' && r.path === 'fused-i8')!;
+    const kernel = input.results.find((r) => r.kind === 'kernel' && r.path === 'fused-i8')!;
+    const variant = (result: object) => ({ ...model, result: { ...(model.result as object), ...result } });
+    const stored = [
+      variant({ kv: 'fp8-e4m3', context: 8192, lmHead: 'int8' }),
+      variant({ kv: 'bf16', lmHead: 'int8', sparsity: { mode: 'top-k', level: 0.7 } }),
+      variant({ kv: 'bf16', lmHead: 'int8', attentionSparsity: { mode: 'window', window: 1024, global: 4 } }),
+      { ...kernel, result: { ...(kernel.result as object), sparsity: { requested: 0.3 } } },
+    ].map((r) => ({ ...r, startedAt: '2026-12-01T09:00:00.000Z', finishedAt: '2026-12-01T09:00:01.000Z' }));
+    const summary = summarizeRun(stored as never, fingerprint);
+    expect(summary).toContain('head int8, KV fp8-e4m3 @8192');
+    expect(summary).toContain('head int8, KV bf16, act top-k 0.7');
+    expect(summary).toContain('head int8, KV bf16, attn window 1024+4');
+    expect(summary).toMatch(/ 30% zero /);
+  });
+});
