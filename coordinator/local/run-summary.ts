@@ -55,7 +55,9 @@ function ms(ns: number): string {
 
 /** What tells apart model rows of one preset and path: LM head, KV format and context, sparsity. */
 function modelSetting(r: ModelResultView): string {
-  const parts = [`head ${r.lmHead ?? '?'}`, `KV ${r.kv ?? '?'}${r.context ? ` @${r.context}` : ''}`];
+  // A context past the prompt is a long-context run (--context); otherwise decode starts after the prompt.
+  const longContext = r.context !== undefined && r.prompt !== undefined && r.context > r.prompt;
+  const parts = [`head ${r.lmHead ?? '?'}`, `KV ${r.kv ?? '?'}${longContext ? ` @${r.context}` : ''}`];
   if (r.sparsity?.mode) parts.push(`act ${r.sparsity.mode} ${r.sparsity.level ?? '?'}`);
   const a = r.attentionSparsity;
   if (a?.mode) parts.push(`attn ${a.mode} ${a.mode === 'window' ? `${a.window ?? '?'}+${a.global ?? '?'}` : (a.level ?? '?')}`);

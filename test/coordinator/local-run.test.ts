@@ -43,7 +43,7 @@ describe('bitbench local', () => {
     const run = spawnSync(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds', '--seed', '7'], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/cell +path +isa +median ms \(95% CI\) +CV within\/between +GOPS +weight GB\/s +% roofline +vs baseline/);
-    expect(run.stdout).toMatch(/model +path +isa +batch +decode tok\/s/);
+    expect(run.stdout).toMatch(/model +path +isa +batch +setting +decode tok\/s/);
     expect(run.stdout).toMatch(/5 done, 0 failed/);
     const report = /report: (\S+\.html)/.exec(run.stdout)?.[1];
     expect(report && existsSync(report)).toBe(true);

@@ -192,7 +192,8 @@ describe("bitbench local's summary tells settings apart", () => {
     const kernel = input.results.find((r) => r.kind === 'kernel' && r.path === 'fused-i8')!;
     const variant = (result: object) => ({ ...model, result: { ...(model.result as object), ...result } });
     const stored = [
-      variant({ kv: 'fp8-e4m3', context: 8192, lmHead: 'int8' }),
+      variant({ kv: 'fp8-e4m3', prompt: 16, context: 8192, lmHead: 'int8' }),
+      variant({ kv: 'int8', prompt: 16, context: 16, lmHead: 'bf16' }),
       variant({ kv: 'bf16', lmHead: 'int8', sparsity: { mode: 'top-k', level: 0.7 } }),
       variant({ kv: 'bf16', lmHead: 'int8', attentionSparsity: { mode: 'window', window: 1024, global: 4 } }),
       { ...kernel, result: { ...(kernel.result as object), sparsity: { requested: 0.3 } } },
@@ -202,5 +203,7 @@ describe("bitbench local's summary tells settings apart", () => {
     expect(summary).toContain('head int8, KV bf16, act top-k 0.7');
     expect(summary).toContain('head int8, KV bf16, attn window 1024+4');
     expect(summary).toMatch(/ 30% zero /);
+    // Decoding straight after the prompt is no long-context run: no position named.
+    expect(summary).toContain('head bf16, KV int8 ');
   });
 });
