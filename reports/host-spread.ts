@@ -1,11 +1,13 @@
 // The seed's question: how much do hosts of one instance type differ? Per instance type and per
 // CPU model each host actually had (one type can land on different CPU generations), the spread
-// between hosts beside the spread within a host. Between: for each kernel cell (shape, batch,
-// threads, cache, path, ISA) measured on two or more hosts, the CV of the hosts' medians. Within:
-// the CV between one host's trials of a cell (run to run on the same machine). Each is the median
-// over cells, so one odd cell does not speak for the type.
+// between hosts beside the spread within a host, for kernels and models apart (a time and a rate
+// do not share a median). Between: for each cell measured on two or more hosts, the CV of the
+// hosts' figures (a kernel cell: shape, batch, threads, cache, path, ISA, its median time; a model
+// cell: preset, path, ISA, batch, threads, KV format, context, LM head and sparsity settings, its
+// decode tokens/s). Within: the CV between one host's trials of a cell (run to run on the same
+// machine). Each is the median over cells, so one odd cell does not speak for the type.
 import { median } from '../runner/statistics.js';
-import { readKernelResult } from '../runner/protocol/result-schema.js';
+import { readKernelResult, readModelResult, trialFigures } from '../runner/protocol/result-schema.js';
 
 export interface HostSpreadInput {
   kind: string;
@@ -17,13 +19,17 @@ export interface HostSpreadInput {
   host?: string;
 }
 
+export type HostSpreadKind = 'kernel' | 'model';
+
 export interface HostSpread {
   /** The CPU model the hosts reported; 'unknown' where the fingerprint lacks one. */
   cpuModel: string;
+  /** What was compared: kernel cells' median times, or model cells' decode tokens/s. */
+  kind: HostSpreadKind;
   hosts: string[];
   /** Cells measured on two or more of these hosts. */
   sharedCells: number;
-  /** Median over shared cells of the CV of the hosts' medians; null below two hosts. */
+  /** Median over shared cells of the CV of the hosts' figures; null below two hosts. */
   betweenHostCv: number | null;
   /** Median over cells of the CV between one host's trials; null without multi-trial results. */
   withinHostCv: number | null;
@@ -34,9 +40,46 @@ function cpuModelOf(fingerprint: unknown): string {
   return typeof cpu?.modelName === 'string' && cpu.modelName !== '' ? cpu.modelName : 'unknown';
 }
 
-function hostOf(stored: HostSpreadInput): string | undefined {
-  if (typeof stored.host === 'string' && stored.host !== '') return stored.host;
-  return readKernelResult(stored.result).host;
+/** One result's place in the spread: its host, its cell, its figure and its trials' CV. */
+interface Measurement {
+  host: string | undefined;
+  cell: string;
+  figure: number | undefined;
+  betweenTrialCv: number | null | undefined;
+}
+
+function kernelMeasurement(stored: HostSpreadInput): Measurement {
+  const result = readKernelResult(stored.result);
+  return {
+    host: result.host,
+    cell: [result.n, result.k, result.batch, result.threads, result.cache, stored.path, stored.isa].join('|'),
+    figure: result.medianNs,
+    betweenTrialCv: result.betweenTrialCv,
+  };
+}
+
+function modelMeasurement(stored: HostSpreadInput): Measurement {
+  const result = readModelResult(stored.result);
+  const s = result.sparsity;
+  const a = result.attentionSparsity;
+  // The cell's decode tokens/s (the mean of its trials'); where that is unreadable, its trials'.
+  const trials = typeof result.decodeTokS === 'number' ? [result.decodeTokS] : trialFigures('model', stored.result);
+  const figure = trials.length ? trials.reduce((x, y) => x + y, 0) / trials.length : undefined;
+  return {
+    host: result.host,
+    cell: [
+      result.preset, stored.path, stored.isa, result.batch, result.threads, result.kv, result.context, result.lmHead,
+      s?.mode, s?.level, a?.mode, a?.level, a?.window, a?.global,
+    ].join('|'),
+    figure,
+    betweenTrialCv: result.betweenTrialCv,
+  };
+}
+
+function measurementOf(stored: HostSpreadInput): (Measurement & { kind: HostSpreadKind }) | undefined {
+  if (stored.kind === 'kernel') return { kind: 'kernel', ...kernelMeasurement(stored) };
+  if (stored.kind === 'model') return { kind: 'model', ...modelMeasurement(stored) };
+  return undefined;
 }
 
 function cv(values: readonly number[]): number {
@@ -49,40 +92,42 @@ function medianOf(values: number[]): number | null {
   return values.length ? median(Float64Array.from(values).sort()) : null;
 }
 
-/** One entry per CPU model among the results (of one instance type) that name their host. */
+/** One entry per CPU model and kind among the results (of one instance type) that name their host. */
 export function hostSpread(results: readonly HostSpreadInput[]): HostSpread[] {
-  const byCpu = new Map<string, Map<string, Map<string, number[]>>>();
-  const withinByCpu = new Map<string, number[]>();
+  // Keyed by kind and CPU model: kernel times and model rates are spread apart.
+  const groups = new Map<string, { kind: HostSpreadKind; cpuModel: string; cells: Map<string, Map<string, number[]>>; within: number[] }>();
   for (const stored of results) {
-    if (stored.kind !== 'kernel') continue;
-    const host = hostOf(stored);
-    const result = readKernelResult(stored.result);
-    if (host === undefined || result.medianNs === undefined) continue;
+    const measured = measurementOf(stored);
+    if (measured === undefined) continue;
+    const host = typeof stored.host === 'string' && stored.host !== '' ? stored.host : measured.host;
+    if (!host || measured.figure === undefined) continue;
     const cpuModel = cpuModelOf(stored.fingerprint);
-    const cell = [result.n, result.k, result.batch, result.threads, result.cache, stored.path, stored.isa].join('|');
-    const cells = byCpu.get(cpuModel) ?? new Map<string, Map<string, number[]>>();
-    const hosts = cells.get(cell) ?? new Map<string, number[]>();
-    hosts.set(host, [...(hosts.get(host) ?? []), result.medianNs]);
-    cells.set(cell, hosts);
-    byCpu.set(cpuModel, cells);
-    if (typeof result.betweenTrialCv === 'number') withinByCpu.set(cpuModel, [...(withinByCpu.get(cpuModel) ?? []), result.betweenTrialCv]);
+    const key = `${measured.kind}|${cpuModel}`;
+    const group = groups.get(key) ?? { kind: measured.kind, cpuModel, cells: new Map<string, Map<string, number[]>>(), within: [] };
+    const hosts = group.cells.get(measured.cell) ?? new Map<string, number[]>();
+    hosts.set(host, [...(hosts.get(host) ?? []), measured.figure]);
+    group.cells.set(measured.cell, hosts);
+    if (typeof measured.betweenTrialCv === 'number') group.within.push(measured.betweenTrialCv);
+    groups.set(key, group);
   }
   const out: HostSpread[] = [];
-  for (const [cpuModel, cells] of byCpu) {
+  for (const { kind, cpuModel, cells, within } of groups.values()) {
     const allHosts = new Set<string>();
     const between: number[] = [];
     for (const hosts of cells.values()) {
       for (const host of hosts.keys()) allHosts.add(host);
       if (hosts.size < 2) continue;
-      between.push(cv([...hosts.values()].map((medians) => medians.reduce((a, b) => a + b, 0) / medians.length)));
+      between.push(cv([...hosts.values()].map((figures) => figures.reduce((a, b) => a + b, 0) / figures.length)));
     }
     out.push({
       cpuModel,
+      kind,
       hosts: [...allHosts].sort(),
       sharedCells: between.length,
       betweenHostCv: medianOf(between),
-      withinHostCv: medianOf(withinByCpu.get(cpuModel) ?? []),
+      withinHostCv: medianOf(within),
     });
   }
-  return out.sort((a, b) => a.cpuModel.localeCompare(b.cpuModel));
+  // Per CPU model, kernels before models.
+  return out.sort((a, b) => a.cpuModel.localeCompare(b.cpuModel) || (a.kind === b.kind ? 0 : a.kind === 'kernel' ? -1 : 1));
 }

@@ -6,7 +6,8 @@ import { bandwidthAtThreads, computeAtThreads, type BandwidthView, type ComputeC
 import type { BaselineChange } from './baseline-change.js';
 import { isCheckShape } from './check-rows.js';
 import type { ReportResultInput } from './report-input.js';
-import { byText, num, numbers, pair, record, str } from './read-json.js';
+import { byText, num, record, str } from './read-json.js';
+import { readKernelResult } from '../runner/protocol/result-schema.js';
 import { classifyKernel, computeKindOfPath, type Verdict } from './verdict.js';
 
 export interface KernelRow {
@@ -57,7 +58,8 @@ export interface KernelFacts {
 }
 
 export function kernelFacts(stored: ReportResultInput): KernelFacts {
-  const result = record(stored.result);
+  // The result through the one schema (a malformed field reads as absent); the spec as stored.
+  const result = readKernelResult(stored.result);
   const spec = record(stored.spec);
   return {
     n: num(result.n, spec.n),
@@ -82,7 +84,7 @@ export function kernelIdentity(instanceType: string, key: string, path: string, 
 }
 
 export function kernelRow(stored: ReportResultInput, facts: KernelFacts, bandwidth: readonly BandwidthView[], compute: readonly ComputeCeilingView[]): KernelRow {
-  const result = record(stored.result);
+  const result = readKernelResult(stored.result);
   const weightGBs = num(result.weightGBs);
   const gops = num(result.gops);
   // Against DRAM bandwidth: meaningful for cold cells only (hot ones read from cache).
@@ -95,12 +97,12 @@ export function kernelRow(stored: ReportResultInput, facts: KernelFacts, bandwid
     isa: stored.isa,
     isaForced: str(record(stored.spec).isa) !== null,
     medianNs: num(stored.medianNs, result.medianNs),
-    ci95Ns: pair(result.ci95Ns),
+    ci95Ns: result.ci95Ns ?? null,
     cv: num(result.cv),
     p10Ns: num(result.p10Ns),
     p90Ns: num(result.p90Ns),
-    sampleCount: numbers(result.samples).length,
-    outlierCount: Array.isArray(result.outliers) ? result.outliers.length : 0,
+    sampleCount: result.samples.length,
+    outlierCount: result.outliers.length,
     gops,
     weightGBs,
     rooflineFraction: dram !== null && dram > 0 && weightGBs !== null ? weightGBs / dram : null,

@@ -6,6 +6,7 @@ import { LLAMA_ENGINE, llamaQuantOfPath } from './engine-comparison.js';
 import { comparePaths } from './path-order.js';
 import type { ReportResultInput } from './report-input.js';
 import { byText, num, record, str } from './read-json.js';
+import { readModelResult } from '../runner/protocol/result-schema.js';
 import { classifyModel, type Verdict } from './verdict.js';
 
 export interface ModelRow {
@@ -43,7 +44,8 @@ export interface ModelRow {
 export type ModelFacts = Pick<ModelRow, 'preset' | 'batch' | 'threads' | 'kv' | 'prompt' | 'tokens'>;
 
 export function modelFacts(stored: ReportResultInput): ModelFacts {
-  const result = record(stored.result);
+  // The result through the one schema (a malformed field reads as absent); the spec as stored.
+  const result = readModelResult(stored.result);
   const spec = record(stored.spec);
   const config = str(spec.config);
   return {
@@ -61,7 +63,7 @@ export function modelKey(instanceType: string, row: ModelFacts): string {
 }
 
 export function modelRow(stored: ReportResultInput): ModelRow {
-  const result = record(stored.result);
+  const result = readModelResult(stored.result);
   const spec = record(stored.spec);
   const facts = modelFacts(stored);
   const pathQuant = llamaQuantOfPath(stored.path);

@@ -5,14 +5,14 @@
 // instance type. Their types are re-exported here, where the rest of the project finds them.
 import { changeOf } from './baseline-change.js';
 import { hostSpread, type HostSpread } from './host-spread.js';
-import { trialFigures } from '../runner/protocol/result-schema.js';
+import { readKernelResult, readModelResult, trialFigures } from '../runner/protocol/result-schema.js';
 import { cpuCard, bandwidthOf, computeOf } from './cpu-card.js';
 import { compareEngines, type EngineComparison } from './engine-comparison.js';
 import { cellKey, compareCells, fillKernelSpeedups, kernelFacts, kernelIdentity, kernelRow, newCell, type KernelCell } from './kernel-rows.js';
 import { compareModelRows, fillModelSpeedups, modelFacts, modelKey, modelRow, type ModelRow } from './model-rows.js';
 import { comparePaths } from './path-order.js';
 import { seedExperimentRows, type SeedExperimentRows } from './seed-experiment-rows.js';
-import { byText, num, numbers, record } from './read-json.js';
+import { byText, num } from './read-json.js';
 import type { ReportInput, ReportResultInput, ReportRunInput } from './report-input.js';
 import type { CpuCard } from './cpu-card.js';
 import { FLEET_RUN_INSTANCE_TYPE } from '../runner/protocol/queue-name.js';
@@ -136,7 +136,7 @@ function instanceReport(
       const row = kernelRow(stored, facts, ownBandwidth.length ? ownBandwidth : cpu.bandwidth, ownCompute.length ? ownCompute : cpu.compute);
       const previous = context.base.kernels.get(kernelIdentity(instanceType, key, stored.path, stored.isa));
       if (previous) {
-        const prev = record(previous.result);
+        const prev = readKernelResult(previous.result);
         row.change = changeOf(trialFigures('kernel', stored.result), trialFigures('kernel', previous.result), row.medianNs, num(previous.medianNs, prev.medianNs), false);
       }
       cell.rows.push(row);
@@ -145,7 +145,7 @@ function instanceReport(
       const row = modelRow(stored);
       const previous = context.base.models.get(`${modelKey(instanceType, row)}|${stored.path}|${stored.isa}`);
       if (previous) {
-        const prev = record(previous.result);
+        const prev = readModelResult(previous.result);
         // Each trial's decode tokens/s: higher is better.
         row.change = changeOf(trialFigures('model', stored.result), trialFigures('model', previous.result), row.decodeTokS, num(previous.tokensPerS, prev.decodeTokS), true);
       }

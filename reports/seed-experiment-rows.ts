@@ -7,6 +7,7 @@ import { llamaQuantOfPath } from './engine-comparison.js';
 import { byText, num, record, str } from './read-json.js';
 import type { ReportResultInput } from './report-input.js';
 import { comparePaths } from './path-order.js';
+import { readKernelResult, readModelResult } from '../runner/protocol/result-schema.js';
 
 export interface KvFormatRow {
   preset: string | null;
@@ -69,13 +70,15 @@ export interface SeedExperimentRows {
 
 const kvCell = (r: KvFormatRow) => [r.preset, r.path, r.batch, r.threads, r.context].join('|');
 
+// Results are read through the one schema (a malformed field reads as absent); figures it does
+// not name (fill, kvBytesPerSequence, ...) pass through it as they are and are read with num/str.
 function isBitbenchModel(stored: ReportResultInput): boolean {
-  const result = record(stored.result);
+  const result = readModelResult(stored.result);
   return stored.kind === 'model' && llamaQuantOfPath(stored.path) === null && str(result.engine, record(stored.spec).engine, 'bitbench') === 'bitbench';
 }
 
 function kvFormatRow(stored: ReportResultInput): KvFormatRow {
-  const result = record(stored.result);
+  const result = readModelResult(stored.result);
   const spec = record(stored.spec);
   return {
     preset: str(result.preset, spec.preset),
@@ -100,7 +103,7 @@ function kvFormatRow(stored: ReportResultInput): KvFormatRow {
  * batch, threads, context) where a context was asked for or a format other than bf16 ran.
  */
 export function kvFormatRows(results: readonly ReportResultInput[]): KvFormatRow[] {
-  const candidates = results.filter((s) => isBitbenchModel(s) && record(s.result).sparsity === undefined && record(s.spec).sparsity === undefined);
+  const candidates = results.filter((s) => isBitbenchModel(s) && readModelResult(s.result).sparsity === undefined && record(s.spec).sparsity === undefined);
   const rows = candidates.map((stored) => ({ stored, row: kvFormatRow(stored) })).filter(({ row }) => !isCheckPreset(row.preset));
   const experimentCells = new Set(
     rows.filter(({ stored, row }) => record(stored.spec).context !== undefined || (row.kv !== null && row.kv !== 'bf16')).map(({ row }) => kvCell(row)),
@@ -127,10 +130,10 @@ export function modelSparsityRows(results: readonly ReportResultInput[]): ModelS
   const rows: ModelSparsityRow[] = [];
   for (const stored of results) {
     if (!isBitbenchModel(stored)) continue;
-    const result = record(stored.result);
-    if (result.sparsity === undefined) continue;
+    const result = readModelResult(stored.result);
+    const s = result.sparsity;
+    if (s === undefined) continue;
     const spec = record(stored.spec);
-    const s = record(result.sparsity);
     rows.push({
       preset: str(result.preset, spec.preset),
       path: stored.path,
@@ -163,10 +166,10 @@ export function kernelSparsityRows(results: readonly ReportResultInput[]): Kerne
   const rows: KernelSparsityRow[] = [];
   for (const stored of results) {
     if (stored.kind !== 'kernel') continue;
-    const result = record(stored.result);
-    if (result.sparsity === undefined) continue;
+    const result = readKernelResult(stored.result);
+    const s = result.sparsity;
+    if (s === undefined) continue;
     const spec = record(stored.spec);
-    const s = record(result.sparsity);
     rows.push({
       path: stored.path,
       isa: stored.isa,

@@ -89,6 +89,8 @@ export interface KernelResult {
    * `samples` every trial's samples, trial after trial.
    */
   intervalSource?: 'trials' | 'samples';
+  /** Where a repeat run's median lands, 95% of the time (runner/trial-statistics.ts). */
+  rerun95Ns?: [number, number];
   withinTrialCv?: number;
   betweenTrialCv?: number | null;
   trials?: KernelTrial[];

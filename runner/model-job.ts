@@ -161,6 +161,8 @@ export interface ModelResult {
    * the mean of the trials' rates, `stepNs` every trial's steps, trial after trial.
    */
   decodeTokSCi95?: [number, number];
+  /** Where a repeat run's decode tokens/s lands, 95% of the time (runner/trial-statistics.ts). */
+  decodeTokSRerun95?: [number, number];
   intervalSource?: 'trials' | 'samples';
   withinTrialCv?: number;
   betweenTrialCv?: number | null;

@@ -9,11 +9,20 @@
 // the percentile distances are widened by the small-sample factor t(R-1) / z * sqrt(R / (R-1))
 // (Student's t for the few trials, and the bootstrap's (R-1)/R variance bias undone); it tends to
 // 1 as R grows. test/runner/trial-statistics.test.ts checks the coverage on simulated data.
+//
+// A confidence interval answers "where is the true figure"; a user re-running the benchmark asks
+// "where will my next run's figure land". A re-run's estimate has its own error as large as this
+// one's, so their difference spreads sqrt(2) times wider, and even a perfectly calibrated 95%
+// confidence interval holds a re-run's figure only about 83% of the time. The re-run interval
+// (`rerun95`) is the prediction interval for a repeat run of as many trials: the confidence
+// interval's distances times sqrt(2). bench:repeatability measures how often each holds.
 import { median, quantile } from './statistics.js';
 import { mulberry32 } from './seeded-random.js';
 import { studentTQuantile } from './student-t.js';
 
 export const TRIAL_BOOTSTRAP_RESAMPLES = 2000;
+/** A re-run's estimate differs from this one's by two independent errors of the same size. */
+export const RERUN_WIDENING = Math.SQRT2;
 // Resampling thousands of samples per trial thousands of times costs more than it tells.
 const MAX_SAMPLES_PER_TRIAL = 1000;
 const Z_975 = 1.959963984540054;
@@ -26,8 +35,10 @@ export const medianStatistic: TrialStatistic = (sorted) => median(sorted);
 export interface TrialInterval {
   /** Mean of the trials' statistics. */
   estimate: number;
-  /** 95% interval of the estimate. */
+  /** 95% confidence interval of the estimate. */
   ci95: [number, number];
+  /** 95% prediction interval of a repeat run's estimate (as many trials, same machine). */
+  rerun95: [number, number];
   trials: number;
   /** 'trials': hierarchical over two or more trials; 'samples': one trial, its samples only. */
   source: 'trials' | 'samples';
@@ -99,11 +110,12 @@ export function trialInterval(trials: readonly ArrayLike<number>[], options: Tri
   }
   draws.sort();
   const widen = smallSampleWidening(r);
-  const lo = quantile(draws, 2.5);
-  const hi = quantile(draws, 97.5);
+  const below = Math.max(0, estimate - quantile(draws, 2.5)) * widen;
+  const above = Math.max(0, quantile(draws, 97.5) - estimate) * widen;
   return {
     estimate,
-    ci95: [estimate - Math.max(0, estimate - lo) * widen, estimate + Math.max(0, hi - estimate) * widen],
+    ci95: [estimate - below, estimate + above],
+    rerun95: [estimate - below * RERUN_WIDENING, estimate + above * RERUN_WIDENING],
     trials: r,
     source: r > 1 ? 'trials' : 'samples',
     trialEstimates,

@@ -23,11 +23,21 @@ Options:
 Formats:
   jsonl  one JSON object per result: ids, kind, instance type, path, ISA, the spec, the full
          result (every sample), the fingerprint, medianNs, tokensPerS, noisy, start and end
-  csv    a header, then one row per result: the figures (median and 95% CI, CV, GOPS, GB/s,
-         tokens/s, roofline fraction) and the spec as JSON, for a spreadsheet
+  csv    a header, then one row per result, for a spreadsheet: ids, kind, instance type, CPU
+         model, path, ISA, shape or preset, batch, threads, cache, KV format; the figures
+         (median ns and its 95% CI, CV, GOPS, weight GB/s, decode and prefill tokens/s,
+         roofline fraction), what bounds it, noisy, start and end; then the trials: their
+         count, the interval's source (trials or samples), the CV within and between trials,
+         where a repeat run lands 95% of the time (kernel: rerun95_low_ns/high_ns; model:
+         decode_tok_s_rerun95_low/high, beside decode_tok_s_ci95_low/high); the host, the
+         context, the LM head, activation sparsity (kernel: the fraction zeroed; model: mode
+         and level) and attention sparsity (mode and level, or window W+G); the spec as JSON last.
+         A figure a result lacks, or holds malformed, is an empty cell
   md     a table like llama-bench's, grouped by instance type and shape: CPU model, path, ISA,
-         batch, threads, cache, median ms ± half the 95% CI (tokens/s for a model), GOPS or
-         % of the bandwidth roofline, and whether the result was noisy
+         batch, threads, cache (a model's KV format, its context past the prompt, an LM head
+         other than bf16 and any sparsity: 'kv int8 @8192, act top-k 0.7'; a kernel's share
+         zeroed), median ms ± half the 95% CI (tokens/s for a model), GOPS or % of the
+         bandwidth roofline, whether the result was noisy, and what bounds it
 `;
 
 const FORMAT_BY_EXTENSION: Record<string, ExportFormat> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv', '.md': 'md' };

@@ -132,6 +132,7 @@ export function describeKernelResult(r: KernelResult): string {
     `  kernel   ${r.kernel}`,
     ...(r.blas && r.blas !== r.kernel ? [`  dense    ${r.blas}`] : []),
     `  median   ${ms(r.medianNs)} ms  (95% CI ${ms(r.ci95Ns[0])} .. ${ms(r.ci95Ns[1])} ms, CV ${(100 * r.cv).toFixed(1)}%, ${r.samples.length} samples)`,
+    ...(r.rerun95Ns ? [`  re-run   95% of repeat runs should land in ${ms(r.rerun95Ns[0])} .. ${ms(r.rerun95Ns[1])} ms`] : []),
     ...(r.trials && r.trials.length > 1
       ? [`  trials   ${r.trials.length} (medians ${r.trials.map((t) => ms(t.medianNs)).join(', ')} ms); CV within a trial ${(100 * (r.withinTrialCv ?? r.cv)).toFixed(1)}%, between trials ${(100 * (r.betweenTrialCv ?? 0)).toFixed(1)}%`]
       : []),

@@ -266,7 +266,8 @@ export function describeModelResult(r: ModelResult): string {
       : []),
     `  decode     ${r.decodeTokS.toFixed(2)} tokens/s  (step p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms)`,
     ...(r.trials && r.trials.length > 1 && r.decodeTokSCi95
-      ? [`  trials     ${r.trials.length} (${r.trials.map((t) => t.decodeTokS.toFixed(2)).join(', ')} tokens/s); 95% CI ${r.decodeTokSCi95[0].toFixed(2)} .. ${r.decodeTokSCi95[1].toFixed(2)}; CV within ${(100 * (r.withinTrialCv ?? 0)).toFixed(1)}%, between ${(100 * (r.betweenTrialCv ?? 0)).toFixed(1)}%`]
+      ? [`  trials     ${r.trials.length} (${r.trials.map((t) => t.decodeTokS.toFixed(2)).join(', ')} tokens/s); 95% CI ${r.decodeTokSCi95[0].toFixed(2)} .. ${r.decodeTokSCi95[1].toFixed(2)}; CV within ${(100 * (r.withinTrialCv ?? 0)).toFixed(1)}%, between ${(100 * (r.betweenTrialCv ?? 0)).toFixed(1)}%` +
+          (r.decodeTokSRerun95 ? `; a repeat run: ${r.decodeTokSRerun95[0].toFixed(2)} .. ${r.decodeTokSRerun95[1].toFixed(2)}` : '')]
       : []),
     `  prefill    ${r.prefillTokS.toFixed(1)} tokens/s  (time to first token ${ms(r.ttftMs)} ms)`,
     `  roofline   ${r.rooflineTokS.toFixed(2)} tokens/s at ${r.bandwidthGBs.toFixed(1)} GB/s measured; reached ${(100 * r.rooflineFraction).toFixed(0)}%`,

@@ -1,7 +1,9 @@
 // Stored results written out: JSON lines (everything, as stored), CSV (one row of figures per
 // result, for a spreadsheet) or a Markdown table like llama-bench's. A result written by an
-// older or newer runner may lack a field; its cell is left empty, never an exception.
+// older or newer runner may lack a field or hold a malformed one; the tables read it through the
+// one result schema (runner/protocol/result-schema.ts), so its cell is left empty, never an exception.
 import type { ResultStore, StoredResult } from './result-store.js';
+import { readKernelResult, readModelResult, type KernelResultView, type ModelResultView } from '../../runner/protocol/result-schema.js';
 import { csvField } from '../../reports/text-safety/csv-field.js';
 import { jsonText } from '../../reports/text-safety/json-text.js';
 import { markdownCell } from '../../reports/text-safety/markdown-cell.js';
@@ -62,16 +64,81 @@ export interface ResultRowView {
   noisy: boolean;
   startedAt: string;
   finishedAt: string;
+  /** How many trials the result combines; absent for a result from before trials. */
+  trials?: number;
+  /** Where the interval comes from: 'trials' (between trials) or 'samples' (one trial's). */
+  intervalSource?: string;
+  withinTrialCv?: number;
+  /** Absent with one trial. */
+  betweenTrialCv?: number;
+  /** Kernel: where a repeat run's median lands, 95% of the time (ns). */
+  rerun95Ns?: [number, number];
+  /** Model: the 95% interval of decode tokens/s, and where a repeat run's lands. */
+  decodeTokSCi95?: [number, number];
+  decodeTokSRerun95?: [number, number];
+  /** The machine that measured it (EC2 instance id or hostname). */
+  host?: string;
+  /** Model: KV cache position of the first decode step, the prompt, the LM head's type. */
+  context?: number;
+  prompt?: number;
+  lmHead?: string;
+  /** Kernel: the fraction of activations zeroed that was asked for; model: 'mode level'. */
+  activationSparsity?: number | string;
+  /** Model: 'mode level', or 'window W+G' (window and global tokens). */
+  attentionSparsity?: string;
+}
+
+/** 'top-k 0.7': a model's activation sparsity; absent when off. */
+function modelSparsityText(r: ModelResultView): string | undefined {
+  const s = r.sparsity;
+  if (!s?.mode || s.mode === 'none') return undefined;
+  return s.level === undefined ? s.mode : `${s.mode} ${s.level}`;
+}
+
+/** 'top-k 0.5' or 'window 512+4': a model's attention sparsity; absent when off. */
+function attentionSparsityText(r: ModelResultView): string | undefined {
+  const a = r.attentionSparsity;
+  if (!a?.mode || a.mode === 'none') return undefined;
+  const level = a.level === undefined ? '' : ` ${a.level}`;
+  const window = a.window === undefined && a.global === undefined ? '' : ` ${a.window ?? '?'}+${a.global ?? '?'}`;
+  return `${a.mode}${level}${window}`;
+}
+
+function kernelFigures(r: KernelResultView): Partial<ResultRowView> {
+  return {
+    ci95Ns: r.ci95Ns,
+    cv: r.cv,
+    gops: r.gops,
+    weightGBs: r.weightGBs,
+    rerun95Ns: r.rerun95Ns,
+    activationSparsity: r.sparsity?.requested,
+  };
+}
+
+function modelFigures(r: ModelResultView): Partial<ResultRowView> {
+  return {
+    prefillTokS: r.prefillTokS ?? undefined,
+    rooflineFraction: r.rooflineFraction ?? undefined,
+    decodeTokSCi95: r.decodeTokSCi95,
+    decodeTokSRerun95: r.decodeTokSRerun95,
+    context: r.context,
+    prompt: r.prompt,
+    lmHead: r.lmHead,
+    activationSparsity: modelSparsityText(r),
+    attentionSparsity: attentionSparsityText(r),
+  };
 }
 
 export function viewOf(stored: StoredResult): ResultRowView {
-  const result = record(stored.result);
+  // Read as the kind it is: a model result's figures through the model schema, anything else
+  // (a kernel result) through the kernel one.
+  const model = stored.kind === 'model' ? readModelResult(stored.result) : undefined;
+  const kernel = model ? undefined : readKernelResult(stored.result);
+  const result = model ?? kernel!;
   const spec = record(stored.spec);
   const cpu = record(record(stored.fingerprint).cpu);
-  const ci = result.ci95Ns;
-  const ci95Ns =
-    Array.isArray(ci) && ci.length === 2 && ci.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (ci as [number, number]) : undefined;
   const config = firstString(spec.config);
+  const figures = model ? modelFigures(model) : kernelFigures(kernel!);
   const view: ResultRowView = {
     jobId: stored.jobId,
     runId: stored.runId,
@@ -80,24 +147,24 @@ export function viewOf(stored: StoredResult): ResultRowView {
     cpuModel: firstString(cpu.modelName),
     path: stored.path,
     isa: stored.isa,
-    n: firstNumber(result.n, spec.n),
-    k: firstNumber(result.k, spec.k),
-    preset: firstString(result.preset, spec.preset, config?.split(/[\\/]/).pop()),
+    n: firstNumber(kernel?.n, spec.n),
+    k: firstNumber(kernel?.k, spec.k),
+    preset: firstString(model?.preset, spec.preset, config?.split(/[\\/]/).pop()),
     batch: firstNumber(result.batch, spec.batch),
     threads: firstNumber(result.threads, spec.threads),
-    cache: firstString(result.cache, spec.cache),
-    kv: firstString(result.kv, spec.kv),
-    medianNs: firstNumber(stored.medianNs, result.medianNs),
-    ci95Ns,
-    cv: firstNumber(result.cv),
-    gops: firstNumber(result.gops),
-    weightGBs: firstNumber(result.weightGBs),
-    tokensPerS: firstNumber(stored.tokensPerS, result.decodeTokS),
-    prefillTokS: firstNumber(result.prefillTokS),
-    rooflineFraction: firstNumber(result.rooflineFraction),
+    cache: firstString(kernel?.cache, spec.cache),
+    kv: firstString(model?.kv, spec.kv),
+    medianNs: firstNumber(stored.medianNs, kernel?.medianNs),
+    tokensPerS: firstNumber(stored.tokensPerS, model?.decodeTokS),
     noisy: stored.noisy,
     startedAt: stored.startedAt,
     finishedAt: stored.finishedAt,
+    ...figures,
+    trials: result.trials?.length,
+    intervalSource: result.intervalSource,
+    withinTrialCv: result.withinTrialCv,
+    betweenTrialCv: result.betweenTrialCv ?? undefined,
+    host: firstString(stored.host, result.host),
   };
   const verdict = verdictOfResult(stored);
   if (verdict) Object.assign(view, { bound: verdict.bound, boundFraction: verdict.fraction, verdict: verdict.text });
@@ -162,6 +229,23 @@ const CSV_COLUMNS: [string, (v: ResultRowView, r: StoredResult) => unknown][] = 
   ['noisy', (v) => v.noisy],
   ['started_at', (v) => v.startedAt],
   ['finished_at', (v) => v.finishedAt],
+  // Added with trials (issues 13 and 15): after the older columns, so a sheet that reads columns
+  // by position keeps reading them; the spec stays last.
+  ['trials', (v) => v.trials],
+  ['interval_source', (v) => v.intervalSource],
+  ['within_trial_cv', (v) => v.withinTrialCv],
+  ['between_trial_cv', (v) => v.betweenTrialCv],
+  ['rerun95_low_ns', (v) => v.rerun95Ns?.[0]],
+  ['rerun95_high_ns', (v) => v.rerun95Ns?.[1]],
+  ['decode_tok_s_ci95_low', (v) => v.decodeTokSCi95?.[0]],
+  ['decode_tok_s_ci95_high', (v) => v.decodeTokSCi95?.[1]],
+  ['decode_tok_s_rerun95_low', (v) => v.decodeTokSRerun95?.[0]],
+  ['decode_tok_s_rerun95_high', (v) => v.decodeTokSRerun95?.[1]],
+  ['host', (v) => v.host],
+  ['context', (v) => v.context],
+  ['lm_head', (v) => v.lmHead],
+  ['activation_sparsity', (v) => v.activationSparsity],
+  ['attention_sparsity', (v) => v.attentionSparsity],
   ['spec_json', (_v, r) => JSON.stringify(r.spec)],
 ];
 
@@ -207,9 +291,26 @@ function shapeCell(v: ResultRowView): string | undefined {
   return v.preset;
 }
 
+/**
+ * 'kv int8 @8192, act top-k 0.7, attn window 512+4': what tells model rows of one preset and
+ * path apart. The context is named only past the prompt (a long-context run), as `bitbench
+ * local`'s summary does; an LM head only where it is not the default bf16. A kernel row's
+ * cache mode gains the share of activations zeroed ('cold 50% zero').
+ */
 function cacheCell(v: ResultRowView): string | undefined {
-  if (v.kind === 'model') return v.kv === undefined ? undefined : `kv ${v.kv}`;
-  return v.cache;
+  if (v.kind !== 'model') {
+    const zeroed = typeof v.activationSparsity === 'number' && v.activationSparsity > 0 ? `${Math.round(100 * v.activationSparsity)}% zero` : undefined;
+    return v.cache === undefined || zeroed === undefined ? (v.cache ?? zeroed) : `${v.cache} ${zeroed}`;
+  }
+  const longContext = v.context !== undefined && (v.prompt === undefined || v.context > v.prompt);
+  const kv = v.kv === undefined ? (longContext ? 'kv ?' : undefined) : `kv ${v.kv}`;
+  const parts = [
+    kv === undefined ? undefined : `${kv}${longContext ? ` @${v.context}` : ''}`,
+    v.lmHead !== undefined && v.lmHead !== 'bf16' ? `head ${v.lmHead}` : undefined,
+    v.activationSparsity === undefined ? undefined : `act ${v.activationSparsity}`,
+    v.attentionSparsity === undefined ? undefined : `attn ${v.attentionSparsity}`,
+  ].filter((part): part is string => part !== undefined);
+  return parts.length ? parts.join(', ') : undefined;
 }
 
 const MD_COLUMNS: { title: string; right: boolean; cell: (v: ResultRowView) => string | number | undefined }[] = [

@@ -67,6 +67,8 @@ export const kernelResultSchema = z.looseObject({
   /** The cell's median time: the mean of its trials' medians (one trial: its median). */
   medianNs: figure,
   ci95Ns: interval,
+  /** 95% prediction interval of a repeat run's median (combined results since re-run intervals). */
+  rerun95Ns: interval,
   intervalSource,
   meanNs: figure,
   stddevNs: figure,
@@ -113,6 +115,7 @@ export const modelResultSchema = z.looseObject({
   /** The cell's decode tokens/s: the mean of its trials' (null where a decode had no steps). */
   decodeTokS: nullableFigure,
   decodeTokSCi95: interval,
+  decodeTokSRerun95: interval,
   intervalSource,
   withinTrialCv: figure,
   betweenTrialCv: nullableFigure,

@@ -42,6 +42,7 @@ export function combineKernelTrials(measured: readonly MeasuredKernelTrial[], ta
     samples,
     medianNs,
     ci95Ns: interval.ci95,
+    rerun95Ns: interval.rerun95,
     intervalSource: interval.source,
     meanNs: mean,
     stddevNs: sorted.length > 1 ? Math.sqrt(squares / (sorted.length - 1)) : 0,

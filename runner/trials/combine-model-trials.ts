@@ -46,6 +46,7 @@ export function combineModelTrials(measured: readonly MeasuredModelTrial[]): Mod
     ...base,
     decodeTokS,
     decodeTokSCi95: interval.ci95,
+    decodeTokSRerun95: interval.rerun95,
     intervalSource: interval.source,
     withinTrialCv: interval.withinTrialCv,
     betweenTrialCv: interval.betweenTrialCv,

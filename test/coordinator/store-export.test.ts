@@ -1,6 +1,6 @@
 // Exporting stored results: JSON lines, CSV quoting, the llama-bench-like Markdown table.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { csvField, exportResults } from '../../coordinator/store/export-results.js';
+import { csvField, exportResults, viewOf } from '../../coordinator/store/export-results.js';
 import { ResultStore, type NewRun, type StoredResult } from '../../coordinator/store/result-store.js';
 
 let store: ResultStore;
@@ -160,6 +160,86 @@ describe('csv', () => {
     expect(m1[column('noisy')]).toBe('true');
   });
 
+  it('appends the trial figures, the host and the model settings after the older columns, the spec last', () => {
+    const trial = (index: number, host: string, decodeTokS: number) => ({ trial: index, host, decodeTokS, stepNs: [8e7] });
+    store.saveResults([
+      {
+        ...model('m-long', 'run-1'),
+        result: {
+          ...model('m-long', 'run-1').result as Record<string, unknown>,
+          prompt: 32, context: 8192, lmHead: 'i8',
+          decodeTokSCi95: [12.1, 12.6], decodeTokSRerun95: [11.9, 12.8], intervalSource: 'trials', withinTrialCv: 0.02, betweenTrialCv: 0.011,
+          sparsity: { mode: 'top-k', level: 0.7, zeroFraction: 0.3 },
+          attentionSparsity: { mode: 'window', window: 512, global: 4, sparsity: 0.9, cosineMin: 0.99 },
+          host: 'i-0abc', trials: [trial(0, 'i-0abc', 12.2), trial(1, 'i-0abc', 12.4), trial(2, 'i-0abc', 12.45)],
+        },
+      },
+      kernel('k-trials', 'run-1', {}, {
+        rerun95Ns: [233_000, 237_500], intervalSource: 'trials', withinTrialCv: 0.012, betweenTrialCv: 0.004, host: 'i-0def',
+        sparsity: { requested: 0.5, zeroFraction: 0.5 }, trials: [{ trial: 0, medianNs: 235_000 }, { trial: 1, medianNs: 235_500 }],
+      }),
+    ]);
+    const [header, ...data] = parseCsv(exportResults(store, { format: 'csv' }));
+    const added = [
+      'trials', 'interval_source', 'within_trial_cv', 'between_trial_cv', 'rerun95_low_ns', 'rerun95_high_ns',
+      'decode_tok_s_ci95_low', 'decode_tok_s_ci95_high', 'decode_tok_s_rerun95_low', 'decode_tok_s_rerun95_high',
+      'host', 'context', 'lm_head', 'activation_sparsity', 'attention_sparsity',
+    ];
+    // The older columns keep their places; the new ones follow finished_at; spec_json stays last.
+    expect(header!.slice(header!.indexOf('finished_at') + 1)).toEqual([...added, 'spec_json']);
+    expect(header!.indexOf('finished_at')).toBe(28);
+    const column = (row: string[], name: string) => row[header!.indexOf(name)];
+    const m = data.find((row) => row[0] === 'm-long')!;
+    expect(added.map((name) => column(m, name))).toEqual([
+      '3', 'trials', '0.02', '0.011', '', '', '12.1', '12.6', '11.9', '12.8', 'i-0abc', '8192', 'i8', 'top-k 0.7', 'window 512+4',
+    ]);
+    const k = data.find((row) => row[0] === 'k-trials')!;
+    expect(added.map((name) => column(k, name))).toEqual([
+      '2', 'trials', '0.012', '0.004', '233000', '237500', '', '', '', '', 'i-0def', '', '', '0.5', '',
+    ]);
+    expect(JSON.parse(column(k, 'spec_json')!)).toMatchObject({ n: 4096, cache: 'cold' });
+  });
+
+  it('leaves malformed figures empty instead of failing', () => {
+    store.saveResults([
+      kernel('k-bad', 'run-1', { medianNs: undefined }, {
+        medianNs: 'fast', ci95Ns: [1, 2, 3], rerun95Ns: [1, 'x'], gops: '142', cv: null, withinTrialCv: 'low', betweenTrialCv: [0.1],
+        intervalSource: 'guess', trials: 'three', host: 7, sparsity: { requested: 'half' },
+      }),
+      {
+        ...model('m-bad', 'run-1'),
+        tokensPerS: undefined,
+        result: {
+          preset: 'bitnet-b1.58-2b-4t', kv: 8, decodeTokS: '12', decodeTokSCi95: [NaN, 1], decodeTokSRerun95: [1, 2, 3], prefillTokS: {},
+          context: 'long', lmHead: ['i8'], sparsity: 'top-k', attentionSparsity: { mode: 3, window: -1 }, trials: [null, 'x', { trial: 'a' }],
+        },
+      },
+    ]);
+    const text = exportResults(store, { format: 'csv' });
+    const [header, ...data] = parseCsv(text);
+    for (const row of data) expect(row).toHaveLength(header!.length);
+    const column = (row: string[], name: string) => row[header!.indexOf(name)];
+    const k = data.find((row) => row[0] === 'k-bad')!;
+    for (const name of ['median_ns', 'ci95_low_ns', 'ci95_high_ns', 'gops', 'cv', 'within_trial_cv', 'between_trial_cv', 'interval_source',
+      'rerun95_low_ns', 'rerun95_high_ns', 'trials', 'host', 'activation_sparsity']) {
+      expect([name, column(k, name)]).toEqual([name, '']);
+    }
+    const m = data.find((row) => row[0] === 'm-bad')!;
+    for (const name of ['tokens_per_s', 'prefill_tokens_per_s', 'decode_tok_s_ci95_low', 'decode_tok_s_ci95_high', 'decode_tok_s_rerun95_low',
+      'decode_tok_s_rerun95_high', 'context', 'lm_head', 'activation_sparsity', 'attention_sparsity']) {
+      expect([name, column(m, name)]).toEqual([name, '']);
+    }
+    // A malformed result field falls back to the spec's; of the trials only the object is a trial record.
+    expect(column(m, 'kv')).toBe('int8');
+    expect(column(m, 'trials')).toBe('1');
+    // NaN does not survive the store's JSON; read in memory, it is as absent as any malformed figure.
+    const view = viewOf({ ...kernel('k-nan', 'run-1', { medianNs: NaN }, { medianNs: NaN, ci95Ns: [NaN, 1], rerun95Ns: [1, 2, 3], withinTrialCv: NaN }) });
+    expect([view.medianNs, view.ci95Ns, view.rerun95Ns, view.withinTrialCv]).toEqual([undefined, undefined, undefined, undefined]);
+    const md = exportResults(store, { format: 'md' }).trimEnd().split('\n');
+    expect(md).toHaveLength(4);
+    expect(md.find((line) => line.includes('| model '))).toMatch(/\| model +\| bitnet-b1\.58-2b-4t \| +1 \| +2 \| kv int8 \| +- \|/);
+  });
+
   it('writes just the header when there is nothing to export', () => {
     const text = exportResults(store, { format: 'csv' });
     expect(text.split('\n')).toHaveLength(2);
@@ -216,6 +296,31 @@ describe('md', () => {
     expect(rows[2]!.slice(5)).toEqual(['bitnet-b1.58-2b-4t', '1', '2', 'kv int8', '12.35 tok/s', '63.4% roofline', 'noisy', 'memory-bound at 63% of the memory ceiling']);
     // A pipe inside a cell is escaped, so it does not add a column.
     expect(rows[3]![1]).toBe('Neoverse-V1 \\| r1p1');
+  });
+
+  it("names a model row's context past the prompt, its LM head and its sparsity, and a kernel's share zeroed", () => {
+    const settings = (jobId: string, over: Record<string, unknown>): StoredResult => {
+      const base = model(jobId, 'run-1');
+      return { ...base, noisy: false, result: { ...(base.result as Record<string, unknown>), prompt: 32, context: 32, lmHead: 'bf16', ...over } };
+    };
+    store.saveResults([
+      settings('m-plain', {}),
+      settings('m-long', { context: 8192 }),
+      settings('m-act', { lmHead: 'i8', sparsity: { mode: 'top-k', level: 0.7 } }),
+      settings('m-attn', { context: 8192, attentionSparsity: { mode: 'window', window: 512, global: 4 } }),
+      settings('m-attn-k', { attentionSparsity: { mode: 'top-k', level: 0.25 } }),
+      kernel('k-sparse', 'run-1', {}, { sparsity: { requested: 0.5 } }),
+    ]);
+    const lines = exportResults(store, { format: 'md' }).trimEnd().split('\n').slice(2);
+    const cacheOf = (line: string) => line.slice(2, -2).split(/ (?<!\\)\| /).map((c) => c.trim())[8];
+    expect(lines.map(cacheOf).sort()).toEqual([
+      'cold 50% zero',
+      'kv int8',
+      'kv int8 @8192',
+      'kv int8 @8192, attn window 512+4',
+      'kv int8, attn top-k 0.25',
+      'kv int8, head i8, act top-k 0.7',
+    ]);
   });
 
   it('fills what a result lacks with a dash instead of failing', () => {

@@ -115,6 +115,32 @@ describe('buildReportData', () => {
     expect(data.instances[0]!.models[0]!.decodeTokS).toBeNull();
   });
 
+  it('reads malformed result fields as absent, through the result schema', () => {
+    const fingerprint = { cpu: { modelName: 'Xeon' } };
+    const data = buildReportData({
+      runs: [{ id: 'r', startedAt: '2025-01-01T00:00:00Z', instanceType: 'x' }],
+      results: [
+        {
+          jobId: 'k', runId: 'r', kind: 'kernel', instanceType: 'x', path: 'fused', isa: 'avx2', fingerprint, noisy: false,
+          spec: { n: 64, k: 128, batch: 1, threads: 2, cache: 'hot' },
+          result: { n: '64', medianNs: 'fast', ci95Ns: [1, 2, 3], cv: NaN, gops: '3', samples: 'many', outliers: 'none', noisy: 'yes', host: 5 },
+        },
+        {
+          jobId: 'm', runId: 'r', kind: 'model', instanceType: 'x', path: 'fused', isa: 'avx2', fingerprint, noisy: false,
+          spec: { preset: 'bitnet-b1.58-2b-4t', batch: 1, threads: 2, kv: 'bf16', prompt: 32, tokens: 64 },
+          result: { preset: 7, decodeTokS: '12', prefillTokS: [1], rooflineFraction: {}, kv: null, sparsity: 'top-k', trials: 'x', host: 'i-1' },
+        },
+      ],
+      failures: [],
+    });
+    const row = data.instances[0]!.kernelCells[0]!.rows[0]!;
+    expect(data.instances[0]!.kernelCells[0]!.key).toBe('64x128 b1 2t hot');
+    expect(row).toMatchObject({ medianNs: null, ci95Ns: null, cv: null, gops: null, sampleCount: 0, outlierCount: 0, noisy: false });
+    const m = data.instances[0]!.models[0]!;
+    expect(m).toMatchObject({ preset: 'bitnet-b1.58-2b-4t', kv: 'bf16', decodeTokS: null, prefillTokS: null, rooflineFraction: null, verdict: null });
+    expect(data.instances[0]!.hostSpread).toEqual([]);
+  });
+
   it('gives an instance type whose every job failed its card', () => {
     const data = buildReportData({
       runs: [{ id: 'r', startedAt: '2025-01-01T00:00:00Z', instanceType: 'm7i.large', fingerprint: { cpu: { modelName: 'Xeon' } } }],
