@@ -1,6 +1,7 @@
 #include "thread-pool.h"
 
 #include <chrono>
+#include <vector>
 
 #if defined(__linux__)
 #include <pthread.h>
@@ -33,31 +34,64 @@ inline void relaxOrYield(unsigned spins) {
   else BITBENCH_CPU_RELAX();
 }
 
-// Worker i stays on the i-th CPU this process may use (the caller, index 0, is left where
-// it is, and the scheduler moves it off the workers' CPUs). Without this, Linux sometimes
-// wakes a worker onto the caller's core and leaves both there for milliseconds: a 2-thread
-// call then runs at 1-thread speed (seen on a 2-vCPU Zen 4: whole runs of batch-64 calls at
-// 7 ms instead of 3.5 ms). Pinning the caller too was measured and is worse (it is a libuv
-// thread that other work shares).
+// The CPUs this process may use, in order, read once (worker i stays on the i-th of them).
+const std::vector<int>& allowedCpus() {
+  static const std::vector<int> cpus = [] {
+    std::vector<int> list;
+#if defined(__linux__)
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+        if (CPU_ISSET(cpu, &allowed)) list.push_back(cpu);
+#endif
+    return list;
+  }();
+  return cpus;
+}
+
+// Worker i stays on the i-th CPU this process may use. Without this, Linux sometimes wakes a
+// worker onto the caller's core and leaves both there for milliseconds: a 2-thread call then
+// runs at 1-thread speed (seen on a 2-vCPU Zen 4: whole runs of batch-64 calls at 7 ms
+// instead of 3.5 ms). Pinning the caller for good was measured and is worse (it is a libuv
+// thread that other work shares); keepCallerOffWorkers moves it only when it must.
 void pinToAllowedCpu(unsigned index) {
 #if defined(__linux__)
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
-  const int count = CPU_COUNT(&allowed);
-  if (count < 2) return;
-  int wanted = static_cast<int>(index % static_cast<unsigned>(count));
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (!CPU_ISSET(cpu, &allowed)) continue;
-    if (wanted-- == 0) {
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(cpu, &one);
-      pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
-      return;
-    }
-  }
+  const std::vector<int>& cpus = allowedCpus();
+  if (cpus.size() < 2) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpus[index % cpus.size()], &one);
+  pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
 #else
   (void)index;
+#endif
+}
+
+// The caller (index 0) is not pinned, and the scheduler does not always move it off a worker's
+// CPU: on a 2-vCPU Zen 4, one process in four kept the caller on worker 1's CPU for a whole
+// run, and every 7-us call then took 540 us (the worker, done, spun on the core the caller
+// needed). When the caller is on the CPU of one of this call's workers, it moves itself to
+// the CPUs no worker of the call has, and at once allows its old set again (the move stays:
+// the scheduler keeps a thread where it is while that CPU is allowed). A getcpu per call.
+void keepCallerOffWorkers(unsigned count) {
+#if defined(__linux__)
+  const std::vector<int>& cpus = allowedCpus();
+  if (cpus.size() < count) return;  // more threads than CPUs: some must share
+  const int here = sched_getcpu();
+  bool onWorker = false;
+  for (unsigned i = 1; i < count; ++i) onWorker |= cpus[i] == here;
+  if (!onWorker) return;
+  cpu_set_t before, free;
+  if (pthread_getaffinity_np(pthread_self(), sizeof(before), &before) != 0) return;
+  CPU_ZERO(&free);
+  CPU_SET(cpus[0], &free);
+  for (size_t i = count; i < cpus.size(); ++i) CPU_SET(cpus[i], &free);
+  CPU_AND(&free, &free, &before);
+  if (CPU_COUNT(&free) == 0) return;
+  if (pthread_setaffinity_np(pthread_self(), sizeof(free), &free) == 0)
+    pthread_setaffinity_np(pthread_self(), sizeof(before), &before);
+#else
+  (void)count;
 #endif
 }
 
@@ -95,6 +129,7 @@ void ThreadPool::parallel(unsigned count, const Task& task) {
   }
   std::lock_guard<std::mutex> call(callMutex_);
   growTo(count - 1);
+  keepCallerOffWorkers(count);
   task_ = &task;
   remaining_.store(count - 1, std::memory_order_relaxed);
   const uint64_t callNumber = (call_.load(std::memory_order_relaxed) >> 16) + 1;
