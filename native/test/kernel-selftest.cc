@@ -4,6 +4,9 @@
 // for AArch64 with native/cmake/aarch64-linux-gnu.cmake and run under qemu-aarch64-static by
 // test/native/neon-qemu.test.ts, so the NEON kernels are checked on an x86 CI host; it runs
 // natively as well. One line per case, then "N passed, M failed"; exit status 1 on a failure.
+// The sparse kernels (activation sparsity) are checked against the dense kernel of the same
+// table on the same activations with whole column blocks zeroed.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -19,10 +22,13 @@
 #include "../src/dispatch/cpu-features.h"
 #include "../src/dispatch/implementations.h"
 #include "../src/kernels/i8-kernel-table.h"
+#include "../src/kernels/i8-layout.h"
+#include "../src/kernels/sparse-layout.h"
 #include "../src/kernels/ternary-layout.h"
 #include "../src/paths/compute-path.h"
 #include "../src/runtime/aligned-buffer.h"
 #include "../src/runtime/synthetic-data.h"
+#include "../src/runtime/thread-pool.h"
 
 namespace {
 
@@ -54,6 +60,22 @@ constexpr PathKind kPaths[] = {PathKind::kBaseline, PathKind::kCachedF32, PathKi
 // fused-i8: k odd and past one code block (64 columns on NEON, 128 on AVX2, 256 on AVX-512)
 // and past one chunk of the batched kernel (about 1024 columns), n not a multiple of a tile.
 constexpr Shape kI8Shapes[] = {{1, 7}, {7, 5}, {37, 70}, {19, 257}, {33, 256}, {17, 1031}, {9, 2501}, {40, 4099}};
+
+// Sparse kernels against the dense kernel of the same table: fused-i8 to the bit (the integer
+// dot over the listed blocks is the dense dot), fused fp32 (which adds in another order) per
+// output within this times |scale| * sum |w x|.
+constexpr double kSparseF32RelativeTolerance = 1e-5;
+constexpr float kSparseScale = 0.75f;
+// n = 1; n past one sparse tile (256 rows of 16-byte planes, 128 and 64 of wider ones) and not
+// a multiple of any tile; k less than one block, not a multiple of a block, and (2560) whole
+// blocks of every plane width.
+constexpr Shape kSparseShapes[] = {{1, 70}, {37, 70}, {19, 131}, {300, 1000}, {257, 2560}, {513, 333}};
+// Which column blocks are all zero: none, a random half (plus single zeros elsewhere, which no
+// kernel may mind), all but one at random, all but the last (the partial one when k is not a
+// multiple of a block), every one.
+enum class ZeroBlocks { kNone, kHalf, kAllButOne, kAllButLast, kAll };
+constexpr ZeroBlocks kZeroPatterns[] = {ZeroBlocks::kNone, ZeroBlocks::kHalf, ZeroBlocks::kAllButOne,
+                                        ZeroBlocks::kAllButLast, ZeroBlocks::kAll};
 
 struct Tally {
   int passed = 0;
@@ -319,6 +341,218 @@ void checkI8Quantize(const Implementation& impl, const Implementation& scalar, T
                                     (problem.empty() ? " bit-identical to scalar" : ": " + problem));
 }
 
+const char* zeroBlocksName(ZeroBlocks pattern) {
+  switch (pattern) {
+    case ZeroBlocks::kNone: return "none";
+    case ZeroBlocks::kHalf: return "half";
+    case ZeroBlocks::kAllButOne: return "all-but-one";
+    case ZeroBlocks::kAllButLast: return "all-but-last";
+    case ZeroBlocks::kAll: return "all";
+  }
+  return "?";
+}
+
+// splitmix64: the patterns' choices, the same on every machine.
+uint64_t nextRandom(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// k activations from the seed, zero-padded to `stride`, with the pattern's blocks of
+// `blockColumns` zeroed; returns how many blocks keep a nonzero value.
+size_t zeroedActivations(ZeroBlocks pattern, uint64_t seed, size_t k, size_t stride, size_t blockColumns, float* x) {
+  std::memset(x, 0, stride * sizeof(float));
+  syntheticActivations(seed, k, x);
+  const size_t blocks = (k + blockColumns - 1) / blockColumns;
+  uint64_t state = seed;
+  std::vector<size_t> order(blocks);
+  for (size_t i = 0; i < blocks; ++i) order[i] = i;
+  for (size_t i = blocks; i > 1; --i) std::swap(order[i - 1], order[nextRandom(state) % i]);
+  std::vector<bool> zero(blocks, false);
+  switch (pattern) {
+    case ZeroBlocks::kNone: break;
+    case ZeroBlocks::kHalf:
+      for (size_t i = 0; i < blocks / 2; ++i) zero[order[i]] = true;
+      break;
+    case ZeroBlocks::kAllButOne: zero.assign(blocks, true), zero[order[0]] = false; break;
+    case ZeroBlocks::kAllButLast: zero.assign(blocks, true), zero[blocks - 1] = false; break;
+    case ZeroBlocks::kAll: zero.assign(blocks, true); break;
+  }
+  size_t kept = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    if (zero[b]) std::memset(x + b * blockColumns, 0, (std::min(k, (b + 1) * blockColumns) - b * blockColumns) * sizeof(float));
+    else ++kept;
+  }
+  // Single zeros in the kept blocks; a block's first column keeps its value, so none becomes all zero.
+  if (pattern == ZeroBlocks::kHalf)
+    for (size_t i = 0; i < k; i += 7)
+      if (i % blockColumns != 0 && nextRandom(state) % 2) x[i] = 0;
+  return kept;
+}
+
+// Runs rows(begin, end, y) over [0, n) as `threads` threads of a path would split them
+// (splitRows on `tile`), each range into its own NaN-filled output, so that a row written
+// outside its range shows; merges the ranges into y. Empty, or what is wrong.
+template <class Rows>
+std::string runSplit(size_t n, size_t tile, unsigned threads, std::vector<float>& y, const Rows& rows) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  y.assign(n, nan);
+  for (unsigned t = 0; t < threads; ++t) {
+    const RowRange range = splitRows(n, tile, t, threads);
+    if (range.begin >= range.end) continue;
+    std::vector<float> part(n, nan);
+    rows(range.begin, range.end, part.data());
+    for (size_t row = 0; row < n; ++row) {
+      const bool inside = row >= range.begin && row < range.end;
+      if (!inside && std::memcmp(&part[row], &nan, sizeof nan) != 0)
+        return "rows [" + std::to_string(range.begin) + ", " + std::to_string(range.end) + ") wrote row " +
+               std::to_string(row);
+      if (inside) y[row] = part[row];
+    }
+  }
+  return "";
+}
+
+std::string sparseCaseName(const std::string& what, size_t n, size_t k, ZeroBlocks pattern, size_t listed,
+                           size_t blocks, unsigned threads) {
+  return what + " n=" + std::to_string(n) + " k=" + std::to_string(k) + " zero=" + zeroBlocksName(pattern) +
+         " blocks=" + std::to_string(listed) + "/" + std::to_string(blocks) + " threads=" + std::to_string(threads);
+}
+
+// fp32 fused: the table's sparse kernel (column-block layout, listed blocks only) against its
+// dense fused kernel on the same padded activations, batch 1.
+void checkSparseFused(const Implementation& impl, Tally& tally) {
+  const KernelTable& table = *impl.table(cpuFeatures());
+  const std::string name = std::string(impl.name) + " fused sparse";
+  if (table.sparseFusedRun == nullptr) {
+    std::printf("NOTE %s: none (the path runs dense)\n", name.c_str());
+    return;
+  }
+  constexpr size_t kBlockColumns = 4 * kSparseF32PlaneBytes;
+  // The fused path's padding with the column-block copy: whole words of the dense layout and
+  // whole blocks of the sparse one.
+  const size_t wordColumns = fusedColumnMultiple(table.fusedLayout);
+  size_t multiple = wordColumns;
+  while (multiple % kBlockColumns) multiple += wordColumns;
+  uint64_t seed = 100;
+  for (const Shape& shape : kSparseShapes) {
+    const size_t n = shape.n, k = shape.k, blocks = (k + kBlockColumns - 1) / kBlockColumns;
+    const size_t stride = roundUp(roundUp(k, multiple), 32);
+    std::vector<uint8_t> packed(packedBytes(n, k));
+    syntheticPackedWeights(seed, n, k, packed.data());
+    AlignedBuffer dense(fusedPreparedBytes(table.fusedLayout, n, k, table.fusedRowTile));
+    repackFused(table.fusedLayout, packed.data(), n, k, table.fusedRowTile, dense.as<uint8_t>());
+    AlignedBuffer sparse(sparsePreparedBytes(n, k, kSparseF32PlaneBytes));
+    repackSparseBlocks(packed.data(), n, k, kSparseF32PlaneBytes, sparse.as<uint8_t>());
+    AlignedBuffer scratch(table.fusedThreadScratchBytes ? table.fusedThreadScratchBytes(stride) : 0);
+    AlignedBuffer xBuffer(stride * sizeof(float));
+    float* x = xBuffer.as<float>();
+    std::vector<uint32_t> list(blocks);
+    for (ZeroBlocks pattern : kZeroPatterns) {
+      const size_t kept = zeroedActivations(pattern, ++seed, k, stride, kBlockColumns, x);
+      const size_t listed = nonzeroBlocksF32(x, blocks, kBlockColumns, list.data());
+      std::vector<double> magnitude(n);
+      for (size_t row = 0; row < n; ++row) {
+        double sum = 0;
+        for (size_t col = 0; col < k; ++col) sum += std::fabs((packedCode(packed.data(), k, row, col) - 1) * double{x[col]});
+        magnitude[row] = std::fabs(double{kSparseScale}) * sum;
+      }
+      for (unsigned threads : kThreadCounts) {
+        const std::string line = sparseCaseName(name, n, k, pattern, listed, blocks, threads);
+        if (listed != kept) {
+          tally.record(false, line + ": nonzeroBlocksF32 listed " + std::to_string(listed) + ", the pattern keeps " +
+                                  std::to_string(kept));
+          continue;
+        }
+        auto call = [&](size_t begin, size_t end, float* y) {
+          return KernelCall{n, k, x, stride, 1, kSparseScale, y, begin, end};
+        };
+        std::vector<float> yDense, ySparse;
+        std::string problem = runSplit(n, table.fusedRowTile, threads, yDense, [&](size_t b, size_t e, float* y) {
+          table.fusedRun(dense.as<uint8_t>(), scratch.as<void>(), call(b, e, y));
+        });
+        if (problem.empty())
+          problem = runSplit(n, table.fusedRowTile, threads, ySparse, [&](size_t b, size_t e, float* y) {
+            table.sparseFusedRun(sparse.as<uint8_t>(), list.data(), listed, call(b, e, y));
+          });
+        double worst = 0;
+        for (size_t row = 0; row < n && problem.empty(); ++row) {
+          const double error = std::fabs(double{ySparse[row]} - double{yDense[row]});
+          const double tolerance = kSparseF32RelativeTolerance * magnitude[row];
+          if (!std::isfinite(ySparse[row]) || !std::isfinite(yDense[row]) || !(error <= tolerance))
+            problem = "output " + std::to_string(row) + " = " + format("%.9g", ySparse[row]) + ", dense gives " +
+                      format("%.9g", yDense[row]) + " (tolerance " + format("%.3g", tolerance) + ")";
+          else if (magnitude[row] > 0)
+            worst = std::fmax(worst, error / magnitude[row]);
+        }
+        tally.record(problem.empty(),
+                     line + (problem.empty() ? " maxRelErr=" + format("%.2e", worst) + " vs dense" : ": " + problem));
+      }
+    }
+  }
+}
+
+// fused-i8: the table's sparse kernel against its dense kernel on the same quantized
+// activations, batch 1, equal to the bit.
+void checkSparseI8(const Implementation& impl, Tally& tally) {
+  const I8KernelTable& table = *impl.i8Table(cpuFeatures());
+  const std::string name = std::string(impl.name) + " fused-i8 sparse";
+  if (table.sparseRun == nullptr) {
+    std::printf("NOTE %s: none (the path runs dense)\n", name.c_str());
+    return;
+  }
+  const size_t blockColumns = i8ColumnMultiple(table.planeBytes);
+  uint64_t seed = 200;
+  for (const Shape& shape : kSparseShapes) {
+    const size_t n = shape.n, k = shape.k;
+    // As the fused-i8 path pads and counts blocks.
+    const size_t stride = roundUp(roundUp(k, blockColumns), 32), blocks = stride / blockColumns;
+    std::vector<uint8_t> packed(packedBytes(n, k));
+    syntheticPackedWeights(seed, n, k, packed.data());
+    AlignedBuffer dense(i8PreparedBytes(n, k, table.planeBytes, table.rowTile));
+    repackI8Planes(packed.data(), n, k, table.planeBytes, table.rowTile, dense.as<uint8_t>());
+    AlignedBuffer sparse(sparsePreparedBytes(n, k, table.planeBytes));
+    repackSparseBlocks(packed.data(), n, k, table.planeBytes, sparse.as<uint8_t>());
+    AlignedBuffer scratch(table.threadScratchBytes(stride, 1));
+    AlignedBuffer xBuffer(stride * sizeof(float)), qBuffer(stride);
+    float* x = xBuffer.as<float>();
+    int8_t* q = qBuffer.as<int8_t>();
+    std::vector<uint32_t> list(blocks);
+    for (ZeroBlocks pattern : kZeroPatterns) {
+      const size_t kept = zeroedActivations(pattern, ++seed, k, stride, blockColumns, x);
+      I8Row row{};
+      table.quantize(x, k, stride, q, &row);
+      const size_t listed = nonzeroBlocksI8(q, blocks, blockColumns, list.data());
+      for (unsigned threads : kThreadCounts) {
+        const std::string line = sparseCaseName(name, n, k, pattern, listed, blocks, threads);
+        if (listed != kept) {
+          tally.record(false, line + ": nonzeroBlocksI8 listed " + std::to_string(listed) + ", the pattern keeps " +
+                                  std::to_string(kept));
+          continue;
+        }
+        auto call = [&](size_t begin, size_t end, float* y) {
+          return I8KernelCall{n, k, q, stride, &row, 1, kSparseScale, y, begin, end};
+        };
+        std::vector<float> yDense, ySparse;
+        std::string problem = runSplit(n, table.rowTile, threads, yDense, [&](size_t b, size_t e, float* y) {
+          table.run(dense.as<uint8_t>(), scratch.as<void>(), call(b, e, y));
+        });
+        if (problem.empty())
+          problem = runSplit(n, table.rowTile, threads, ySparse, [&](size_t b, size_t e, float* y) {
+            table.sparseRun(sparse.as<uint8_t>(), list.data(), listed, call(b, e, y));
+          });
+        for (size_t i = 0; i < n && problem.empty(); ++i)
+          if (std::memcmp(&ySparse[i], &yDense[i], sizeof(float)) != 0)
+            problem = "output " + std::to_string(i) + " = " + format("%.9g", ySparse[i]) + ", dense gives " +
+                      format("%.9g", yDense[i]);
+        tally.record(problem.empty(), line + (problem.empty() ? " exact vs dense" : ": " + problem));
+      }
+    }
+  }
+}
+
 // Returns an empty string when prepare throws std::invalid_argument.
 std::string prepareRejection(const Implementation& impl, PathKind kind, size_t n, size_t k,
                              const std::vector<uint8_t>& packed, std::string& message) {
@@ -439,6 +673,8 @@ int main() {
     for (const Shape& shape : kI8Shapes) checkI8Products(impl, scalar, shape, seed++, tally);
     checkInvalidCodes(impl, PathKind::kFusedI8, tally);
     checkI8DenseRows(impl, scalar, tally);
+    checkSparseFused(impl, tally);
+    checkSparseI8(impl, tally);
   }
   std::printf("%d passed, %d failed\n", tally.passed, tally.failed);
   return tally.failed == 0 ? 0 : 1;

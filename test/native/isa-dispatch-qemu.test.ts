@@ -5,7 +5,9 @@
 // kernels), and forcing an ISA the CPU lacks (avx512-vnni, avx512, avx-vnni, avx2) on the fused
 // and fused-i8 paths must be a clear JS error in a process that then carries on and exits
 // normally (never SIGILL). qemu 7.2 emulates neither AVX-512 nor AVX-VNNI, so those kernels
-// are proven here only to be refused; they run where the hardware has them.
+// are proven here only to be refused; they run where the hardware has them. The sparse kernels
+// (activation sparsity, batch 1) of the ISAs that do run must give the dense kernels' result
+// on the same zeroed activations (fused-i8 to the bit), and the timing loop must choose them.
 //
 // Node under qemu takes seconds to start, so each CPU model gets one child process that does
 // every check and prints a JSON summary; the assertions run here, on the summary.
@@ -31,6 +33,7 @@ import {
   referenceTernaryMatmul,
   termToleranceViolations,
   type ReferenceProduct,
+  type Rng,
 } from '../helpers/reference.js';
 
 const QEMU = 'qemu-x86_64-static';
@@ -52,6 +55,8 @@ const BF16_MIN_COSINE = 0.9999;
 const I8_RELATIVE_TOLERANCE = 1e-6;
 /** fused-i8 against the fp32 reference, per output vector (int8 activations lose ~0.4%). */
 const I8_MIN_COSINE = 0.999;
+/** fused sparse against fused dense: error per output at most this times |scale| * sum_k |w * x|. */
+const SPARSE_FP32_TERM_TOLERANCE = 1e-5;
 
 const CHILD_TIMEOUT_MS = 240_000;
 const TEST_TIMEOUT_MS = 300_000;
@@ -71,6 +76,44 @@ const problem = (() => {
     i8Reference: referenceI8Matmul(weights, x, n, k, batch, scale),
   };
 })();
+
+/**
+ * Keeps `kept` of the blocks of `blockColumns` columns of x (chosen by `rng`) and zeroes the
+ * others, then about one value in 14 of the kept ones, which no kernel may mind.
+ */
+function zeroAllBlocksBut(rng: Rng, x: Float32Array, blockColumns: number, kept: number): void {
+  const blocks = Math.ceil(x.length / blockColumns);
+  const order = Array.from({ length: blocks }, (_, i) => i);
+  for (let i = blocks - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  for (const block of order.slice(kept)) x.fill(0, block * blockColumns, Math.min(x.length, (block + 1) * blockColumns));
+  for (let i = 1; i < x.length; i += 7) if (rng.next() < 0.5) x[i] = 0;
+}
+
+// Batch 1 (the sparse kernels' only batch), n past the sparse layout's 128- and 256-row tiles
+// and not a multiple of them, rows split over two threads. Zeroed so that each path's sparse
+// kernel runs (sparse-choice.h): fused from nine tenths of its 64-column blocks (38 of 40
+// here), fused-i8 from a quarter of its 64- or 128-column blocks (half here).
+const sparseProblem = (() => {
+  const n = 300, k = 2560, threads = 2, scale = 0.75;
+  const rng = createRng(20250121);
+  const weights = randomTernaryWeights(rng, n, k);
+  const fusedX = randomActivations(rng, 1, k);
+  zeroAllBlocksBut(rng, fusedX, 64, 2);
+  const i8X = randomActivations(rng, 1, k);
+  zeroAllBlocksBut(rng, i8X, 256, 5);
+  return {
+    n, k, threads, scale,
+    packed: packTernary(weights, n, k),
+    x: { fused: fusedX, 'fused-i8': i8X } as Record<ForcedPath, Float32Array>,
+    reference: referenceTernaryMatmul(weights, fusedX, n, k, 1, scale),
+    i8Reference: referenceI8Matmul(weights, i8X, n, k, 1, scale),
+  };
+})();
+/** The timing loop's own synthetic weights and activations, zeroed in 256-column blocks. */
+const SPARSE_TIMING = { n: 300, k: 5120, sparsity: { fused: 0.95, 'fused-i8': 0.5 } } as const;
 
 /** What the child does: plain CommonJS, so that it needs nothing but Node and the addon. */
 const CHILD_SCRIPT = String.raw`
@@ -140,6 +183,30 @@ async function main() {
       summary.forced[path][isa] = forced;
     }
   }
+  // The sparse kernels against the dense ones on the same zeroed activations, and the timing
+  // loop choosing them (sparseCallFraction) on its own.
+  summary.sparse = {};
+  const sparse = input.sparse;
+  const sparsePacked = Uint8Array.from(sparse.packed);
+  for (const path of input.forcedPaths) {
+    summary.sparse[path] = {};
+    for (const isa of input.isas) {
+      const spec = { path, n: sparse.n, k: sparse.k, batch: 1, threads: sparse.threads, scale: sparse.scale };
+      if (isa !== 'default') spec.isa = isa;
+      const x = Float32Array.from(sparse.x[path]);
+      const timed = await attempt(() =>
+        addon.benchmarkKernel({ ...spec, n: sparse.timing.n, k: sparse.timing.k, sparsity: sparse.timing.sparsity[path],
+          useBlas: false, warmup: 0, minSamples: 1, maxSamples: 1, minTimeMs: 0 }));
+      summary.sparse[path][isa] = {
+        dense: floats(await attempt(() => addon.runKernel({ ...spec, packed: sparsePacked, x }))),
+        sparse: floats(await attempt(() => addon.runKernel({ ...spec, packed: sparsePacked, x, sparseKernel: true }))),
+        timed: timed.ok
+          ? { ok: true, isa: timed.value.isa, kernel: timed.value.kernel,
+              sparseCallFraction: timed.value.sparsity.sparseCallFraction }
+          : timed,
+      };
+    }
+  }
   // The process still works after the refusals.
   summary.afterRefusal = floats(await attempt(() => addon.runKernel({ ...base, path: 'fused', packed, x })));
   summary.afterRefusalI8 = floats(await attempt(() => addon.runKernel({ ...base, path: 'fused-i8', packed, x })));
@@ -170,6 +237,12 @@ interface AddonImplementation {
   i8Kernel?: string;
 }
 type Benchmarked = { ok: true; isa: string; kernel: string } | { ok: false; error: ErrorInfo };
+type SparseTimed = { ok: true; isa: string; kernel: string; sparseCallFraction: number } | { ok: false; error: ErrorInfo };
+interface SparseRun {
+  dense: Attempt<number[]>;
+  sparse: Attempt<number[]>;
+  timed: SparseTimed;
+}
 interface Summary {
   features: Record<string, boolean>;
   implementations: AddonImplementation[];
@@ -177,6 +250,7 @@ interface Summary {
   runs: Record<PathName, Record<string, Attempt<number[]>>>;
   defaultBenchmark: Record<ForcedPath, Benchmarked>;
   forced: Record<ForcedPath, Record<string, { runKernel: Attempt<undefined>; benchmarkKernel: Attempt<undefined> }>>;
+  sparse: Record<ForcedPath, Record<string, SparseRun>>;
   afterRefusal: Attempt<number[]>;
   afterRefusalI8: Attempt<number[]>;
   childMs: number;
@@ -217,6 +291,12 @@ async function runUnder(cpu: string, isas: readonly string[], forced: readonly s
       isas,
       forced,
       forcedPaths: FORCED_PATHS,
+      sparse: {
+        n: sparseProblem.n, k: sparseProblem.k, threads: sparseProblem.threads, scale: sparseProblem.scale,
+        packed: Array.from(sparseProblem.packed),
+        x: { fused: Array.from(sparseProblem.x.fused), 'fused-i8': Array.from(sparseProblem.x['fused-i8']) },
+        timing: SPARSE_TIMING,
+      },
     }),
   );
   const outcome = await runChild(tools.paths[QEMU]!, ['-cpu', cpu, process.execPath, scriptPath, addonPath, inputPath], {
@@ -256,15 +336,22 @@ function mismatch(path: PathName, actual: ArrayLike<number>, expected: Reference
  * vector by cosine against `expected` (the fp32 reference, or the scalar kernels' output).
  */
 function i8Mismatch(actual: ArrayLike<number>, expected: ReferenceProduct): string {
-  for (let i = 0; i < actual.length; i++) {
-    const exact = problem.i8Reference[i]!;
-    const ok = exact === 0 ? actual[i] === 0 : Math.abs(actual[i]! - exact) <= I8_RELATIVE_TOLERANCE * Math.abs(exact);
-    if (!ok) return `output ${i} = ${actual[i]}, exact integer reference ${exact}`;
-  }
+  const inexact = i8ExactMismatch(actual, problem.i8Reference);
+  if (inexact) return inexact;
   for (let b = 0; b < problem.batch; b++) {
     const row = (v: ArrayLike<number>) => Array.from({ length: problem.n }, (_, r) => v[b * problem.n + r]!);
     const cosine = cosineSimilarity(row(actual), row(expected.y));
     if (!(cosine >= I8_MIN_COSINE)) return `batch row ${b}: cosine ${cosine} below ${I8_MIN_COSINE}`;
+  }
+  return '';
+}
+
+/** Empty when fused-i8 outputs are the exact integer sums but for the final rescale. */
+function i8ExactMismatch(actual: ArrayLike<number>, exactReference: Float64Array): string {
+  for (let i = 0; i < actual.length; i++) {
+    const exact = exactReference[i]!;
+    const ok = exact === 0 ? actual[i] === 0 : Math.abs(actual[i]! - exact) <= I8_RELATIVE_TOLERANCE * Math.abs(exact);
+    if (!ok) return `output ${i} = ${actual[i]}, exact integer reference ${exact}`;
   }
   return '';
 }
@@ -302,6 +389,40 @@ function expectRefused(summary: Summary, isa: string, feature: string): void {
       expect(attempt!.error.message, label).toMatch(new RegExp(`\\b${isa}(?=[ :])`));
       expect(attempt!.error.message, label).toMatch(new RegExp(`\\b${feature}\\b`));
     }
+}
+
+/**
+ * Asserts that on each of `isas` (the name passed, or 'default') the sparse kernel of `path`
+ * ran, gave the dense kernel's output on the same zeroed activations (fused-i8 to the bit,
+ * fused within SPARSE_FP32_TERM_TOLERANCE) and the reference's, and that the timing loop ran
+ * it on `ranOn`'s kernels on every call.
+ */
+function expectSparseMatchesDense(
+  emulated: Emulated,
+  path: ForcedPath,
+  isas: readonly string[],
+  ranOn: (isa: string) => string,
+): void {
+  for (const isa of isas) {
+    const label = `${path} on ${isa}`;
+    const run = emulated.summary!.sparse[path][isa];
+    expect(run, `${label}: ${emulated.report}`).toBeDefined();
+    const dense = output(run!.dense, `${label} dense`);
+    const sparse = output(run!.sparse, `${label} sparse`);
+    expect(sparse.length, label).toBe(sparseProblem.n);
+    if (path === 'fused-i8') {
+      expect(i8Difference(sparse, dense), `${label}: sparse vs dense, to the bit`).toBe('');
+      expect(i8ExactMismatch(sparse, sparseProblem.i8Reference), `${label}: sparse vs the exact integer reference`).toBe('');
+    } else {
+      const asDense = { y: Float64Array.from(dense), termMagnitude: sparseProblem.reference.termMagnitude };
+      expect(termToleranceViolations(sparse, asDense, SPARSE_FP32_TERM_TOLERANCE, 0), `${label}: sparse vs dense`).toEqual([]);
+      const offReference = termToleranceViolations(sparse, sparseProblem.reference, FP32_TERM_TOLERANCE, ABSOLUTE_EPSILON);
+      expect(offReference, `${label}: sparse vs reference`).toEqual([]);
+    }
+    const timed = run!.timed;
+    expect(timed, `${label} timing: ${emulated.report}`).toMatchObject({ ok: true, isa: ranOn(isa), sparseCallFraction: 1 });
+    expect(timed.ok && timed.kernel, label).toMatch(new RegExp(`^${ranOn(isa)} .*; .*sparse`));
+  }
 }
 
 /** The x86 ISAs qemu 7.2 cannot run, with a feature each one's refusal must name. */
@@ -359,6 +480,13 @@ describe.skipIf(tools.skipReason !== undefined)(`x86 ISA dispatch under ${QEMU} 
       }
     });
 
+    it.each(FORCED_PATHS)(
+      '%s: the sparse kernels of scalar, avx2 and the default ISA give the dense result on zeroed activations, and the timing loop runs them',
+      (path) => {
+        expectSparseMatchesDense(emulated, path, ['scalar', 'avx2', 'default'], (isa) => (isa === 'default' ? 'avx2' : isa));
+      },
+    );
+
     it.each(UNEMULATED)('refuses a forced %s on fused and fused-i8 with ERR_BITBENCH_ISA_UNSUPPORTED naming %s', (isa, feature) => {
       expectRefused(summary, isa, feature);
     });
@@ -413,6 +541,13 @@ describe.skipIf(tools.skipReason !== undefined)(`x86 ISA dispatch under ${QEMU} 
       const y = output(summary.runs[path].default, `${path} on the default ISA`);
       expect(mismatch(path, y, problem.reference)).toBe('');
     });
+
+    it.each(FORCED_PATHS)(
+      '%s: the default (scalar) sparse kernel gives the dense result on zeroed activations, and the timing loop runs it',
+      (path) => {
+        expectSparseMatchesDense(emulated, path, ['default'], () => 'scalar');
+      },
+    );
 
     it.each([
       ['avx2', 'avx2'],

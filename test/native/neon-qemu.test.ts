@@ -2,9 +2,10 @@
 // (static, no addon, no BLAS) and run it under qemu-aarch64-static, once on a core with the
 // dot-product extension (-cpu max) and once on one without (-cpu cortex-a53, Armv8.0). The
 // self-test checks every supported implementation and path against a double-precision
-// reference, and fused-i8 against the scalar fused-i8 kernels exactly; this test checks that
-// it ran on NEON, that dispatch chose neon-dotprod only where the core has dotprod, and that
-// nothing failed. On cortex-a53 the neon fused-i8 kernels running to the end also proves
+// reference, fused-i8 against the scalar fused-i8 kernels exactly, and each table's sparse
+// kernels (activation sparsity) against its dense kernels on zeroed activations; this test
+// checks that it ran on NEON, that dispatch chose neon-dotprod only where the core has dotprod,
+// that every sparse case ran, and that nothing failed. On cortex-a53 the neon fused-i8 kernels running to the end also proves
 // that they hold no Armv8.2 instruction.
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,14 @@ const RUN_TIMEOUT_MS = 300_000;
 const PATHS = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
 /** fused-i8 shapes x batches (1, 3, 64) x thread counts (1, 2), in kernel-selftest.cc. */
 const I8_CASES = 8 * 3 * 2;
+/** Sparse cases per table and path: shapes x zero patterns x thread counts (1, 2), in kernel-selftest.cc. */
+const SPARSE_SHAPES = 6;
+const ZERO_PATTERNS = ['none', 'half', 'all-but-one', 'all-but-last', 'all'] as const;
+/** fused: within 1e-5 of |scale| * sum |w x| of the dense kernel; fused-i8: equal to it to the bit. */
+const SPARSE_VERDICTS = [
+  ['fused', / maxRelErr=\S+ vs dense$/],
+  ['fused-i8', / exact vs dense$/],
+] as const;
 
 interface CpuModel {
   cpu: string;
@@ -119,6 +128,21 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       expect(lines.filter((line) => line.startsWith(`PASS ${isa} fused-i8 denseRows `)).length, report).toBe(3);
       expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8`, 'm'));
       expect(run.stdout, report).toMatch(new RegExp(`^fused-i8 kernel of ${isa}: ${isa} fused-i8: ${isa === 'neon' ? 'smull' : 'sdot'}`, 'm'));
+    });
+
+    it.each(checked)('checked the %s sparse kernels against its dense kernels on zeroed activations, rows split as two threads', (isa) => {
+      const { run, report } = outcome();
+      const lines = run.stdout.split('\n');
+      for (const [path, verdict] of SPARSE_VERDICTS) {
+        const cases = lines.filter((line) => line.startsWith(`PASS ${isa} ${path} sparse n=`) && verdict.test(line));
+        expect(cases.length, `${isa} ${path} sparse: ${report}`).toBe(SPARSE_SHAPES * ZERO_PATTERNS.length * 2);
+        for (const pattern of ZERO_PATTERNS)
+          for (const threads of [1, 2]) {
+            const matching = cases.filter((line) => line.includes(` zero=${pattern} `) && line.includes(` threads=${threads} `));
+            expect(matching.length, report).toBe(SPARSE_SHAPES);
+          }
+        expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} ${path} sparse `, 'm'));
+      }
     });
 
     it('reports 0 failed and a non-zero number passed', () => {
