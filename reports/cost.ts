@@ -1,16 +1,19 @@
 // What a million generated tokens cost on each instance type and path, where an hourly price
 // is known (the matrix's `prices`), and the cheapest instance type for each path.
 import type { ReportData } from './report-data.js';
+import { modelSetting } from './model-rows.js';
 
 export interface CostRow {
   preset: string;
   batch: number;
   path: string;
+  /** 'kv int8 @8192, act top-k 0.7' (model-rows.ts): rows of other settings are not rivals. */
+  setting: string | null;
   instanceType: string;
   decodeTokS: number;
   usdPerHour: number;
   usdPerMillionTokens: number;
-  /** The cheapest instance type for this preset, batch and path. */
+  /** The cheapest instance type for this preset, batch, path and setting. */
   cheapest: boolean;
 }
 
@@ -37,6 +40,7 @@ export function costRows(data: ReportData, prices: ReadonlyMap<string, number>):
         preset: model.preset,
         batch: model.batch,
         path: model.path,
+        setting: modelSetting(model) ?? null,
         instanceType: instance.instanceType,
         decodeTokS: model.decodeTokS,
         usdPerHour,
@@ -47,7 +51,7 @@ export function costRows(data: ReportData, prices: ReadonlyMap<string, number>):
   }
   const groups = new Map<string, CostRow[]>();
   for (const row of rows) {
-    const key = `${row.preset}|${row.batch}|${row.path}`;
+    const key = JSON.stringify([row.preset, row.batch, row.path, row.setting]);
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   for (const group of groups.values()) {
@@ -55,6 +59,6 @@ export function costRows(data: ReportData, prices: ReadonlyMap<string, number>):
     best.cheapest = true;
   }
   return rows.sort(
-    (a, b) => a.preset.localeCompare(b.preset) || a.batch - b.batch || a.path.localeCompare(b.path) || a.usdPerMillionTokens - b.usdPerMillionTokens,
+    (a, b) => a.preset.localeCompare(b.preset) || a.batch - b.batch || a.path.localeCompare(b.path) || (a.setting ?? '').localeCompare(b.setting ?? '') || a.usdPerMillionTokens - b.usdPerMillionTokens,
   );
 }

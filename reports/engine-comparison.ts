@@ -3,8 +3,10 @@
 // (above 1 bitbench's kernels lead). "Best" is the highest tokens/s among the model rows, across
 // runs, KV types and ISAs; the rows it came from are named, so a reader can find them in the table.
 // llama.cpp rows are told apart by their path (`llama.cpp:<quant>`), which is what every stored
-// llama.cpp result carries, even where its result or spec says nothing of the engine.
+// llama.cpp result carries, even where its result or spec says nothing of the engine. llama.cpp
+// decodes dense, right after the prompt: bitbench's sparse and long-context rows are left out.
 import type { ModelRow } from './model-rows.js';
+import { isPlainDecode } from './setting-text.js';
 
 export const LLAMA_ENGINE = 'llama.cpp';
 export const LLAMA_PATH_PREFIX = `${LLAMA_ENGINE}:`;
@@ -98,7 +100,7 @@ export function compareEngines(models: readonly ModelRow[]): EngineComparison[] 
   const out: EngineComparison[] = [];
   for (const rows of groups.values()) {
     const llamaRows = rows.filter(isLlamaRow);
-    const bitbenchRows = rows.filter((row) => !isLlamaRow(row));
+    const bitbenchRows = rows.filter((row) => !isLlamaRow(row) && isPlainDecode(row));
     const decode = ratioOf(bitbenchRows, llamaRows, 'decodeTokS');
     const prefill = ratioOf(bitbenchRows, llamaRows, 'prefillTokS');
     if (decode === null && prefill === null) continue;

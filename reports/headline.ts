@@ -2,6 +2,8 @@
 // batched work, how much faster it is than cached-bf16 and baseline, its tokens/s, its cost per
 // million tokens where the matrix gave a price, and what bounds it there.
 import type { KernelCell } from './kernel-rows.js';
+import { modelSetting, type ModelRow } from './model-rows.js';
+import { zeroedShareText } from './setting-text.js';
 import { mainPreset, pathFigures, type PathFigures, type Speedup, type WorkFigures } from './path-figures.js';
 import type { ReportData } from './report-data.js';
 import type { Verdict } from './verdict.js';
@@ -40,7 +42,14 @@ export interface Headline {
 }
 
 export function describeCell(cell: KernelCell): string {
-  return `${cell.n ?? '?'}×${cell.k ?? '?'} batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}`;
+  const zeroed = zeroedShareText(cell.sparsity);
+  return `${cell.n ?? '?'}×${cell.k ?? '?'} batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}${zeroed === undefined ? '' : `, ${zeroed}`}`;
+}
+
+/** ', kv int8': the model row's setting, so a card says which of a path's rows it speaks of. */
+function settingSuffix(model: ModelRow): string {
+  const setting = modelSetting(model);
+  return setting === undefined ? '' : `, ${setting}`;
 }
 
 export function usdPerMillion(usdPerHour: number | undefined | null, tokS: number | null): number | null {
@@ -65,7 +74,7 @@ function headlinePick(figures: PathFigures | null, work: WorkFigures | undefined
     kernelMedianNs: work.kernel?.medianNs ?? null,
     kernelGops: work.kernel?.gops ?? null,
     kernelCell: work.kernelCell ? describeCell(work.kernelCell) : null,
-    modelCell: model ? `${model.preset ?? 'model'}, batch ${model.batch ?? '?'}, ${model.threads ?? '?'} threads` : null,
+    modelCell: model ? `${model.preset ?? 'model'}, batch ${model.batch ?? '?'}, ${model.threads ?? '?'} threads${settingSuffix(model)}` : null,
     vsCachedBf16: work.vsCachedBf16,
     vsBaseline: work.vsBaseline,
     usdPerMillionTokens: usdPerMillion(usdPerHour, work.tokS),

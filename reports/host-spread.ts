@@ -2,12 +2,13 @@
 // CPU model each host actually had (one type can land on different CPU generations), the spread
 // between hosts beside the spread within a host, for kernels and models apart (a time and a rate
 // do not share a median). Between: for each cell measured on two or more hosts, the CV of the
-// hosts' figures (a kernel cell: shape, batch, threads, cache, path, ISA, its median time; a model
-// cell: preset, path, ISA, batch, threads, KV format, context, LM head and sparsity settings, its
-// decode tokens/s). Within: the CV between one host's trials of a cell (run to run on the same
+// hosts' figures (a kernel cell: shape, batch, threads, cache, share of activations zeroed, path,
+// ISA, its median time; a model cell: preset, path, ISA, batch, threads, KV format, context, LM
+// head and sparsity settings, its decode tokens/s). Within: the CV between one host's trials of a cell (run to run on the same
 // machine). Each is the median over cells, so one odd cell does not speak for the type.
 import { median } from '../runner/statistics.js';
 import { readKernelResult, readModelResult, trialFigures } from '../runner/protocol/result-schema.js';
+import { isLongContext } from './setting-text.js';
 
 export interface HostSpreadInput {
   kind: string;
@@ -52,7 +53,8 @@ function kernelMeasurement(stored: HostSpreadInput): Measurement {
   const result = readKernelResult(stored.result);
   return {
     host: result.host,
-    cell: [result.n, result.k, result.batch, result.threads, result.cache, stored.path, stored.isa].join('|'),
+    // A dense run and a sparse one of a shape are different cells (the share zeroed asked for).
+    cell: [result.n, result.k, result.batch, result.threads, result.cache, result.sparsity?.requested, stored.path, stored.isa].join('|'),
     figure: result.medianNs,
     betweenTrialCv: result.betweenTrialCv,
   };
@@ -68,7 +70,9 @@ function modelMeasurement(stored: HostSpreadInput): Measurement {
   return {
     host: result.host,
     cell: [
-      result.preset, stored.path, stored.isa, result.batch, result.threads, result.kv, result.context, result.lmHead,
+      // A context counts past the prompt only: a result from before `context` decoded right after it.
+      result.preset, stored.path, stored.isa, result.batch, result.threads, result.kv,
+      isLongContext(result.context, result.prompt) ? result.context : undefined, result.lmHead,
       s?.mode, s?.level, a?.mode, a?.level, a?.window, a?.global,
     ].join('|'),
     figure,

@@ -1,4 +1,5 @@
-// Kernel results -> cells (one shape, batch, threads and cache mode) of path rows: the median
+// Kernel results -> cells (one shape, batch, threads, cache mode and share of activations zeroed)
+// of path rows: the median
 // with its interval, rates, the share of the memory ceiling, speedups within the cell, and the
 // verdict of what bounds each row.
 import { referenceFor } from './speedup.js';
@@ -8,6 +9,7 @@ import { isCheckShape } from './check-rows.js';
 import type { ReportResultInput } from './report-input.js';
 import { byText, num, record, str } from './read-json.js';
 import { readKernelResult } from '../runner/protocol/result-schema.js';
+import { zeroedShareText } from './setting-text.js';
 import { classifyKernel, computeKindOfPath, type Verdict } from './verdict.js';
 
 export interface KernelRow {
@@ -37,13 +39,15 @@ export interface KernelRow {
 }
 
 export interface KernelCell {
-  /** 'n x k, batch, threads, cache' as one key: stable, for sorting and charts. */
+  /** 'n x k, batch, threads, cache, share zeroed' as one key: stable, for sorting and charts. */
   key: string;
   n: number | null;
   k: number | null;
   batch: number | null;
   threads: number | null;
   cache: string;
+  /** The fraction of activations zeroed that was asked for; null: dense. */
+  sparsity: number | null;
   /** A shape too small to measure a kernel (check-rows.ts): shown apart, as a check. */
   check: boolean;
   rows: KernelRow[];
@@ -55,23 +59,28 @@ export interface KernelFacts {
   batch: number | null;
   threads: number | null;
   cache: string;
+  sparsity: number | null;
 }
 
 export function kernelFacts(stored: ReportResultInput): KernelFacts {
   // The result through the one schema (a malformed field reads as absent); the spec as stored.
   const result = readKernelResult(stored.result);
   const spec = record(stored.spec);
+  const requested = num(result.sparsity?.requested, spec.sparsity);
   return {
     n: num(result.n, spec.n),
     k: num(result.k, spec.k),
     batch: num(result.batch, spec.batch),
     threads: num(result.threads, spec.threads),
     cache: str(result.cache, spec.cache) ?? 'unknown',
+    // A dense run and a sparse one of the same shape are different cells: never paired.
+    sparsity: requested !== null && requested > 0 ? requested : null,
   };
 }
 
 export function cellKey(f: KernelFacts): string {
-  return `${f.n ?? '?'}x${f.k ?? '?'} b${f.batch ?? '?'} ${f.threads ?? '?'}t ${f.cache}`;
+  const zeroed = zeroedShareText(f.sparsity);
+  return `${f.n ?? '?'}x${f.k ?? '?'} b${f.batch ?? '?'} ${f.threads ?? '?'}t ${f.cache}${zeroed === undefined ? '' : ` ${zeroed}`}`;
 }
 
 export function newCell(key: string, facts: KernelFacts): KernelCell {
@@ -136,7 +145,7 @@ export function fillKernelSpeedups(cell: KernelCell): void {
   }
 }
 
-/** Measurements before checks; cold before hot (what a model's layers see); then shape, batch, threads. */
+/** Measurements before checks; cold before hot (what a model's layers see); then shape, batch, threads; dense before sparse. */
 export function compareCells(a: KernelCell, b: KernelCell): number {
   const n = (x: number | null, y: number | null) => (x ?? Infinity) - (y ?? Infinity) || 0;
   const cacheRank = (c: string) => (c === 'cold' ? 0 : c === 'hot' ? 1 : 2);
@@ -147,6 +156,7 @@ export function compareCells(a: KernelCell, b: KernelCell): number {
     n(a.n, b.n) ||
     n(a.k, b.k) ||
     n(a.batch, b.batch) ||
-    n(a.threads, b.threads)
+    n(a.threads, b.threads) ||
+    (a.sparsity ?? 0) - (b.sparsity ?? 0)
   );
 }

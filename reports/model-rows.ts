@@ -1,5 +1,8 @@
 // Model results -> rows: decode and prefill tokens/s, the bandwidth roofline, speedup over the
-// baseline path of the same model cell, the engine (bitbench or llama.cpp) and the verdict.
+// baseline path of the same model cell, the engine (bitbench or llama.cpp) and the verdict. A
+// model cell is a preset at one batch, threads, prompt, tokens and setting (KV format, a context
+// past the prompt, LM head, activation and attention sparsity): rows that differ in a setting are
+// never paired, neither for a speedup nor against a baseline run.
 import type { BaselineChange } from './baseline-change.js';
 import { isCheckPreset } from './check-rows.js';
 import { LLAMA_ENGINE, llamaQuantOfPath } from './engine-comparison.js';
@@ -8,6 +11,8 @@ import type { ReportResultInput } from './report-input.js';
 import { byText, num, record, str } from './read-json.js';
 import { readModelResult } from '../runner/protocol/result-schema.js';
 import { classifyModel, type Verdict } from './verdict.js';
+import { referenceFor } from './speedup.js';
+import { activationSparsityText, attentionSparsityText, isLongContext, modelSettingText } from './setting-text.js';
 
 export interface ModelRow {
   jobId: string;
@@ -26,6 +31,13 @@ export interface ModelRow {
   kv: string | null;
   prompt: number | null;
   tokens: number | null;
+  /** KV cache position of the first decode step; past the prompt in a long-context run. */
+  context: number | null;
+  lmHead: string | null;
+  /** Activation sparsity; null: dense. */
+  sparsity: ModelSparsitySetting | null;
+  /** Attention sparsity; null: every cached position. */
+  attentionSparsity: AttentionSparsitySetting | null;
   decodeTokS: number | null;
   prefillTokS: number | null;
   p50Ms: number | null;
@@ -41,13 +53,38 @@ export interface ModelRow {
   change: BaselineChange | null;
 }
 
-export type ModelFacts = Pick<ModelRow, 'preset' | 'batch' | 'threads' | 'kv' | 'prompt' | 'tokens'>;
+export interface ModelSparsitySetting {
+  mode: string;
+  level: number | null;
+}
+
+export interface AttentionSparsitySetting {
+  mode: string;
+  level: number | null;
+  window: number | null;
+  global: number | null;
+}
+
+export type ModelFacts = Pick<
+  ModelRow,
+  'preset' | 'batch' | 'threads' | 'kv' | 'prompt' | 'tokens' | 'context' | 'lmHead' | 'sparsity' | 'attentionSparsity'
+>;
+
+/** A sparsity mode that is on (absent and 'none' are off). */
+function modeOn(mode: unknown): string | null {
+  const m = str(mode);
+  return m !== null && m !== 'none' ? m : null;
+}
 
 export function modelFacts(stored: ReportResultInput): ModelFacts {
   // The result through the one schema (a malformed field reads as absent); the spec as stored.
   const result = readModelResult(stored.result);
   const spec = record(stored.spec);
   const config = str(spec.config);
+  // The result names the settings it ran with; a job spec names them flat (sparsity, sparsityLevel, ...).
+  const activationMode = modeOn(result.sparsity?.mode ?? spec.sparsity);
+  const attentionMode = modeOn(result.attentionSparsity?.mode ?? spec.attentionSparsity);
+  const a = result.attentionSparsity;
   return {
     preset: str(result.preset, spec.preset, config?.split(/[\\/]/).pop()),
     batch: num(result.batch, spec.batch),
@@ -55,11 +92,45 @@ export function modelFacts(stored: ReportResultInput): ModelFacts {
     kv: str(result.kv, spec.kv),
     prompt: num(result.prompt, spec.prompt),
     tokens: num(result.tokens, spec.tokens),
+    context: num(result.context, spec.context),
+    lmHead: str(result.lmHead, spec.lmHead),
+    sparsity: activationMode === null ? null : { mode: activationMode, level: num(result.sparsity?.level, spec.sparsityLevel) },
+    attentionSparsity:
+      attentionMode === null
+        ? null
+        : {
+            mode: attentionMode,
+            level: num(a?.level, spec.attentionLevel),
+            window: num(a?.window, spec.attentionWindow),
+            global: num(a?.global, spec.attentionGlobal),
+          },
   };
 }
 
+/**
+ * The model cell: what a speedup and a baseline run's row pair on. The context counts only past
+ * the prompt (a result from before `context` decoded right after it, as one at context = prompt does).
+ */
 export function modelKey(instanceType: string, row: ModelFacts): string {
-  return [instanceType, row.preset, row.batch, row.threads, row.kv, row.prompt, row.tokens].join('|');
+  const s = row.sparsity;
+  const a = row.attentionSparsity;
+  return JSON.stringify([
+    instanceType, row.preset, row.batch, row.threads, row.kv, row.prompt, row.tokens,
+    isLongContext(row.context, row.prompt) ? row.context : null, row.lmHead,
+    s?.mode ?? null, s?.level ?? null, a?.mode ?? null, a?.level ?? null, a?.window ?? null, a?.global ?? null,
+  ]);
+}
+
+/** 'kv int8 @8192, head int8, act top-k 0.7, attn window 512+4': the row's setting as the tables show it. */
+export function modelSetting(row: ModelFacts): string | undefined {
+  return modelSettingText({
+    kv: row.kv,
+    context: row.context,
+    prompt: row.prompt,
+    lmHead: row.lmHead,
+    activationSparsity: activationSparsityText(row.sparsity),
+    attentionSparsity: attentionSparsityText(row.attentionSparsity),
+  });
 }
 
 export function modelRow(stored: ReportResultInput): ModelRow {
@@ -93,17 +164,27 @@ export function modelRow(stored: ReportResultInput): ModelRow {
   };
 }
 
-/** Speedup over the baseline path of the same run and model cell. */
-export function fillModelSpeedups(models: ModelRow[]): void {
+/** The rows of each model cell (modelKey), in the order given. */
+export function modelCells<T extends ModelFacts>(models: readonly T[]): T[][] {
+  const cells = new Map<string, T[]>();
   for (const row of models) {
-    const reference = models.find(
-      (m) => m.path === 'baseline' && m.runId === row.runId && modelKey('', m) === modelKey('', row) && m.decodeTokS !== null,
-    );
-    row.speedupVsBaseline = reference && row.decodeTokS !== null && reference.decodeTokS! > 0 ? row.decodeTokS / reference.decodeTokS! : null;
+    const key = modelKey('', row);
+    cells.set(key, [...(cells.get(key) ?? []), row]);
+  }
+  return [...cells.values()];
+}
+
+/** Speedup over the baseline path of the same run and model cell (speedup.ts's one rule picks the row). */
+export function fillModelSpeedups(models: ModelRow[]): void {
+  for (const cell of modelCells(models)) {
+    for (const row of cell) {
+      const reference = referenceFor(cell, row, 'baseline');
+      row.speedupVsBaseline = reference && row.decodeTokS !== null && reference.decodeTokS! > 0 ? row.decodeTokS / reference.decodeTokS! : null;
+    }
   }
 }
 
-/** Measurements before checks, then by model, batch, threads, KV, path and ISA. */
+/** Measurements before checks, then by model, batch, threads, setting, path and ISA. */
 export function compareModelRows(a: ModelRow, b: ModelRow): number {
   return (
     Number(a.check) - Number(b.check) ||
@@ -111,6 +192,7 @@ export function compareModelRows(a: ModelRow, b: ModelRow): number {
     (a.batch ?? 0) - (b.batch ?? 0) ||
     (a.threads ?? 0) - (b.threads ?? 0) ||
     byText(a.kv ?? '', b.kv ?? '') ||
+    byText(modelSetting(a) ?? '', modelSetting(b) ?? '') ||
     comparePaths(a.path, b.path) ||
     byText(a.isa, b.isa)
   );

@@ -3,10 +3,14 @@
 // speedups over cached-bf16 and baseline, and what bounds the path there. Check rows (the tiny
 // model, shapes too small to measure) never count. Where the model did not run a reference path
 // (a quick matrix runs 2B-4T on the fused paths only), the speedup comes from the kernel cell of
-// the same shape of work, and says so.
+// the same shape of work, and says so. A model speedup pairs rows of one model cell (the same
+// batch, threads, KV format, context, LM head and sparsity), by speedup.ts's one rule; the figures
+// are of plain decode (dense, right after the prompt) where the path ran any, and of dense kernel cells.
 import { byText } from './read-json.js';
+import { referenceFor } from './speedup.js';
 import type { KernelCell, KernelRow } from './kernel-rows.js';
-import type { ModelRow } from './model-rows.js';
+import { isPlainDecode } from './setting-text.js';
+import { modelKey, type ModelRow } from './model-rows.js';
 import type { InstanceReport, ReportData } from './report-data.js';
 import type { Verdict } from './verdict.js';
 
@@ -56,17 +60,19 @@ const size = (c: KernelCell) => (c.n ?? 0) * (c.k ?? 0);
 function workCell(instance: InstanceReport, batched: boolean): KernelCell | null {
   const cells = instance.kernelCells.filter((c) => !c.check && c.batch !== null && (batched ? c.batch > 1 : c.batch === 1));
   const cacheRank = (c: KernelCell) => (batched ? 0 : c.cache === 'cold' ? 0 : 1);
+  const sparseRank = (c: KernelCell) => (c.sparsity === null ? 0 : 1);
   return (
     [...cells].sort(
-      (a, b) => cacheRank(a) - cacheRank(b) || (batched ? b.batch! - a.batch! : 0) || size(b) - size(a) || (b.threads ?? 0) - (a.threads ?? 0),
+      (a, b) => sparseRank(a) - sparseRank(b) || cacheRank(a) - cacheRank(b) || (batched ? b.batch! - a.batch! : 0) || size(b) - size(a) || (b.threads ?? 0) - (a.threads ?? 0),
     )[0] ?? null
   );
 }
 
 function bestModel(instance: InstanceReport, preset: string | null, path: string, batched: boolean): ModelRow | null {
-  const rows = instance.models.filter(
+  const all = instance.models.filter(
     (m) => !m.check && m.preset === preset && m.path === path && m.decodeTokS !== null && m.batch !== null && (batched ? m.batch > 1 : m.batch === 1),
   );
+  const rows = all.some(isPlainDecode) ? all.filter(isPlainDecode) : all;
   if (batched && rows.length) {
     const largest = rows.reduce((a, b) => (b.batch! > a.batch! ? b : a)).batch;
     return rows.filter((r) => r.batch === largest).reduce((a, b) => (b.decodeTokS! > a.decodeTokS! ? b : a));
@@ -80,9 +86,10 @@ function kernelRowOf(cell: KernelCell | null, path: string): KernelRow | null {
   return rows.find((r) => !r.isaForced) ?? rows[0] ?? null;
 }
 
-function speedupOver(reference: string, instance: InstanceReport, preset: string | null, batched: boolean, model: ModelRow | null, cell: KernelCell | null, kernel: KernelRow | null): Speedup | null {
-  const referenceModel = model ? bestModel(instance, preset, reference, batched) : null;
-  if (model && referenceModel && referenceModel.batch === model.batch && referenceModel.decodeTokS! > 0) {
+function speedupOver(reference: string, instance: InstanceReport, model: ModelRow | null, cell: KernelCell | null, kernel: KernelRow | null): Speedup | null {
+  const sameCell = model ? instance.models.filter((m) => modelKey('', m) === modelKey('', model)) : [];
+  const referenceModel = model ? referenceFor(sameCell, model, reference) : undefined;
+  if (model && referenceModel && referenceModel.decodeTokS! > 0) {
     return { ratio: model.decodeTokS! / referenceModel.decodeTokS!, source: 'model' };
   }
   const referenceKernel = kernelRowOf(cell, reference);
@@ -99,8 +106,8 @@ function workFigures(instance: InstanceReport, preset: string | null, path: stri
     model,
     kernel,
     kernelCell: kernel ? cell : null,
-    vsCachedBf16: speedupOver('cached-bf16', instance, preset, batched, model, cell, kernel),
-    vsBaseline: speedupOver('baseline', instance, preset, batched, model, cell, kernel),
+    vsCachedBf16: speedupOver('cached-bf16', instance, model, cell, kernel),
+    vsBaseline: speedupOver('baseline', instance, model, cell, kernel),
     verdict: kernel?.verdict ?? model?.verdict ?? null,
   };
 }

@@ -15,6 +15,8 @@ import type { CostRow } from './cost.js';
 import type { ChartSvg, ReportCharts } from './charts/report-charts.js';
 import type { EngineBest, EngineComparison, EngineRatio } from './engine-comparison.js';
 import type { BaselineChange, CpuCard, FailureRow, InstanceReport, KernelCell, KernelRow, ModelRow, ReportData } from './report-data.js';
+import { modelSetting } from './model-rows.js';
+import { zeroedShareText } from './setting-text.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -119,7 +121,8 @@ function kernelCellTable(cell: KernelCell, withChange: boolean): string {
   // What bounds each row is in the verdict table above (render-roofline.ts), once per cell and path.
   const headers = ['path', 'ISA', `median ${unit.name}`, `95% CI ${unit.name}`, 'CV', 'GOPS', 'weight GB/s', '% roofline', 'vs baseline', 'vs cached-f32', ''];
   if (withChange) headers.push('vs baseline run');
-  const caption = `${cell.n ?? '?'}×${cell.k ?? '?'}, batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}`;
+  const zeroed = zeroedShareText(cell.sparsity);
+  const caption = `${cell.n ?? '?'}×${cell.k ?? '?'}, batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}${zeroed === undefined ? '' : `, ${zeroed}`}`;
   return `<h5>${escapeHtml(caption)}${cell.check ? ' <span class="check">check</span>' : ''}</h5>` + table(headers, cell.rows.map((row) => kernelRowHtml(cell, row, withChange, unit)));
 }
 
@@ -160,7 +163,8 @@ function modelTable(all: ModelRow[], withChange: boolean): string {
 }
 
 function modelRowsTable(models: ModelRow[], withChange: boolean): string {
-  const headers = ['model', 'path', 'ISA', 'batch', 'threads', 'KV', 'decode tok/s', 'roofline tok/s', '% roofline', 'prefill tok/s', 'step p50 ms', 'vs baseline', 'bound', ''];
+  // The setting (KV format and context, LM head, sparsity) tells apart rows of one model and path.
+  const headers = ['model', 'path', 'ISA', 'batch', 'threads', 'setting', 'decode tok/s', 'roofline tok/s', '% roofline', 'prefill tok/s', 'step p50 ms', 'vs baseline', 'bound', ''];
   if (withChange) headers.push('vs baseline run');
   const rows = models.map((m) => {
     const cells = [
@@ -170,7 +174,7 @@ function modelRowsTable(models: ModelRow[], withChange: boolean): string {
       `<td><code>${escapeHtml(m.isa)}</code>${m.llamaCpuVariant !== null ? ` <span class="muted">llama.cpp ${escapeHtml(m.llamaCpuVariant)}</span>` : ''}</td>`,
       `<td class=r>${escapeHtml(m.batch ?? '–')}</td>`,
       `<td class=r>${escapeHtml(m.threads ?? '–')}</td>`,
-      `<td>${escapeHtml(m.kv ?? '–')}</td>`,
+      `<td>${escapeHtml(modelSetting(m) ?? '–')}</td>`,
       `<td class=r>${escapeHtml(fixed(m.decodeTokS, 2))}</td>`,
       `<td class=r>${escapeHtml(fixed(m.rooflineTokS, 2))}</td>`,
       `<td class=r>${escapeHtml(percent(m.rooflineFraction))}</td>`,
@@ -224,7 +228,7 @@ function engineTable(rows: readonly (EngineComparison & { instanceType?: string 
 }
 
 const ENGINE_NOTE =
-  "The best of each engine at the same model, batch and threads (highest tokens/s over its paths or quants, runs and KV types): above 1× bitbench's kernels lead, below they trail; within 2% is level.";
+  "The best of each engine at the same model, batch and threads (highest tokens/s over its paths or quants, runs and KV types; bitbench's dense rows decoding right after the prompt, as llama.cpp runs): above 1× bitbench's kernels lead, below they trail; within 2% is level.";
 
 /** One sentence: where bitbench leads and trails llama.cpp's decode on this instance type. */
 function engineSummary(rows: readonly EngineComparison[]): string {
@@ -316,13 +320,13 @@ export interface RenderHtmlOptions {
 function costTable(rows: CostRow[]): string {
   if (rows.length === 0) return '';
   return (
-    `<h2>Cost per million tokens</h2><p class="muted">From the hourly prices in the matrix: price / (decode tokens/s x 3600) x 10<sup>6</sup>; the cheapest instance type per model, batch and path is marked.</p>` +
+    `<h2>Cost per million tokens</h2><p class="muted">From the hourly prices in the matrix: price / (decode tokens/s x 3600) x 10<sup>6</sup>; the cheapest instance type per model, batch, path and setting is marked.</p>` +
     table(
-      ['model', 'batch', 'path', 'instance type', 'decode tok/s', '$ / hour', '$ / M tokens', ''],
+      ['model', 'batch', 'path', 'setting', 'instance type', 'decode tok/s', '$ / hour', '$ / M tokens', ''],
       rows.map(
         (r) =>
           `<tr${r.cheapest ? ' class="improvement"' : ''}><td>${escapeHtml(r.preset)}</td><td class=r>${escapeHtml(r.batch)}</td><td>${escapeHtml(r.path)}</td>` +
-          `<td>${escapeHtml(r.instanceType)}</td><td class=r>${escapeHtml(r.decodeTokS.toFixed(2))}</td><td class=r>${escapeHtml(r.usdPerHour.toFixed(4))}</td>` +
+          `<td>${escapeHtml(r.setting ?? '–')}</td><td>${escapeHtml(r.instanceType)}</td><td class=r>${escapeHtml(r.decodeTokS.toFixed(2))}</td><td class=r>${escapeHtml(r.usdPerHour.toFixed(4))}</td>` +
           `<td class=r>${escapeHtml(r.usdPerMillionTokens.toFixed(3))}</td><td>${r.cheapest ? 'cheapest' : ''}</td></tr>`,
       ),
     )
@@ -393,7 +397,7 @@ ${sections.join('\n')}
 ${data.failures.length ? `<h2>Failed jobs</h2>${failureTable(data.failures)}` : ''}
 <h2>Runs</h2>
 ${runs}
-<footer class="muted"><p>Times are medians per call with a 95% bootstrap confidence interval; % roofline is weight GB/s over the read bandwidth measured at that thread count (cold cells only); speedups are against the same run and cell.</p></footer>
+<footer class="muted"><p>Times are medians per call with a 95% bootstrap confidence interval; % roofline is weight GB/s over the read bandwidth measured at that thread count (cold cells only); speedups are against the same run and cell (the same KV format, context, LM head and sparsity).</p></footer>
 </body>
 </html>
 `;

@@ -3,7 +3,8 @@
 import type { InstanceTypeInfo } from '@aws-sdk/client-ec2';
 import { isExcluded, modelCombinations } from '../matrix/matrix-combinations.js';
 import { sectionList, type Matrix } from '../matrix/matrix-schema.js';
-import type { KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
+import type { ActivationSparsityMode, KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
+import type { AttentionSparsityMode } from '../../native/model.js';
 import { maxOf } from '../../reports/number-extremes.js';
 
 /** Memory kept back for the OS, the container runtime and the runner itself. */
@@ -30,9 +31,25 @@ interface ModelMemoryJobShape {
   lmHead: LmHeadDtype;
 }
 
+/**
+ * bitbench's settings that change what a run allocates, named as runner/model-job.ts's
+ * ModelJobSpec names them (modelSpecFor reads them from there): a KV cache filled to `context`,
+ * activation sparsity (the fused paths prepare a column-block copy of their weights) and
+ * attention sparsity (a dense reference pass). Absent: right after the prompt, dense.
+ */
+interface BitbenchMemorySettings {
+  context?: number;
+  sparsity?: ActivationSparsityMode;
+  sparsityLevel?: number;
+  attentionSparsity?: AttentionSparsityMode;
+  attentionLevel?: number;
+  attentionWindow?: number;
+  attentionGlobal?: number;
+}
+
 /** One model job as the memory estimate needs it; threads already resolved for the instance. */
 export type ModelMemoryJob = ModelMemoryJobShape &
-  ({ engine: 'bitbench'; path: PathName } | { engine: 'llama.cpp'; quant: LlamaQuant });
+  (({ engine: 'bitbench'; path: PathName } & BitbenchMemorySettings) | { engine: 'llama.cpp'; quant: LlamaQuant });
 
 /** What the job's results show as their path: bitbench's path, or `llama.cpp:<quant>`. */
 export function memoryJobPath(job: ModelMemoryJob): string {
@@ -51,6 +68,8 @@ export interface MemoryWarning {
   jobs: number;
   largestBytes: number;
   largestBatch: number;
+  /** The largest job's KV position, where it decodes past the prompt (a long-context job). */
+  largestContext?: number;
   usableBytes: number;
 }
 
@@ -94,9 +113,17 @@ export function modelMemoryJobs(matrix: Matrix, vCpus: number): ModelMemoryJob[]
   for (const section of sectionList(matrix.models)) {
     for (const combination of modelCombinations(section)) {
       if (isExcluded(combination, section.exclude)) continue;
-      const { preset, engine, path, quant, batch, prompt, tokens, threads, kv, lmHead } = combination;
+      const { preset, engine, path, quant, batch, prompt, tokens, threads, kv, context, lmHead, sparsity } = combination;
+      // Expansion makes no llama.cpp job that zeroes activations (expand-matrix.ts); nor does this count.
+      if (engine === 'llama.cpp' && sparsity !== 'none') continue;
       const shape = { preset, batch, prompt, tokens, threads: threads === 'all' ? Math.max(1, vCpus) : threads, kv, lmHead };
-      const job: ModelMemoryJob = engine === 'llama.cpp' ? { ...shape, engine, quant } : { ...shape, engine, path };
+      // As expansion writes them: a context and sparsity for bitbench only, and only when set,
+      // so a dense job right after the prompt keys (and counts) as it did before those axes.
+      const settings: BitbenchMemorySettings = {
+        ...(context !== undefined ? { context } : {}),
+        ...(sparsity !== 'none' ? { sparsity: sparsity.mode, sparsityLevel: sparsity.level } : {}),
+      };
+      const job: ModelMemoryJob = engine === 'llama.cpp' ? { ...shape, engine, quant } : { ...shape, engine, path, ...settings };
       // Each engine reads one of the paths and quants axes: the product repeats a job across
       // the other, and expansion keeps one copy; so does this count.
       jobs.set(JSON.stringify(job), job);
@@ -132,6 +159,9 @@ export function memoryWarnings(matrix: Matrix, found: readonly InstanceTypeSumma
       if (bytes > group.largestBytes) {
         group.largestBytes = bytes;
         group.largestBatch = job.batch;
+        const context = job.engine === 'bitbench' ? job.context : undefined;
+        if (context !== undefined && context > job.prompt) group.largestContext = context;
+        else delete group.largestContext;
       }
     }
     warnings.push(...[...groups.values()].filter((group) => group.jobsOver > 0));
@@ -167,7 +197,7 @@ export function formatCheckReport(report: CheckReport): string {
   for (const w of report.warnings) {
     lines.push(
       `warning: ${w.instanceType}: ${w.preset} on ${w.path}: ${w.jobsOver} of ${w.jobs} job(s) will not fit in ` +
-        `${gib(w.usableBytes, 2)} GiB usable (memory less ${MEMORY_MARGIN * 100}%); the largest needs about ${gib(w.largestBytes, 2)} GiB (batch ${w.largestBatch})`,
+        `${gib(w.usableBytes, 2)} GiB usable (memory less ${MEMORY_MARGIN * 100}%); the largest needs about ${gib(w.largestBytes, 2)} GiB (batch ${w.largestBatch}${w.largestContext === undefined ? '' : `, context ${w.largestContext}`})`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -17,5 +17,7 @@ export function estimateModelJobBytes(job: ModelMemoryJob): number {
     const gguf = { name: job.preset, dims, seed: ANY_SEED, quant: job.quant, lmHead: job.lmHead };
     return estimateLlamaModelBytes({ gguf, sequences: job.batch, prompt: job.prompt, tokens: job.tokens, kv: job.kv }).totalBytes;
   }
+  // The job names context and sparsity as a job spec does: modelSpecFor sizes the KV cache to
+  // the context and adds the sparse paths' second weight copy and the dense reference passes.
   return estimateModelBytes(modelSpecFor(job, dims, 'scalar'));
 }

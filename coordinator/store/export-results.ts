@@ -9,6 +9,7 @@ import { jsonText } from '../../reports/text-safety/json-text.js';
 import { markdownCell } from '../../reports/text-safety/markdown-cell.js';
 import { maxOf } from '../../reports/number-extremes.js';
 import { verdictOfResult } from '../../reports/result-verdict.js';
+import { activationSparsityText, attentionSparsityText, modelSettingText, zeroedShareText } from '../../reports/setting-text.js';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv', 'md'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -88,22 +89,6 @@ export interface ResultRowView {
   attentionSparsity?: string;
 }
 
-/** 'top-k 0.7': a model's activation sparsity; absent when off. */
-function modelSparsityText(r: ModelResultView): string | undefined {
-  const s = r.sparsity;
-  if (!s?.mode || s.mode === 'none') return undefined;
-  return s.level === undefined ? s.mode : `${s.mode} ${s.level}`;
-}
-
-/** 'top-k 0.5' or 'window 512+4': a model's attention sparsity; absent when off. */
-function attentionSparsityText(r: ModelResultView): string | undefined {
-  const a = r.attentionSparsity;
-  if (!a?.mode || a.mode === 'none') return undefined;
-  const level = a.level === undefined ? '' : ` ${a.level}`;
-  const window = a.window === undefined && a.global === undefined ? '' : ` ${a.window ?? '?'}+${a.global ?? '?'}`;
-  return `${a.mode}${level}${window}`;
-}
-
 function kernelFigures(r: KernelResultView): Partial<ResultRowView> {
   return {
     ci95Ns: r.ci95Ns,
@@ -124,8 +109,8 @@ function modelFigures(r: ModelResultView): Partial<ResultRowView> {
     context: r.context,
     prompt: r.prompt,
     lmHead: r.lmHead,
-    activationSparsity: modelSparsityText(r),
-    attentionSparsity: attentionSparsityText(r),
+    activationSparsity: activationSparsityText(r.sparsity),
+    attentionSparsity: attentionSparsityText(r.attentionSparsity),
   };
 }
 
@@ -187,6 +172,7 @@ function toJsonLines(results: StoredResult[]): string {
         result: r.result,
         fingerprint: r.fingerprint,
         // Every line has every key: a column reader sees null, not a missing key.
+        host: r.host ?? null,
         medianNs: r.medianNs ?? null,
         tokensPerS: r.tokensPerS ?? null,
         noisy: r.noisy,
@@ -292,25 +278,17 @@ function shapeCell(v: ResultRowView): string | undefined {
 }
 
 /**
- * 'kv int8 @8192, act top-k 0.7, attn window 512+4': what tells model rows of one preset and
- * path apart. The context is named only past the prompt (a long-context run), as `bitbench
- * local`'s summary does; an LM head only where it is not the default bf16. A kernel row's
+ * 'kv int8 @8192, head int8, act top-k 0.7, attn window 512+4': what tells model rows of one
+ * preset and path apart, worded as the report words it (reports/setting-text.ts). A kernel row's
  * cache mode gains the share of activations zeroed ('cold 50% zero').
  */
 function cacheCell(v: ResultRowView): string | undefined {
   if (v.kind !== 'model') {
-    const zeroed = typeof v.activationSparsity === 'number' && v.activationSparsity > 0 ? `${Math.round(100 * v.activationSparsity)}% zero` : undefined;
+    const zeroed = typeof v.activationSparsity === 'number' ? zeroedShareText(v.activationSparsity) : undefined;
     return v.cache === undefined || zeroed === undefined ? (v.cache ?? zeroed) : `${v.cache} ${zeroed}`;
   }
-  const longContext = v.context !== undefined && (v.prompt === undefined || v.context > v.prompt);
-  const kv = v.kv === undefined ? (longContext ? 'kv ?' : undefined) : `kv ${v.kv}`;
-  const parts = [
-    kv === undefined ? undefined : `${kv}${longContext ? ` @${v.context}` : ''}`,
-    v.lmHead !== undefined && v.lmHead !== 'bf16' ? `head ${v.lmHead}` : undefined,
-    v.activationSparsity === undefined ? undefined : `act ${v.activationSparsity}`,
-    v.attentionSparsity === undefined ? undefined : `attn ${v.attentionSparsity}`,
-  ].filter((part): part is string => part !== undefined);
-  return parts.length ? parts.join(', ') : undefined;
+  const activation = typeof v.activationSparsity === 'string' ? v.activationSparsity : undefined;
+  return modelSettingText({ kv: v.kv, context: v.context, prompt: v.prompt, lmHead: v.lmHead, activationSparsity: activation, attentionSparsity: v.attentionSparsity });
 }
 
 const MD_COLUMNS: { title: string; right: boolean; cell: (v: ResultRowView) => string | number | undefined }[] = [

@@ -11,6 +11,8 @@ import { overviewChartSpecs } from './overview-charts.js';
 import { rooflineChartSpec, rooflineData } from './roofline-chart.js';
 import type { FleetOverview } from '../fleet-overview.js';
 import { maxOf, minOf } from '../number-extremes.js';
+import { modelSetting } from '../model-rows.js';
+import { zeroedShareText } from '../setting-text.js';
 
 export interface ChartSvg {
   title: string;
@@ -30,8 +32,10 @@ export interface ReportCharts {
 /** Charts past this many per section are left out (the tables still show every row). */
 export const MAX_FLEET_CHARTS = 8;
 
+/** '4096x4096', or '4096x4096 50% zero' for a sparse cell: a label no dense cell of the shape shares. */
 function shapeOf(cell: KernelCell): string {
-  return `${cell.n ?? '?'}x${cell.k ?? '?'}`;
+  const zeroed = zeroedShareText(cell.sparsity);
+  return `${cell.n ?? '?'}x${cell.k ?? '?'}${zeroed === undefined ? '' : ` ${zeroed}`}`;
 }
 
 function barsOf(cell: KernelCell, group: string): PathBar[] {
@@ -53,7 +57,8 @@ function scalingSpecs(instance: InstanceReport): TopLevelSpec[] {
   const size = (c: KernelCell) => (c.n ?? 0) * (c.k ?? 0);
   const measured = measuredCells(instance);
   for (const cache of [...new Set(measured.map((c) => c.cache))]) {
-    const cells = measured.filter((c) => c.cache === cache);
+    // Dense cells only: a sparse cell of the same shape would put a second point at each x.
+    const cells = measured.filter((c) => c.cache === cache && c.sparsity === null);
     const largest = maxOf(cells.map(size));
     const shaped = cells.filter((c) => size(c) === largest);
     const shape = shaped[0] ? shapeOf(shaped[0]) : '?';
@@ -138,7 +143,8 @@ export async function buildReportCharts(data: ReportData, overview?: FleetOvervi
   for (const instance of data.instances) {
     for (const row of instance.models) {
       if (row.decodeTokS === null || row.check) continue;
-      const key = `${row.preset ?? 'model'}, KV ${row.kv ?? '?'}${row.batch !== null && row.batch > 1 ? ', batched' : ', batch 1'}`;
+      // One chart per setting: rows of one path that differ in KV, context, LM head or sparsity never share a bar slot.
+      const key = `${row.preset ?? 'model'}, ${modelSetting(row) ?? 'kv ?'}${row.batch !== null && row.batch > 1 ? ', batched' : ', batch 1'}`;
       const bar = { group: `${instance.instanceType} b${row.batch ?? '?'} ${row.threads ?? '?'}t`, path: row.path, decodeTokS: row.decodeTokS, rooflineTokS: row.rooflineTokS };
       modelBars.set(key, [...(modelBars.get(key) ?? []), bar]);
     }

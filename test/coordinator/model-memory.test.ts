@@ -102,3 +102,49 @@ describe('fleet check over an engines axis', () => {
     expect(text).toMatch(/warning: c7i\.large: bitnet-b1\.58-2b-4t on llama\.cpp:bf16: 1 of 1 job\(s\) will not fit/);
   });
 });
+
+describe('fleet check sees context and sparsity', () => {
+  const section = { presets: [PRESET], batch: [1], prompt: 32, tokens: 64, threads: [2] };
+  const bitbenchJobs = (models: Record<string, unknown>) => modelMemoryJobs(matrixSchema.parse({ models: { ...section, ...models } }), 2);
+  const only = (jobs: ModelMemoryJob[]) => {
+    expect(jobs).toHaveLength(1);
+    return jobs[0]!;
+  };
+
+  it('a job at context 8192 needs more than the same job right after the prompt', () => {
+    const atPrompt = only(bitbenchJobs({ paths: ['fused'] }));
+    const longContext = only(bitbenchJobs({ paths: ['fused'], context: [8192] }));
+    expect(longContext).toMatchObject({ engine: 'bitbench', context: 8192 });
+    expect(atPrompt).not.toHaveProperty('context');
+    // 8192 positions of a bf16 cache: K and V per layer, about 0.6 GiB more on the 2B preset.
+    const kvPerPosition = dims.layers * 2 * dims.kvHeads * dims.headDim * 2;
+    expect(estimateModelJobBytes(longContext) - estimateModelJobBytes(atPrompt)).toBeGreaterThanOrEqual((8192 - 32 - 64) * kvPerPosition);
+  });
+
+  it('a sparsity job on fused-i8 needs more than dense (the column-block copy of the weights)', () => {
+    const [dense, sparse] = bitbenchJobs({ paths: ['fused-i8'], sparsity: ['none', { mode: 'top-k', level: 0.5 }] });
+    expect(dense).not.toHaveProperty('sparsity');
+    expect(sparse).toMatchObject({ sparsity: 'top-k', sparsityLevel: 0.5 });
+    expect(estimateModelJobBytes(sparse!)).toBeGreaterThan(estimateModelJobBytes(dense!));
+  });
+
+  it('an attention-sparsity job needs more than dense attention (the dense reference pass)', () => {
+    const dense = only(bitbenchJobs({ paths: ['fused'] }));
+    const windowed = { ...dense, attentionSparsity: 'window', attentionWindow: 16, attentionGlobal: 4 } as ModelMemoryJob;
+    expect(estimateModelJobBytes(windowed)).toBeGreaterThan(estimateModelJobBytes(dense));
+  });
+
+  it('counts no llama.cpp job that zeroes activations, as expansion makes none', () => {
+    const jobs = bitbenchJobs({ engines: ['llama.cpp'], sparsity: [{ mode: 'top-k', level: 0.5 }] });
+    expect(jobs).toEqual([]);
+  });
+
+  it('names the context of the largest job in a warning', () => {
+    const matrix = matrixSchema.parse({ models: { ...section, paths: ['fused'], context: [4096, 8192] } });
+    const found = [{ instanceType: 'tiny.nano', architecture: 'x86_64', vCpus: 2, memoryBytes: 0.5 * GIB }];
+    const warnings = memoryWarnings(matrix, found, estimateModelJobBytes);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ jobs: 2, jobsOver: 2, largestContext: 8192 });
+    expect(formatCheckReport({ region: undefined, found, unknown: [], warnings })).toMatch(/\(batch 1, context 8192\)/);
+  });
+});

@@ -106,10 +106,22 @@ describe('jsonl', () => {
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(3);
     const objects = lines.map((line) => JSON.parse(line));
-    expect(objects[0]).toEqual({ ...kernel('k1', 'run-1'), tokensPerS: null });
-    expect(objects[1]).toEqual({ ...model('m1', 'run-1'), medianNs: null });
+    expect(objects[0]).toEqual({ ...kernel('k1', 'run-1'), tokensPerS: null, host: null });
+    expect(objects[1]).toEqual({ ...model('m1', 'run-1'), medianNs: null, host: null });
     expect(Object.keys(objects[1]).sort()).toEqual(Object.keys(objects[0]).sort());
     expect(objects[1].result.stepNs).toEqual([8e7, 8.1e7]);
+  });
+
+  it("writes the stored result's host, as stored or as the result names it", () => {
+    store.saveResults([
+      kernel('k-host', 'run-1', { host: 'i-0abc' }),
+      kernel('k-result-host', 'run-1', {}, { host: 'ip-10-0-0-7' }),
+      kernel('k-none', 'run-1'),
+    ]);
+    const byJob = Object.fromEntries(exportResults(store, { format: 'jsonl' }).trim().split('\n').map((line) => JSON.parse(line)).map((o) => [o.jobId, o]));
+    expect(byJob['k-host'].host).toBe('i-0abc');
+    expect(byJob['k-result-host'].host).toBe('ip-10-0-0-7');
+    expect(byJob['k-none']).toHaveProperty('host', null);
   });
 
   it('exports only the runs asked for, and refuses an unknown one', () => {
