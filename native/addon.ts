@@ -125,7 +125,7 @@ export interface AddonModelSpec extends AddonAttentionSparsitySpec {
   kvQualitySteps?: number;
   /** Zeroing on the input of every ternary layer (default none). */
   sparsity?: ActivationSparsityMode;
-  /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
+  /** threshold: |x| below it zeroed (> 0); top-k, adaptive, top-k-blocks: keep ratio in (0, 1]. */
   sparsityLevel?: number;
 }
 
@@ -150,7 +150,7 @@ export interface AddonModelAttentionSparsity {
   cosineMin?: number;
 }
 
-export const ACTIVATION_SPARSITY_MODES = ['none', 'threshold', 'top-k', 'adaptive'] as const;
+export const ACTIVATION_SPARSITY_MODES = ['none', 'threshold', 'top-k', 'adaptive', 'top-k-blocks'] as const;
 export type ActivationSparsityMode = (typeof ACTIVATION_SPARSITY_MODES)[number];
 
 /** Activation sparsity of a model run: each timed step also ran dense first. */

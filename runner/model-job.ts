@@ -61,7 +61,7 @@ export interface ModelJobSpec {
    * decode step then also runs dense first, for the comparison in ModelResult.sparsity.
    */
   sparsity?: ActivationSparsityMode;
-  /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
+  /** threshold: |x| below it zeroed (> 0); top-k, adaptive, top-k-blocks: keep ratio in (0, 1]. */
   sparsityLevel?: number;
   /**
    * Attention sparsity: which cached positions each query head's softmax keeps (absent or

@@ -61,10 +61,14 @@ Options:
   --sparsity MODE      ${ACTIVATION_SPARSITY_MODES.join(' | ')}: zero entries of the input of every
                        ternary layer (threshold: |x| below the level; top-k: keep that ratio of
                        each token's entries, by magnitude; adaptive: keep the level times the
-                       token's normalized entropy of |x|). fused and fused-i8 skip the weights
-                       of all-zero column blocks; each timed step also runs dense, for decode
-                       tokens/s and logits cosine against dense   (default: ${MODEL_COMMAND_DEFAULTS.sparsity})
-  --sparsity-level X   threshold: a value above 0; top-k, adaptive: a ratio in (0, 1]
+                       token's normalized entropy of |x|; top-k-blocks: keep that ratio of the
+                       sparse kernel's column blocks (256 columns for AVX-512 VNNI fused-i8,
+                       64 for fused), those of largest sum of squares, and zero the others whole).
+                       fused and fused-i8 skip the weights of all-zero column blocks: scattered
+                       zeros (top-k) rarely empty a block, top-k-blocks always does. Each timed
+                       step also runs dense, for decode tokens/s and logits cosine against
+                       dense                                    (default: ${MODEL_COMMAND_DEFAULTS.sparsity})
+  --sparsity-level X   threshold: a value above 0; top-k, adaptive, top-k-blocks: a ratio in (0, 1]
   --attention-sparsity MODE
                        ${ATTENTION_SPARSITY_MODES.join(' | ')}: which cached positions each query
                        head's softmax keeps (top-k: that ratio of the largest scores; threshold:

@@ -62,7 +62,7 @@ export const modelSparsitySchema = z.union([
   z.literal('none'),
   z
     .strictObject({
-      mode: z.enum(['threshold', 'top-k', 'adaptive'], { error: worded('one of threshold, top-k, adaptive') }),
+      mode: z.enum(['threshold', 'top-k', 'adaptive', 'top-k-blocks'], { error: worded('one of threshold, top-k, adaptive, top-k-blocks') }),
       level: positiveNumber,
     })
     .superRefine((value, ctx) => {
@@ -70,7 +70,7 @@ export const modelSparsitySchema = z.union([
         ctx.addIssue({ code: 'custom', path: ['level'], message: `expected a ratio in (0, 1] for ${value.mode}` });
       }
     }),
-], { error: worded("none or { mode: threshold|top-k|adaptive, level: X }") });
+], { error: worded("none or { mode: threshold|top-k|adaptive|top-k-blocks, level: X }") });
 
 /** An empty entry would exclude every job; name at least one axis. */
 function excludeEntry<T extends z.ZodRawShape>(shape: T) {

@@ -135,7 +135,7 @@ const modelJobShape = {
   trials: trialCount.optional(),
   /** Activation sparsity on every ternary layer's input; absent: dense (never written as 'none'). */
   sparsity: activationSparsityMode.optional(),
-  /** threshold: |x| below it zeroed (> 0); top-k, adaptive: keep ratio in (0, 1]. */
+  /** threshold: |x| below it zeroed (> 0); top-k, adaptive, top-k-blocks: keep ratio in (0, 1]. */
   sparsityLevel: positiveNumber.optional(),
 };
 

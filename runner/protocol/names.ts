@@ -25,7 +25,7 @@ export const KV_FILLS = ['tiled', 'prefill'] as const;
 export const MAX_CONTEXT = 131072;
 export const LM_HEAD_DTYPES = ['bf16', 'int8'] as const;
 /** Activation sparsity on the input of every ternary layer (model jobs); `none`: dense. */
-export const ACTIVATION_SPARSITY_MODES = ['none', 'threshold', 'top-k', 'adaptive'] as const;
+export const ACTIVATION_SPARSITY_MODES = ['none', 'threshold', 'top-k', 'adaptive', 'top-k-blocks'] as const;
 export const PRESET_NAMES = MODEL_PRESET_NAMES as readonly PresetName[] as readonly [PresetName, ...PresetName[]];
 
 export type PathName = (typeof PATH_NAMES)[number];

@@ -14,11 +14,12 @@ function bitbench(args: string[]) {
 
 describe('activation sparsity flags', () => {
   it.each([
-    [['model', '--sparsity', 'bogus'], /^bitbench: --sparsity: expected one of none, threshold, top-k, adaptive but received 'bogus'\n$/],
+    [['model', '--sparsity', 'bogus'], /^bitbench: --sparsity: expected one of none, threshold, top-k, adaptive, top-k-blocks but received 'bogus'\n$/],
     [['model', '--sparsity', 'top-k', '--sparsity-level', '1.5'], /^bitbench: --sparsity-level: expected a ratio in \(0, 1\] but received '1.5'\n$/],
     [['model', '--sparsity', 'adaptive', '--sparsity-level', '0'], /^bitbench: --sparsity-level: expected a ratio in \(0, 1\]/],
     [['model', '--sparsity', 'threshold', '--sparsity-level', '-0.1'], /^bitbench: --sparsity-level: expected a number above 0/],
     [['model', '--sparsity', 'top-k'], /^bitbench: --sparsity-level: required with --sparsity top-k\n$/],
+    [['model', '--sparsity', 'top-k-blocks', '--sparsity-level', '2'], /^bitbench: --sparsity-level: expected a ratio in \(0, 1\]/],
     [['model', '--sparsity-level', '0.5'], /^bitbench: --sparsity-level: needs --sparsity/],
     [['kernel', '--sparsity', '0'], /^bitbench: --sparsity: expected a ratio in \(0, 1\] but received '0'\n$/],
     [['kernel', '--sparsity', '1.01'], /^bitbench: --sparsity: expected a ratio in \(0, 1\]/],
@@ -55,6 +56,20 @@ describe('activation sparsity flags', () => {
     // Zero only where the inputs already are (the squared ReLU's zeros in the down projection's).
     expect(run.stdout).toMatch(/sparsity {3}top-k 1: [\d.]+% of ternary-layer inputs zero \(/);
     expect(run.stdout).toMatch(/logits cosine vs dense min 1\.0000, mean 1\.0000/);
+  });
+
+  it('model top-k-blocks keeping half zeroes whole column blocks: half of every input\'s blocks', () => {
+    // fused's sparse blocks are 64 columns on every ISA: tiny-256's inputs have 4 and 8 of them.
+    const run = bitbench(['model', '--preset', 'tiny-256', '--path', 'fused', '--prompt', '3', '--tokens', '4', '--threads', '2',
+      '--sparsity', 'top-k-blocks', '--sparsity-level', '0.5', '--trials', '1', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout).sparsity;
+    expect(s.mode).toBe('top-k-blocks');
+    expect(s.zeroBlockFraction).toBeGreaterThanOrEqual(0.5);
+    // Whole blocks only, beyond the squared ReLU's own zeros: about as many entries as blocks.
+    expect(s.zeroFraction).toBeGreaterThanOrEqual(0.5);
+    expect(s.zeroFraction).toBeLessThan(0.75);
+    expect(s.logitsCosineMin).toBeLessThan(1);
   });
 
   it('model top-k keeping 70% zeroes at least 30% of each input', () => {

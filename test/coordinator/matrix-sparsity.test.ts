@@ -76,7 +76,7 @@ describe('activation sparsity, kv and context axes', () => {
     expect(model('[{ mode: threshold, level: 0 }]')).toEqual(['models.sparsity[0].level: expected a positive number']);
     expect(model('[{ mode: top-k }]')).toEqual(['models.sparsity[0].level: is required']);
     expect(model('[sparse]')[0]).toMatch(/^models\.sparsity\[0\]: expected none or \{ mode/);
-    expect(model('[{ mode: random, level: 0.5 }]')).toEqual(['models.sparsity[0].mode: expected one of threshold, top-k, adaptive']);
+    expect(model('[{ mode: random, level: 0.5 }]')).toEqual(['models.sparsity[0].mode: expected one of threshold, top-k, adaptive, top-k-blocks']);
     expect(problemsOf(MODELS.replace('kv: [bf16, int8]', 'kv: [fp16]'))).toEqual(['models.kv[0]: expected one of bf16, int8, fp8-e4m3, fp8-e5m2']);
     expect(problemsOf(MODELS.replace('context: [64]', 'context: [0]'))).toEqual(['models.context[0]: expected an integer from 1 to 131072']);
   });
@@ -94,7 +94,7 @@ describe('activation sparsity, kv and context axes', () => {
 });
 
 describe('matrices/seed-experiments.yaml', () => {
-  it('loads and expands to the notebook tables: four KV formats at 8K, three sparsity settings, two GEMV fractions', () => {
+  it('loads and expands to the notebook tables: four KV formats at 8K, four sparsity settings, two GEMV fractions', () => {
     const matrix = loadMatrix(fileURLToPath(new URL('../../matrices/seed-experiments.yaml', import.meta.url)));
     const jobs = expandMatrix(matrix, { runId: 'seed-experiments', hardwareThreads: 2 });
     expect(kernelsOf(jobs).map((job) => `${job.path} ${job.n}x${job.k} ${job.cache} ${job.sparsity}`)).toEqual([
@@ -104,9 +104,9 @@ describe('matrices/seed-experiments.yaml', () => {
     const models = modelsOf(jobs);
     expect(models.filter((job) => job.context === 8192).map((job) => job.kv)).toEqual(['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2']);
     expect(models.filter((job) => job.sparsity !== undefined).map((job) => `${job.sparsity} ${job.sparsityLevel}`)).toEqual([
-      'top-k 0.7', 'top-k 0.5', 'adaptive 0.7',
+      'top-k 0.7', 'top-k 0.5', 'adaptive 0.7', 'top-k-blocks 0.7',
     ]);
-    expect(jobs).toHaveLength(9);
+    expect(jobs).toHaveLength(10);
     for (const job of jobs) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
   });
 });

@@ -66,7 +66,7 @@ ModelSpec readModelSpec(const Napi::Object& spec) {
   out.maxPositions = positionsNeeded(run);
   out.kvReference = run.qualitySteps > 0;
   out.sparsity.mode =
-      parseSparsityMode(optionalChoice(spec, "sparsity", {"none", "threshold", "top-k", "adaptive"}, "none"));
+      parseSparsityMode(optionalChoice(spec, "sparsity", {"none", "threshold", "top-k", "adaptive", "top-k-blocks"}, "none"));
   out.sparsity.level = optionalNumber(spec, "sparsityLevel", 0, 1e30, 0);
   try {
     checkActivationSparsity(out.sparsity);

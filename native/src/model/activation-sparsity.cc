@@ -13,7 +13,9 @@ SparsityMode parseSparsityMode(const std::string& name) {
   if (name == "threshold") return SparsityMode::kThreshold;
   if (name == "top-k") return SparsityMode::kTopK;
   if (name == "adaptive") return SparsityMode::kAdaptive;
-  throw std::invalid_argument("Expected sparsity to be one of none, threshold, top-k, adaptive but received '" + name + "'");
+  if (name == "top-k-blocks") return SparsityMode::kTopKBlocks;
+  throw std::invalid_argument("Expected sparsity to be one of none, threshold, top-k, adaptive, top-k-blocks but received '" +
+                              name + "'");
 }
 
 void checkActivationSparsity(const ActivationSparsity& s) {
@@ -54,9 +56,37 @@ double normalizedEntropy(const float* x, size_t k) {
 
 }  // namespace
 
-ActivationSparsifier::ActivationSparsifier(const ActivationSparsity& sparsity, size_t maxK)
-    : sparsity_(sparsity), magnitudes_(maxK) {
+ActivationSparsifier::ActivationSparsifier(const ActivationSparsity& sparsity, size_t maxK, size_t blockColumns)
+    : sparsity_(sparsity), blockColumns_(blockColumns), magnitudes_(maxK) {
   checkActivationSparsity(sparsity);
+  if (blockColumns == 0) throw std::invalid_argument("Expected a sparsity column block of at least 1 column");
+  energyScratch_.reserve(maxK);
+}
+
+// Blocks of equal energy: the one nearer the front wins, so the choice is deterministic.
+void ActivationSparsifier::keepLargestBlocks(float* x, size_t k) {
+  const size_t blocks = (k + blockColumns_ - 1) / blockColumns_;
+  const size_t keep = static_cast<size_t>(std::ceil(sparsity_.level * static_cast<double>(blocks)));
+  if (keep >= blocks) return;
+  float* energy = magnitudes_.data();  // blocks <= k entries
+  for (size_t b = 0; b < blocks; ++b) {
+    float sum = 0;
+    for (size_t i = b * blockColumns_; i < std::min(k, (b + 1) * blockColumns_); ++i) sum += x[i] * x[i];
+    energy[b] = sum;
+  }
+  // The keep-th largest energy, and how many above it: blocks above stay, then ties in order.
+  std::vector<float>& sorted = energyScratch_;
+  sorted.assign(energy, energy + blocks);
+  std::nth_element(sorted.begin(), sorted.begin() + (blocks - keep), sorted.end());
+  const float threshold = sorted[blocks - keep];
+  size_t above = 0;
+  for (size_t b = 0; b < blocks; ++b) above += energy[b] > threshold;
+  size_t ties = keep - above;
+  for (size_t b = 0; b < blocks; ++b) {
+    bool kept = energy[b] > threshold;
+    if (!kept && energy[b] == threshold && ties > 0) kept = true, --ties;
+    if (!kept) std::fill(x + b * blockColumns_, x + std::min(k, (b + 1) * blockColumns_), 0.0f);
+  }
 }
 
 // The keep-th largest magnitude, found as a radix select: the bits of a non-negative float
@@ -104,6 +134,9 @@ void ActivationSparsifier::apply(float* x, size_t rows, size_t k) {
         keepLargest(row, k, std::max<size_t>(1, static_cast<size_t>(std::ceil(ratio * static_cast<double>(k)))));
         break;
       }
+      case SparsityMode::kTopKBlocks:
+        keepLargestBlocks(row, k);
+        break;
     }
     size_t zeros = 0;
     for (size_t i = 0; i < k; ++i) zeros += row[i] == 0.0f;

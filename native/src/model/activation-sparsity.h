@@ -18,6 +18,11 @@ enum class SparsityMode {
   // Per token, top-k with a keep ratio of level times the normalized entropy of |x|
   // (H(p) / ln k, p = |x| / sum |x|): a token whose magnitude sits in few entries keeps fewer.
   kAdaptive,
+  // Per token, the ceil(level * blocks) column blocks of largest sum of squares kept, the
+  // others zeroed whole; blocks are the sparse kernel's (ComputePath::sparseBlockColumns), so
+  // every zeroed block is weights the kernel does not read. Per-entry top-k zeroes scattered
+  // entries and almost never a whole block: it cannot make a memory-bound step faster.
+  kTopKBlocks,
 };
 
 struct ActivationSparsity {
@@ -32,7 +37,8 @@ void checkActivationSparsity(const ActivationSparsity& sparsity);
 
 class ActivationSparsifier {
  public:
-  ActivationSparsifier(const ActivationSparsity& sparsity, size_t maxK);
+  // blockColumns: the column block of kTopKBlocks (ignored by the other modes).
+  ActivationSparsifier(const ActivationSparsity& sparsity, size_t maxK, size_t blockColumns = 64);
   // Zeroes entries of each of `rows` rows of k floats as the mode says.
   void apply(float* x, size_t rows, size_t k);
   // Mean over the rows applied to of the fraction of entries zero afterwards.
@@ -41,10 +47,13 @@ class ActivationSparsifier {
 
  private:
   void keepLargest(float* x, size_t k, size_t keep);
+  void keepLargestBlocks(float* x, size_t k);
 
   ActivationSparsity sparsity_;
+  size_t blockColumns_;
   std::vector<float> magnitudes_;  // scratch: sized once, a decode step allocates nothing
   std::array<uint32_t, 2048> histogram_{};
+  std::vector<float> energyScratch_;  // reserved for maxK blocks: apply() allocates nothing
   size_t rows_ = 0;
   double zeroSum_ = 0;
 };

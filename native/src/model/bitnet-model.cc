@@ -185,7 +185,8 @@ BitNetModel::BitNetModel(const ModelSpec& spec)
   attentionScratch_ = std::make_unique<AttentionScratch>(d, spec.maxPositions, spec.threads);
   activations_ = std::make_unique<Activations>(d, maxRows_);
   if (spec.sparsity.mode != SparsityMode::kNone)
-    sparsifier_ = std::make_unique<ActivationSparsifier>(spec.sparsity, std::max(d.hidden, d.ffn));
+    sparsifier_ = std::make_unique<ActivationSparsifier>(spec.sparsity, std::max(d.hidden, d.ffn),
+                                                         layers_.front().projections[0].path->sparseBlockColumns());
   buildNs_ = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
 }
 

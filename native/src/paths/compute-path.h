@@ -76,6 +76,8 @@ class ComputePath {
   // prepared weights and activations.
   void setSparseAllowed(bool allowed) { sparseAllowed_ = allowed; }
   const SparsityCounters& sparsity() const { return sparsity_; }
+  // Columns of the sparse kernel's column block (what one zero block lets it skip).
+  virtual size_t sparseBlockColumns() const { return 64; }
   void resetSparsity() { sparsity_ = {}; }
 
  protected:

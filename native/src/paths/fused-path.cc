@@ -48,6 +48,7 @@ class FusedPath : public ComputePath {
     if (sparse_)
       repackSparseBlocks(packed, config_.n, config_.k, kSparseF32PlaneBytes, out + sparseCopyOffset(denseBytes()));
   }
+  size_t sparseBlockColumns() const override { return kSparseBlockColumns; }
   std::string kernelName() const override {
     return sparse_ ? std::string(table().fusedKernelName) + "; " + table().sparseFusedKernelName : table().fusedKernelName;
   }
