@@ -421,7 +421,7 @@ std::string sparseCaseName(const std::string& what, size_t n, size_t k, ZeroBloc
          " blocks=" + std::to_string(listed) + "/" + std::to_string(blocks) + " threads=" + std::to_string(threads);
 }
 
-// fp32 fused: the table's sparse kernel (column-block layout, listed blocks only) against its
+// fp32 fused: the table's sparse kernel (the dense layout, listed blocks only) against its
 // dense fused kernel on the same padded activations, batch 1.
 void checkSparseFused(const Implementation& impl, Tally& tally) {
   const KernelTable& table = *impl.table(cpuFeatures());
@@ -430,9 +430,8 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
     std::printf("NOTE %s: none (the path runs dense)\n", name.c_str());
     return;
   }
-  constexpr size_t kBlockColumns = 4 * kSparseF32PlaneBytes;
-  // The fused path's padding with the column-block copy: whole words of the dense layout and
-  // whole blocks of the sparse one.
+  constexpr size_t kBlockColumns = kSparseF32BlockColumns;
+  // The fused path's padding with a sparse kernel: whole words of the layout and whole blocks.
   const size_t wordColumns = fusedColumnMultiple(table.fusedLayout);
   size_t multiple = wordColumns;
   while (multiple % kBlockColumns) multiple += wordColumns;
@@ -444,8 +443,6 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
     syntheticPackedWeights(seed, n, k, packed.data());
     AlignedBuffer dense(fusedPreparedBytes(table.fusedLayout, n, k, table.fusedRowTile));
     repackFused(table.fusedLayout, packed.data(), n, k, table.fusedRowTile, dense.as<uint8_t>());
-    AlignedBuffer sparse(sparsePreparedBytes(n, k, kSparseF32PlaneBytes));
-    repackSparseBlocks(packed.data(), n, k, kSparseF32PlaneBytes, sparse.as<uint8_t>());
     AlignedBuffer scratch(table.fusedThreadScratchBytes ? table.fusedThreadScratchBytes(stride) : 0);
     AlignedBuffer xBuffer(stride * sizeof(float));
     float* x = xBuffer.as<float>();
@@ -475,7 +472,7 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
         });
         if (problem.empty())
           problem = runSplit(n, table.fusedRowTile, threads, ySparse, [&](size_t b, size_t e, float* y) {
-            table.sparseFusedRun(sparse.as<uint8_t>(), list.data(), listed, call(b, e, y));
+            table.sparseFusedRun(dense.as<uint8_t>(), scratch.as<void>(), list.data(), listed, call(b, e, y));
           });
         double worst = 0;
         for (size_t row = 0; row < n && problem.empty(); ++row) {

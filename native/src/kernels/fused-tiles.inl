@@ -26,19 +26,46 @@ inline void fusedGemvGroup(typename V::F (&acc)[2][TILES], const typename V::I (
       ...);
 }
 
+// Every group of a dense call.
+struct AllWordGroups {
+  size_t groups;
+  template <typename F>
+  void forEach(F&& f) const {
+    for (size_t g = 0; g < groups; ++g) f(g);
+  }
+};
+
+// The groups of the listed nonzero blocks (activation sparsity): a block of
+// kSparseF32BlockColumns columns is exactly kGroupsPerBlock words' columns.
+struct ListedWordGroups {
+  static constexpr size_t kGroupsPerBlock = kSparseF32BlockColumns / kColumnsPerWord;
+  static_assert(kSparseF32BlockColumns % kColumnsPerWord == 0);
+  size_t groups;
+  const uint32_t* blocks;
+  size_t count;
+  template <typename F>
+  void forEach(F&& f) const {
+    for (size_t i = 0; i < count; ++i) {
+      const size_t begin = blocks[i] * kGroupsPerBlock;
+      const size_t end = begin + kGroupsPerBlock < groups ? begin + kGroupsPerBlock : groups;
+      for (size_t g = begin; g < end; ++g) f(g);
+    }
+  }
+};
+
 // Tiles first, first + stride, first + 2 stride, ...: see kGemvStreams.
-template <size_t TILES>
+template <size_t TILES, typename Groups = AllWordGroups>
 inline void fusedGemvTiles(const uint32_t* words, size_t groups, size_t first, size_t stride,
-                           const KernelCall& c) {
+                           const KernelCall& c, const Groups& which) {
   typename V::F acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = V::zero();
   const uint32_t* base[TILES];
   for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
-  for (size_t g = 0; g < groups; ++g) {
+  which.forEach([&](size_t g) {
     typename V::I w[TILES];
     for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(base[t] + g * V::kLanes);
     fusedGemvGroup<TILES>(acc, w, c.x + g * kColumnsPerWord, ColumnSequence{});
-  }
+  });
   const typename V::F scale = V::set1(c.scale);
   for (size_t t = 0; t < TILES; ++t) {
     const size_t row0 = (first + t * stride) * V::kLanes;
@@ -92,17 +119,31 @@ inline void fusedGemmTileChunk(const uint32_t* words, size_t groups, size_t tile
   }
 }
 
+template <typename Groups>
+inline void fusedGemvRows(const uint32_t* words, size_t groups, size_t tileBegin, size_t tileEnd, const KernelCall& c,
+                          const Groups& which) {
+  const size_t part = (tileEnd - tileBegin) / kGemvStreams;
+  for (size_t i = 0; i < part; ++i) fusedGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, c, which);
+  for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) fusedGemvTiles<1>(words, groups, t, 0, c, which);
+}
+
+// Batch 1 with activation sparsity: the dense layout, only the groups of the listed nonzero
+// blocks computed. A zero block's products are all zero, and the other groups add in the
+// dense kernel's order, so the outputs are the dense kernel's (short of the sign of a zero).
+inline void fusedSkipZeroBlocks(const uint8_t* prepared, void*, const uint32_t* blocks, size_t count,
+                                const KernelCall& c) {
+  const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
+  const size_t groups = (c.k + kColumnsPerWord - 1) / kColumnsPerWord;
+  fusedGemvRows(words, groups, c.rowBegin / V::kLanes, (c.rowEnd + V::kLanes - 1) / V::kLanes, c,
+                ListedWordGroups{groups, blocks, count});
+}
+
 inline void fusedRunTiles(const uint8_t* prepared, void*, const KernelCall& c) {
   const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
   const size_t groups = (c.k + kColumnsPerWord - 1) / kColumnsPerWord;
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
-  if (c.batch == 1) {
-    const size_t part = (tileEnd - tileBegin) / kGemvStreams;
-    for (size_t i = 0; i < part; ++i) fusedGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, c);
-    for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) fusedGemvTiles<1>(words, groups, t, 0, c);
-    return;
-  }
+  if (c.batch == 1) return fusedGemvRows(words, groups, tileBegin, tileEnd, c, AllWordGroups{groups});
   for (size_t t = tileBegin; t < tileEnd; ++t)
     for (size_t b0 = 0; b0 < c.batch; b0 += V::kMaxBatchChunk) {
       const size_t count = c.batch - b0 < V::kMaxBatchChunk ? c.batch - b0 : V::kMaxBatchChunk;

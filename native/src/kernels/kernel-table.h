@@ -10,6 +10,8 @@ namespace bitbench {
 // Columns per 32-bit code word of the fused row-tile layouts (ternary-layout.h).
 constexpr size_t kColumnsPerWord = 16;
 constexpr size_t kTripleColumnsPerWord = 18;
+// Columns per block of the fp32 sparse kernels (activation sparsity): four code words.
+constexpr size_t kSparseF32BlockColumns = 64;
 // Index of the first word of tile t, group g in a fused layout (ternary-layout.h). Static:
 // each translation unit, whatever its target flags, keeps its own copy.
 static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, size_t rowsPerTile) {
@@ -70,11 +72,13 @@ struct KernelTable {
   // y = call.scale * rowScale * (w . x). Used by the int8 LM head of the model.
   void (*denseI8Run)(const int8_t* weights, const float* rowScales, size_t kStride, const KernelCall& call);
 
-  // Batch 1 fused over the column-block layout (sparse-layout.h, planes of
-  // kSparseF32PlaneBytes): reads only the `count` column blocks listed in `blocks` (every other
-  // block of call.x is all zero). May be null: no sparse kernel, the path runs dense.
+  // Batch 1 fused over the same prepared weights as fusedRun, computing only the `count` blocks
+  // of kSparseF32BlockColumns columns listed in `blocks` (every other block of call.x is all
+  // zero). The fp32 kernels are compute-bound where they are slow (no AVX-512), so skipping
+  // the work pays, and the weights need no second copy. May be null: the path runs dense.
   const char* sparseFusedKernelName;
-  void (*sparseFusedRun)(const uint8_t* sparsePrepared, const uint32_t* blocks, size_t count, const KernelCall& call);
+  void (*sparseFusedRun)(const uint8_t* prepared, void* threadScratch, const uint32_t* blocks, size_t count,
+                         const KernelCall& call);
 };
 
 }  // namespace bitbench

@@ -13,8 +13,6 @@
 namespace bitbench {
 
 constexpr size_t kSparseChunkBytes = 4096;
-// fp32 `fused` sparse kernels use 16-byte planes: blocks of 64 columns.
-constexpr size_t kSparseF32PlaneBytes = 16;
 
 constexpr size_t sparseRowTile(size_t planeBytes) { return kSparseChunkBytes / planeBytes; }
 

@@ -29,9 +29,9 @@ struct PathConfig {
   bool useBlas;
   // Scratch shared with paths that never run at the same time; null: the path's own.
   std::shared_ptr<Workspace> workspace = nullptr;
-  // Activation sparsity (fused, fused-i8): also prepare the column-block copy of the weights
-  // (sparse-layout.h) and, at batch 1, run the sparse kernel when enough activation blocks
-  // are all zero (sparse-choice.h). Other paths ignore it.
+  // Activation sparsity (fused, fused-i8): at batch 1, run the sparse kernel when enough
+  // activation blocks are all zero (sparse-choice.h); fused-i8 also prepares the column-block
+  // copy of the weights it reads (sparse-layout.h). Other paths ignore it.
   bool sparseKernel = false;
 };
 

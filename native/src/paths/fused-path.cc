@@ -15,11 +15,11 @@ namespace {
 
 const KernelTable& tableOf(const PathConfig& config) { return *config.implementation->table(cpuFeatures()); }
 
-constexpr size_t kSparseBlockColumns = 4 * kSparseF32PlaneBytes;
+constexpr size_t kSparseBlockColumns = kSparseF32BlockColumns;
 
 bool hasSparse(const PathConfig& config) { return config.sparseKernel && tableOf(config).sparseFusedRun; }
 
-// With the column-block copy, padded activations also cover whole 64-column blocks.
+// With a sparse kernel, padded activations also cover whole 64-column blocks.
 size_t columnMultipleOf(const PathConfig& config) {
   const size_t fused = fusedColumnMultiple(tableOf(config).fusedLayout);
   if (!hasSparse(config)) return fused;
@@ -37,16 +37,11 @@ class FusedPath : public ComputePath {
         blocks_((config.k + kSparseBlockColumns - 1) / kSparseBlockColumns),
         nonzeroBlocks_(sparse_ ? blocks_ : 0) {}
 
-  size_t preparedBytes() const override {
-    const size_t dense = denseBytes();
-    return sparse_ ? sparseCopyOffset(dense) + sparsePreparedBytes(config_.n, config_.k, kSparseF32PlaneBytes) : dense;
-  }
-  size_t readBytes() const override { return denseBytes(); }
+  // The sparse kernel reads the dense layout: no second copy.
+  size_t preparedBytes() const override { return denseBytes(); }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
     repackFused(table().fusedLayout, packed, config_.n, config_.k, table().fusedRowTile, out);
-    if (sparse_)
-      repackSparseBlocks(packed, config_.n, config_.k, kSparseF32PlaneBytes, out + sparseCopyOffset(denseBytes()));
   }
   size_t sparseBlockColumns() const override { return kSparseBlockColumns; }
   std::string kernelName() const override {
@@ -70,7 +65,7 @@ class FusedPath : public ComputePath {
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
     if (runSparse_)
-      return table().sparseFusedRun(prepared + sparseCopyOffset(denseBytes()), nonzeroBlocks_.data(), nonzeroCount_, call);
+      return table().sparseFusedRun(prepared, threadScratch_[thread], nonzeroBlocks_.data(), nonzeroCount_, call);
     table().fusedRun(prepared, threadScratch_[thread], call);
   }
 

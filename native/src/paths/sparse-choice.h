@@ -14,10 +14,13 @@ namespace bitbench {
 // 0.94-0.95x dense (the sparse kernel's partials round-trip through L1, the dense kernel's
 // do not), 31% at 1.0-1.18x, 50% at 1.3-1.9x. Below a quarter the dense kernel keeps its edge.
 constexpr double kSparseMinZeroBlocks = 0.25;
-// The same for fp32 `fused`, whose sparse kernel is portable C++ vectorized by the compiler
-// (fused-sparse-rows.inl), far from the tuned dense kernels: measured as above, it ran at
-// 0.22x dense at 31% zero blocks and 0.29x at 50%, so it pays only when almost nothing is read.
-constexpr double kSparseMinZeroBlocksF32 = 0.9;
+// The same for fp32 `fused`, whose sparse kernels are the dense ones skipping the groups of zero
+// blocks on the dense layout (fused-tiles.inl, avx512-triples.inl). Measured as above, one run
+// each: hot, 12.5% zero blocks ran at 1.04x (AVX-512) and 1.08x (AVX2), 30% at 1.27x and
+// 1.35x, 50% at 1.66x and 1.75x; cold, where the weights stream from DRAM, 0.92-1.07x at every
+// share (the fp32 layouts' streams from DRAM, about 13 GB/s there against fused-i8's 25-30,
+// then set the time). From a quarter, as fused-i8.
+constexpr double kSparseMinZeroBlocksF32 = 0.25;
 
 // The column-block copy follows the dense one on a page boundary: its 4 KiB chunks are pages.
 inline size_t sparseCopyOffset(size_t denseBytes) { return roundUp(denseBytes, 4096); }

@@ -7,7 +7,6 @@
 
 #include "../kernel-table.h"
 #include "../isa-tables.h"
-#include "../sparse-layout.h"
 
 namespace bitbench {
 namespace {
@@ -48,7 +47,6 @@ struct V {
 #include "../fused-tiles.inl"
 #include "../dense-rows.inl"
 
-#include "../fused-sparse-rows.inl"
 
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodePairs,
@@ -62,8 +60,8 @@ const KernelTable kTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
-    .sparseFusedKernelName = "scalar sparse fused: listed 64-column blocks of 4 KiB chunks, code - 1 as fp32",
-    .sparseFusedRun = fusedSparseRows,
+    .sparseFusedKernelName = "scalar sparse fused: the fused kernel over the words of nonzero 64-column blocks only",
+    .sparseFusedRun = fusedSkipZeroBlocks,
 };
 
 }  // namespace

@@ -8,7 +8,6 @@
 
 #include "../kernel-table.h"
 #include "../isa-tables.h"
-#include "../sparse-layout.h"
 
 namespace bitbench {
 namespace {
@@ -71,7 +70,13 @@ void fusedRunSignTrick(const uint8_t* prepared, void* scratch, const KernelCall&
   fusedRunTiles(prepared, scratch, scaled);
 }
 
-#include "../fused-sparse-rows.inl"
+void fusedSkipZeroBlocksSignTrick(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
+                                  const KernelCall& call) {
+  KernelCall scaled = call;
+  scaled.scale = 0.5f * call.scale;
+  fusedSkipZeroBlocks(prepared, scratch, blocks, count, scaled);
+}
+
 
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodePairs,
@@ -85,8 +90,8 @@ const KernelTable kTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
-    .sparseFusedKernelName = "avx2 sparse fused: listed 64-column blocks of 4 KiB chunks, code - 1 as fp32",
-    .sparseFusedRun = fusedSparseRows,
+    .sparseFusedKernelName = "avx2 sparse fused: the sign-bit kernel over the words of nonzero 64-column blocks only",
+    .sparseFusedRun = fusedSkipZeroBlocksSignTrick,
 };
 
 }  // namespace

@@ -33,21 +33,50 @@ size_t tripleGroups(size_t k) { return (k + kTripleColumnsPerWord - 1) / kTriple
 
 size_t tripleTableBytes(size_t k) { return tripleGroups(k) * kTriplesPerWord * kTableFloats * sizeof(float); }
 
-void buildTripleTables(const KernelCall& c, float* tables) {
+// Every group of a dense call.
+struct AllTripleGroups {
+  size_t groups;
+  template <typename F>
+  void forEach(F&& f) const {
+    for (size_t g = 0; g < groups; ++g) f(g);
+  }
+};
+
+// The groups (18 columns each) that meet a listed nonzero block of kSparseF32BlockColumns
+// columns (activation sparsity), each once, in order: the blocks are listed in order.
+struct ListedTripleGroups {
+  size_t groups;
+  const uint32_t* blocks;
+  size_t count;
+  template <typename F>
+  void forEach(F&& f) const {
+    size_t next = 0;  // groups before it were done
+    for (size_t i = 0; i < count; ++i) {
+      const size_t first = blocks[i] * kSparseF32BlockColumns / kTripleColumnsPerWord;
+      const size_t last = ((blocks[i] + 1) * kSparseF32BlockColumns - 1) / kTripleColumnsPerWord;
+      for (size_t g = first > next ? first : next; g <= last && g < groups; ++g) f(g);
+      next = last + 1 > next ? last + 1 : next;
+    }
+  }
+};
+
+template <typename Groups>
+void buildTripleTables(const KernelCall& c, float* tables, const Groups& which) {
   __m512 lo[3], hi[3];
   for (int j = 0; j < 3; ++j) {
     lo[j] = _mm512_load_ps(kTripleWeights.w[j]);
     hi[j] = _mm512_load_ps(kTripleWeights.w[j] + 16);
   }
   // The activations are zero-padded to whole groups, so padding columns add nothing.
-  const size_t triples = tripleGroups(c.k) * kTriplesPerWord;
-  for (size_t t = 0; t < triples; ++t) {
-    const float* x = c.x + 3 * t;
-    const __m512 x0 = _mm512_set1_ps(x[0]), x1 = _mm512_set1_ps(x[1]), x2 = _mm512_set1_ps(x[2]);
-    float* table = tables + t * kTableFloats;
-    _mm512_storeu_ps(table, _mm512_fmadd_ps(lo[2], x2, _mm512_fmadd_ps(lo[1], x1, _mm512_mul_ps(lo[0], x0))));
-    _mm512_storeu_ps(table + 16, _mm512_fmadd_ps(hi[2], x2, _mm512_fmadd_ps(hi[1], x1, _mm512_mul_ps(hi[0], x0))));
-  }
+  which.forEach([&](size_t g) {
+    for (size_t t = g * kTriplesPerWord; t < (g + 1) * kTriplesPerWord; ++t) {
+      const float* x = c.x + 3 * t;
+      const __m512 x0 = _mm512_set1_ps(x[0]), x1 = _mm512_set1_ps(x[1]), x2 = _mm512_set1_ps(x[2]);
+      float* table = tables + t * kTableFloats;
+      _mm512_storeu_ps(table, _mm512_fmadd_ps(lo[2], x2, _mm512_fmadd_ps(lo[1], x1, _mm512_mul_ps(lo[0], x0))));
+      _mm512_storeu_ps(table + 16, _mm512_fmadd_ps(hi[2], x2, _mm512_fmadd_ps(hi[1], x1, _mm512_mul_ps(hi[0], x0))));
+    }
+  });
 }
 
 template <int T>
@@ -71,19 +100,19 @@ inline void tripleGemvWord(__m512 (&acc)[2][TILES], const __m512i (&words)[TILES
 }
 
 // Tiles first, first + stride, ...: see kGemvStreams.
-template <size_t TILES>
+template <size_t TILES, typename Groups>
 inline void tripleGemvTiles(const uint32_t* words, size_t groups, size_t first, size_t stride,
-                            const float* tables, const KernelCall& c) {
+                            const float* tables, const KernelCall& c, const Groups& which) {
   __m512 acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = _mm512_setzero_ps();
   const uint32_t* base[TILES];
   for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
-  for (size_t g = 0; g < groups; ++g) {
+  which.forEach([&](size_t g) {
     __m512i w[TILES];
     for (size_t t = 0; t < TILES; ++t) w[t] = _mm512_loadu_si512(base[t] + g * V::kLanes);
     tripleGemvWord<TILES>(acc, w, tables + g * kTriplesPerWord * kTableFloats,
                           std::make_integer_sequence<int, kTriplesPerWord>{});
-  }
+  });
   const __m512 scale = _mm512_set1_ps(c.scale);
   for (size_t t = 0; t < TILES; ++t) {
     const size_t row0 = (first + t * stride) * V::kLanes;
@@ -148,19 +177,32 @@ inline void tripleGemmTileChunk(const uint32_t* words, size_t groups, size_t til
   }
 }
 
+template <typename Groups>
+void tripleGemv(const uint8_t* prepared, void* scratch, const KernelCall& c, const Groups& which) {
+  const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
+  const size_t groups = tripleGroups(c.k);
+  const size_t tileBegin = c.rowBegin / V::kLanes;
+  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
+  float* tables = static_cast<float*>(scratch);
+  buildTripleTables(c, tables, which);
+  const size_t part = (tileEnd - tileBegin) / kGemvStreams;
+  for (size_t i = 0; i < part; ++i) tripleGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, tables, c, which);
+  for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) tripleGemvTiles<1>(words, groups, t, 0, tables, c, which);
+}
+
+// Batch 1 with activation sparsity: the dense layout, the tables and sums of only the groups
+// that meet a listed nonzero block (the others' products are zero).
+void tripleSkipZeroBlocks(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
+                          const KernelCall& c) {
+  tripleGemv(prepared, scratch, c, ListedTripleGroups{tripleGroups(c.k), blocks, count});
+}
+
 void tripleRun(const uint8_t* prepared, void* scratch, const KernelCall& c) {
   const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
   const size_t groups = tripleGroups(c.k);
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
-  if (c.batch == 1) {
-    float* tables = static_cast<float*>(scratch);
-    buildTripleTables(c, tables);
-    const size_t part = (tileEnd - tileBegin) / kGemvStreams;
-    for (size_t i = 0; i < part; ++i) tripleGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, tables, c);
-    for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) tripleGemvTiles<1>(words, groups, t, 0, tables, c);
-    return;
-  }
+  if (c.batch == 1) return tripleGemv(prepared, scratch, c, AllTripleGroups{groups});
   for (size_t t = tileBegin; t < tileEnd; ++t)
     for (size_t b0 = 0; b0 < c.batch; b0 += V::kMaxBatchChunk) {
       const size_t count = c.batch - b0 < V::kMaxBatchChunk ? c.batch - b0 : V::kMaxBatchChunk;

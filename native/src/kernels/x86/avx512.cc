@@ -9,7 +9,6 @@
 
 #include "../kernel-table.h"
 #include "../isa-tables.h"
-#include "../sparse-layout.h"
 
 namespace bitbench {
 namespace {
@@ -45,7 +44,6 @@ struct V {
 #include "../dense-rows.inl"
 #include "avx512-triples.inl"
 
-#include "../fused-sparse-rows.inl"
 
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodeTriples,
@@ -59,8 +57,8 @@ const KernelTable kTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
-    .sparseFusedKernelName = "avx512 sparse fused: listed 64-column blocks of 4 KiB chunks, code - 1 as fp32",
-    .sparseFusedRun = fusedSparseRows,
+    .sparseFusedKernelName = "avx512 sparse fused: the triple LUT kernel over the groups of nonzero 64-column blocks only",
+    .sparseFusedRun = tripleSkipZeroBlocks,
 };
 
 }  // namespace
