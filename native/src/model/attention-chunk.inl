@@ -65,14 +65,31 @@ inline void decodeRow(const uint8_t* in, size_t count, float* out) {
   }
 }
 
+typedef int32_t LaneIndexes __attribute__((vector_size(kLanes * sizeof(int32_t))));
+static_assert(kLanes == 16, "hsum folds 16 lanes");
+
+// The lanes' sum as a tree of four folds: a chain of 16 scalar adds (what a loop over the
+// lanes compiles to) cost four times the latency, once per head and position.
+inline float hsum(Lanes v) {
+  v += __builtin_shuffle(v, LaneIndexes{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
+  v += __builtin_shuffle(v, LaneIndexes{4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11});
+  v += __builtin_shuffle(v, LaneIndexes{2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13});
+  v += __builtin_shuffle(v, LaneIndexes{1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14});
+  return v[0];
+}
+
+// Two accumulators: a 128-element dot is then two chains of four FMAs, not one of eight.
 inline float dot(const float* a, const float* b, size_t count) {
-  Lanes lanes = {};
+  Lanes even = {}, odd = {};
   size_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) lanes += loadLanes(a + i) * loadLanes(b + i);
+  for (; i + 2 * kLanes <= count; i += 2 * kLanes) {
+    even += loadLanes(a + i) * loadLanes(b + i);
+    odd += loadLanes(a + i + kLanes) * loadLanes(b + i + kLanes);
+  }
+  for (; i + kLanes <= count; i += kLanes) even += loadLanes(a + i) * loadLanes(b + i);
   float sum = 0;
   for (; i < count; ++i) sum += a[i] * b[i];
-  for (size_t l = 0; l < kLanes; ++l) sum += lanes[l];
-  return sum;
+  return sum + hsum(even + odd);
 }
 
 // o += p * x
@@ -100,16 +117,116 @@ inline float expNonPositive(float x) {
   return y * __builtin_bit_cast(float, exponent);
 }
 
-template <KvDtype D, bool Masked = false>
-void attendChunk(const AttentionChunk& c) {
+// The value sums of head dims that are whole multiples of kValueLanes lanes: a block of
+// positions is decoded once into L1, then each head sums it with its output slice in
+// registers. Summing position by position into c.out instead stored and reloaded every output
+// vector once per position and head (2B-4T at 8K context: a third of attention's time).
+constexpr size_t kValueRegisters = 8;
+constexpr size_t kValueLanes = kValueRegisters * kLanes;
+constexpr size_t kValueBlock = 16;
+constexpr size_t kMaxBlockedHeadDim = 256;
+
+template <KvDtype D, bool Masked>
+void valueSumsBlocked(const AttentionChunk& c) {
   constexpr bool kScaled = D != KvDtype::kBf16;
   const size_t d = c.headDim;
-  // Scores: each key decoded once for the whole query group.
+  alignas(64) float block[kValueBlock * kMaxBlockedHeadDim];
+  float scales[kValueBlock];
+  for (size_t j0 = 0; j0 < c.count; j0 += kValueBlock) {
+    const size_t rows = c.count - j0 < kValueBlock ? c.count - j0 : kValueBlock;
+    for (size_t r = 0; r < rows; ++r) {
+      const size_t j = j0 + r;
+      if constexpr (Masked) {
+        // A row no head keeps is not read (every head's weight for it is exactly zero); it
+        // sums as zeros, so the loop below needs no branch on weights kept at random.
+        bool any = false;
+        for (size_t g = 0; g < c.group; ++g) any |= c.scores[g * c.count + j] != 0.0f;
+        if (!any) {
+          for (size_t i = 0; i < d; ++i) block[r * d + i] = 0.0f;
+          scales[r] = 0.0f;
+          continue;
+        }
+      }
+      decodeRow<D>(c.values + j * c.rowBytes, d, block + r * d);
+      scales[r] = kScaled ? c.valueScales[j * c.scaleStride] : 1.0f;
+    }
+    for (size_t g = 0; g < c.group; ++g) {
+      const float* weights = c.scores + g * c.count + j0;
+      for (size_t i0 = 0; i0 < d; i0 += kValueLanes) {
+        float* out = c.out + g * d + i0;
+        Lanes acc[kValueRegisters];
+        for (size_t k = 0; k < kValueRegisters; ++k) acc[k] = loadLanes(out + k * kLanes);
+        for (size_t r = 0; r < rows; ++r) {
+          const float p = kScaled ? weights[r] * scales[r] : weights[r];
+          const float* v = block + r * d + i0;
+          for (size_t k = 0; k < kValueRegisters; ++k) acc[k] += p * loadLanes(v + k * kLanes);
+        }
+        for (size_t k = 0; k < kValueRegisters; ++k) storeLanes(out + k * kLanes, acc[k]);
+      }
+    }
+  }
+}
+
+// Lanes i..i+15 of a cached key: bf16 widened in registers from the cache itself, other
+// formats from their row decoded into L1.
+template <KvDtype D>
+inline void keyLanes(const uint8_t* raw, const float* row, size_t i, Lanes& v) {
+  if constexpr (D == KvDtype::kBf16) {
+    uint16_t halves[kLanes];
+    std::memcpy(halves, raw + 2 * i, sizeof halves);
+    for (size_t l = 0; l < kLanes; ++l) v[l] = __builtin_bit_cast(float, static_cast<uint32_t>(halves[l]) << 16);
+  } else {
+    v = loadLanes(row + i);
+  }
+}
+
+// Scores of a group of G query heads (head dims a multiple of kLanes): each key vector is
+// loaded once for all G heads, G independent FMA chains. Per head and position, one dot then
+// a store of the key row and its reload cost twice as much (2B-4T at 8K context).
+template <KvDtype D, size_t G>
+void groupScores(const AttentionChunk& c) {
+  constexpr bool kScaled = D != KvDtype::kBf16;
+  const size_t d = c.headDim;
+  for (size_t j = 0; j < c.count; ++j) {
+    const uint8_t* raw = c.keys + j * c.rowBytes;
+    if constexpr (D != KvDtype::kBf16) decodeRow<D>(raw, d, c.row);
+    Lanes acc[G] = {};
+    for (size_t i = 0; i < d; i += kLanes) {
+      Lanes k;
+      keyLanes<D>(raw, c.row, i, k);
+      for (size_t g = 0; g < G; ++g) acc[g] += loadLanes(c.q + g * d + i) * k;
+    }
+    const float scale = kScaled ? c.scoreScale * c.keyScales[j * c.scaleStride] : c.scoreScale;
+    for (size_t g = 0; g < G; ++g) c.scores[g * c.count + j] = hsum(acc[g]) * scale;
+  }
+}
+
+template <KvDtype D>
+void scores(const AttentionChunk& c) {
+  constexpr bool kScaled = D != KvDtype::kBf16;
+  const size_t d = c.headDim;
+  if (d % kLanes == 0) {
+    switch (c.group) {
+      case 1: return groupScores<D, 1>(c);
+      case 2: return groupScores<D, 2>(c);
+      case 4: return groupScores<D, 4>(c);
+      case 8: return groupScores<D, 8>(c);
+      default: break;
+    }
+  }
+  // Each key decoded once for the whole query group.
   for (size_t j = 0; j < c.count; ++j) {
     decodeRow<D>(c.keys + j * c.rowBytes, d, c.row);
     const float scale = kScaled ? c.scoreScale * c.keyScales[j * c.scaleStride] : c.scoreScale;
     for (size_t g = 0; g < c.group; ++g) c.scores[g * c.count + j] = dot(c.q + g * d, c.row, d) * scale;
   }
+}
+
+template <KvDtype D, bool Masked = false>
+void attendChunk(const AttentionChunk& c) {
+  constexpr bool kScaled = D != KvDtype::kBf16;
+  const size_t d = c.headDim;
+  scores<D>(c);
   if constexpr (Masked) {
     size_t kept = 0;
     for (size_t g = 0; g < c.group; ++g) kept += bitbench::selectScores(*c.select, c.scores + g * c.count, c.count, c.selectScratch);
@@ -138,6 +255,7 @@ void attendChunk(const AttentionChunk& c) {
     c.sums[g] = sum;
     for (size_t i = 0; i < d; ++i) c.out[g * d + i] = 0.0f;
   }
+  if (d % kValueLanes == 0 && d <= kMaxBlockedHeadDim) return valueSumsBlocked<D, Masked>(c);
   for (size_t j = 0; j < c.count; ++j) {
     if constexpr (Masked) {
       bool any = false;
