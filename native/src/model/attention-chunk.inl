@@ -70,13 +70,19 @@ static_assert(kLanes == 16, "hsum folds 16 lanes");
 
 // The lanes' sum as a tree of four folds: a chain of 16 scalar adds (what a loop over the
 // lanes compiles to) cost four times the latency, once per head and position.
+#if defined(__clang__)
+#define BITBENCH_FOLD(v, ...) __builtin_shufflevector(v, v, __VA_ARGS__)
+#else
+#define BITBENCH_FOLD(v, ...) __builtin_shuffle(v, LaneIndexes{__VA_ARGS__})
+#endif
 inline float hsum(Lanes v) {
-  v += __builtin_shuffle(v, LaneIndexes{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
-  v += __builtin_shuffle(v, LaneIndexes{4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11});
-  v += __builtin_shuffle(v, LaneIndexes{2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13});
-  v += __builtin_shuffle(v, LaneIndexes{1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14});
+  v += BITBENCH_FOLD(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  v += BITBENCH_FOLD(v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+  v += BITBENCH_FOLD(v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+  v += BITBENCH_FOLD(v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
   return v[0];
 }
+#undef BITBENCH_FOLD
 
 // Two accumulators: a 128-element dot is then two chains of four FMAs, not one of eight.
 inline float dot(const float* a, const float* b, size_t count) {
