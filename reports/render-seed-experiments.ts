@@ -1,11 +1,13 @@
 // Per instance type, the seed notebook's experiments as quality-against-speed tables with a
-// chart each: KV cache formats at a context, and activation sparsity (model and kernel). Every
-// result string is escaped; charts are inline SVG like the rest of the page.
+// chart each: KV cache formats at a context, activation sparsity (model and kernel) and
+// attention sparsity. Every result string is escaped; charts are inline SVG like the rest of
+// the page.
 import type { ChartSvg } from './charts/report-charts.js';
 import { qualitySpeedChartSpec, type QualitySpeedPoint } from './charts/quality-speed-chart.js';
 import { renderChart } from './charts/render-chart.js';
 import { chartHtml, escapeHtml } from './render-html.js';
-import type { KernelSparsityRow, KvFormatRow, ModelSparsityRow, SeedExperimentRows } from './seed-experiment-rows.js';
+import type { AttentionSparsityRow, KernelSparsityRow, KvFormatRow, ModelSparsityRow, SeedExperimentRows } from './seed-experiment-rows.js';
+import { attentionSparsityText } from './setting-text.js';
 
 /** Said beside every quality figure: the weights are drawn, not trained. */
 export const SYNTHETIC_QUALITY_NOTE =
@@ -72,6 +74,18 @@ function modelSparsityTable(rows: readonly ModelSparsityRow[]): string {
   );
 }
 
+function attentionSparsityTable(rows: readonly AttentionSparsityRow[]): string {
+  return tableHtml(
+    ['model', 'path', 'batch', 'threads', 'context', 'KV', 'attention sparsity', 'scores dropped', 'decode tok/s', 'dense tok/s', 'vs dense', 'attention ms / step', 'dense ms / step', 'min cosine vs dense'],
+    rows.map((r) => [
+      r.preset ?? '–', r.path, fixed(r.batch, 0), fixed(r.threads, 0), fixed(r.context, 0), r.kv ?? '–', attentionSparsityText(r) ?? '–',
+      percent(r.droppedFraction), fixed(r.decodeTokS, 2), fixed(r.denseDecodeTokS, 2), ratio(r.speedVsDense),
+      fixed(r.attentionMsPerStep, 2), fixed(r.denseAttentionMsPerStep, 2), fixed(r.cosineMin, 4),
+    ]),
+    7,
+  );
+}
+
 function kernelSparsityTable(rows: readonly KernelSparsityRow[]): string {
   return tableHtml(
     ['path', 'ISA', 'shape', 'batch', 'threads', 'cache', 'asked', 'achieved sparsity', 'zero blocks', 'sparse calls', 'median µs', 'dense µs', 'vs dense'],
@@ -96,6 +110,14 @@ function sparsityPoints(rows: readonly ModelSparsityRow[]): QualitySpeedPoint[] 
   return rows.flatMap((r) =>
     r.speedup !== null && r.logitsCosineMin !== null
       ? [{ series: `${r.mode ?? '?'} ${r.level ?? '?'}`, cell: modelCellOf(r), speed: r.speedup, quality: r.logitsCosineMin }]
+      : [],
+  );
+}
+
+function attentionPoints(rows: readonly AttentionSparsityRow[]): QualitySpeedPoint[] {
+  return rows.flatMap((r) =>
+    r.speedVsDense !== null && r.cosineMin !== null
+      ? [{ series: attentionSparsityText(r) ?? '?', cell: `${modelCellOf(r)} @${r.context ?? '?'}`, speed: r.speedVsDense, quality: r.cosineMin }]
       : [],
   );
 }
@@ -131,6 +153,15 @@ export async function seedExperimentsHtml(instanceType: string, rows: SeedExperi
           ? `<h4>Sparse GEMV against dense</h4><p class="muted">Activations zeroed in aligned column blocks; the sparse kernel’s output equals the dense kernel’s on the same activations, so speed is the only figure.</p>` +
             kernelSparsityTable(rows.kernelSparsity)
           : ''),
+    );
+  }
+  if (rows.attentionSparsity.length) {
+    parts.push(
+      `<h3>Attention sparsity</h3>` +
+        `<p class="muted">Each query head’s softmax keeps only some cached positions (top-k: that ratio of the largest scores; threshold: positions at least that probable; dynamic: top-k scaled by the head’s normalized entropy; window: the last positions and the first, global, ones). “Dense” is the run of the same model, path, batch, threads, KV format and context with every position kept; the cosine is each layer’s attention output against dense attention over the same cache, the smallest over layers and steps.</p>` +
+        note +
+        (await chartOf(`${instanceType}: attention sparsity, min cosine vs dense against speed vs dense`, attentionPoints(rows.attentionSparsity), 'decode tokens/s vs dense attention', 'min attention cosine vs dense')) +
+        attentionSparsityTable(rows.attentionSparsity),
     );
   }
   return parts.join('');

@@ -11,7 +11,7 @@ import { compareEngines, type EngineComparison } from './engine-comparison.js';
 import { cellKey, compareCells, fillKernelSpeedups, kernelFacts, kernelIdentity, kernelRow, newCell, type KernelCell } from './kernel-rows.js';
 import { compareModelRows, fillModelSpeedups, modelFacts, modelKey, modelRow, type ModelRow } from './model-rows.js';
 import { comparePaths } from './path-order.js';
-import { seedExperimentRows, type SeedExperimentRows } from './seed-experiment-rows.js';
+import { hasSeedExperimentRows, seedExperimentRows, type SeedExperimentRows } from './seed-experiment-rows.js';
 import { byText, num } from './read-json.js';
 import type { ReportInput, ReportResultInput, ReportRunInput } from './report-input.js';
 import type { CpuCard } from './cpu-card.js';
@@ -23,7 +23,7 @@ export { bandwidthAtThreads } from './cpu-card.js';
 export type { BaselineChange } from './baseline-change.js';
 export type { KernelCell, KernelRow } from './kernel-rows.js';
 export type { ModelRow } from './model-rows.js';
-export type { KernelSparsityRow, KvFormatRow, ModelSparsityRow, SeedExperimentRows } from './seed-experiment-rows.js';
+export type { AttentionSparsityRow, KernelSparsityRow, KvFormatRow, ModelSparsityRow, SeedExperimentRows } from './seed-experiment-rows.js';
 export type { Verdict, Bound } from './verdict.js';
 export { PATH_ORDER, comparePaths } from './path-order.js';
 
@@ -159,7 +159,6 @@ function instanceReport(
   fillModelSpeedups(models);
   models.sort(compareModelRows);
   const seedExperiments = seedExperimentRows(results);
-  const hasSeedExperiments = seedExperiments.kvFormats.length + seedExperiments.modelSparsity.length + seedExperiments.kernelSparsity.length > 0;
   return {
     instanceType,
     cpu,
@@ -168,7 +167,7 @@ function instanceReport(
     engines: compareEngines(models),
     failures: context.failures.filter((f) => f.instanceType === instanceType),
     hostSpread: hostSpread(results),
-    ...(hasSeedExperiments ? { seedExperiments } : {}),
+    ...(hasSeedExperimentRows(seedExperiments) ? { seedExperiments } : {}),
   };
 }
 

@@ -1,12 +1,15 @@
 // Stored results -> the rows of the seed notebook's experiments per instance type: KV cache
-// formats at a context (bytes, speed, attention share, quality against bf16) and activation
-// sparsity (what was zeroed, speed and quality against dense, in the model and in the kernel).
+// formats at a context (bytes, speed, attention share, quality against bf16), activation
+// sparsity (what was zeroed, speed and quality against dense, in the model and in the kernel)
+// and attention sparsity (scores dropped, speed and attention time against the dense run of the
+// same cell, attention quality against dense attention).
 // Pure, and tolerant like the rest of reports/: a missing figure is null, shown as '–'.
 import { isCheckPreset } from './check-rows.js';
 import { llamaQuantOfPath } from './engine-comparison.js';
 import { byText, num, record, str } from './read-json.js';
 import type { ReportResultInput } from './report-input.js';
 import { comparePaths } from './path-order.js';
+import { attentionSparsityText } from './setting-text.js';
 import { readKernelResult, readModelResult } from '../runner/protocol/result-schema.js';
 
 export interface KvFormatRow {
@@ -45,6 +48,31 @@ export interface ModelSparsityRow {
   logitsCosineMean: number | null;
 }
 
+export interface AttentionSparsityRow {
+  preset: string | null;
+  path: string;
+  batch: number | null;
+  threads: number | null;
+  kv: string | null;
+  context: number | null;
+  mode: string | null;
+  /** top-k, threshold, dynamic. */
+  level: number | null;
+  /** window: positions kept at the end, and the first ones always kept. */
+  window: number | null;
+  global: number | null;
+  /** Fraction of (query head, position) scores dropped over the timed steps. */
+  droppedFraction: number | null;
+  decodeTokS: number | null;
+  /** The dense-attention run of the same cell (model, path, batch, threads, KV, context, LM head); null without one. */
+  denseDecodeTokS: number | null;
+  speedVsDense: number | null;
+  attentionMsPerStep: number | null;
+  denseAttentionMsPerStep: number | null;
+  /** Smallest cosine of a layer's attention output against dense attention over the same cache. */
+  cosineMin: number | null;
+}
+
 export interface KernelSparsityRow {
   path: string;
   isa: string;
@@ -65,7 +93,13 @@ export interface KernelSparsityRow {
 export interface SeedExperimentRows {
   kvFormats: KvFormatRow[];
   modelSparsity: ModelSparsityRow[];
+  attentionSparsity: AttentionSparsityRow[];
   kernelSparsity: KernelSparsityRow[];
+}
+
+/** True when any experiment ran: the report shows the sections only then. */
+export function hasSeedExperimentRows(rows: SeedExperimentRows): boolean {
+  return rows.kvFormats.length + rows.modelSparsity.length + rows.attentionSparsity.length + rows.kernelSparsity.length > 0;
 }
 
 const kvCell = (r: KvFormatRow) => [r.preset, r.path, r.batch, r.threads, r.context].join('|');
@@ -75,6 +109,12 @@ const kvCell = (r: KvFormatRow) => [r.preset, r.path, r.batch, r.threads, r.cont
 function isBitbenchModel(stored: ReportResultInput): boolean {
   const result = readModelResult(stored.result);
   return stored.kind === 'model' && llamaQuantOfPath(stored.path) === null && str(result.engine, record(stored.spec).engine, 'bitbench') === 'bitbench';
+}
+
+/** A model result that dropped cached positions from attention (the result's mode, else the spec's). */
+function hasSparseAttention(stored: ReportResultInput): boolean {
+  const mode = str(readModelResult(stored.result).attentionSparsity?.mode, record(stored.spec).attentionSparsity);
+  return mode !== null && mode !== 'none';
 }
 
 function kvFormatRow(stored: ReportResultInput): KvFormatRow {
@@ -103,7 +143,10 @@ function kvFormatRow(stored: ReportResultInput): KvFormatRow {
  * batch, threads, context) where a context was asked for or a format other than bf16 ran.
  */
 export function kvFormatRows(results: readonly ReportResultInput[]): KvFormatRow[] {
-  const candidates = results.filter((s) => isBitbenchModel(s) && readModelResult(s.result).sparsity === undefined && record(s.spec).sparsity === undefined);
+  // Sparse attention at the same cell is another experiment (attentionSparsityRows), not a bf16 row.
+  const candidates = results.filter(
+    (s) => isBitbenchModel(s) && readModelResult(s.result).sparsity === undefined && record(s.spec).sparsity === undefined && !hasSparseAttention(s),
+  );
   const rows = candidates.map((stored) => ({ stored, row: kvFormatRow(stored) })).filter(({ row }) => !isCheckPreset(row.preset));
   const experimentCells = new Set(
     rows.filter(({ stored, row }) => record(stored.spec).context !== undefined || (row.kv !== null && row.kv !== 'bf16')).map(({ row }) => kvCell(row)),
@@ -162,6 +205,68 @@ export function modelSparsityRows(results: readonly ReportResultInput[]): ModelS
   );
 }
 
+/** What pairs an attention-sparse run with its dense one: everything but the attention setting. */
+function attentionCellOf(stored: ReportResultInput): string {
+  const result = readModelResult(stored.result);
+  const spec = record(stored.spec);
+  return [
+    str(result.preset, spec.preset), stored.path, num(result.batch, spec.batch), num(result.threads, spec.threads),
+    str(result.kv, spec.kv), num(result.prompt, spec.prompt), num(result.context, spec.context), str(result.lmHead, spec.lmHead, 'bf16'),
+  ].join('|');
+}
+
+/**
+ * Model rows of an attention sparsity experiment, each against the run of the same cell with
+ * dense attention and dense activations (the seed matrix's `none`), where one ran.
+ */
+export function attentionSparsityRows(results: readonly ReportResultInput[]): AttentionSparsityRow[] {
+  const bitbench = results.filter((s) => isBitbenchModel(s) && readModelResult(s.result).sparsity === undefined && record(s.spec).sparsity === undefined);
+  const dense = new Map<string, ReportResultInput>();
+  for (const stored of bitbench) if (!hasSparseAttention(stored)) dense.set(attentionCellOf(stored), stored);
+  const rows: AttentionSparsityRow[] = [];
+  for (const stored of bitbench) {
+    if (!hasSparseAttention(stored)) continue;
+    const result = readModelResult(stored.result);
+    const spec = record(stored.spec);
+    const a = result.attentionSparsity;
+    const denseStored = dense.get(attentionCellOf(stored));
+    const denseResult = denseStored ? readModelResult(denseStored.result) : undefined;
+    const decodeTokS = num(stored.tokensPerS, result.decodeTokS);
+    const denseDecodeTokS = denseStored ? num(denseStored.tokensPerS, denseResult?.decodeTokS) : null;
+    rows.push({
+      preset: str(result.preset, spec.preset),
+      path: stored.path,
+      batch: num(result.batch, spec.batch),
+      threads: num(result.threads, spec.threads),
+      kv: str(result.kv, spec.kv),
+      context: num(result.context, spec.context),
+      mode: str(a?.mode, spec.attentionSparsity),
+      level: num(a?.level, spec.attentionLevel),
+      window: num(a?.window, spec.attentionWindow),
+      global: num(a?.global, spec.attentionGlobal),
+      droppedFraction: num(record(a).sparsity),
+      decodeTokS,
+      denseDecodeTokS,
+      speedVsDense: decodeTokS !== null && denseDecodeTokS ? decodeTokS / denseDecodeTokS : null,
+      attentionMsPerStep: num(result.attentionMsPerStep),
+      denseAttentionMsPerStep: num(denseResult?.attentionMsPerStep),
+      cosineMin: num(record(a).cosineMin),
+    });
+  }
+  return rows
+    .filter((row) => !isCheckPreset(row.preset))
+    .sort(
+      (a, b) =>
+        byText(a.preset ?? '', b.preset ?? '') ||
+        comparePaths(a.path, b.path) ||
+        (a.batch ?? 0) - (b.batch ?? 0) ||
+        (a.threads ?? 0) - (b.threads ?? 0) ||
+        (a.context ?? 0) - (b.context ?? 0) ||
+        byText(a.kv ?? '', b.kv ?? '') ||
+        byText(attentionSparsityText(a) ?? '', attentionSparsityText(b) ?? ''),
+    );
+}
+
 export function kernelSparsityRows(results: readonly ReportResultInput[]): KernelSparsityRow[] {
   const rows: KernelSparsityRow[] = [];
   for (const stored of results) {
@@ -200,5 +305,10 @@ export function kernelSparsityRows(results: readonly ReportResultInput[]): Kerne
 }
 
 export function seedExperimentRows(results: readonly ReportResultInput[]): SeedExperimentRows {
-  return { kvFormats: kvFormatRows(results), modelSparsity: modelSparsityRows(results), kernelSparsity: kernelSparsityRows(results) };
+  return {
+    kvFormats: kvFormatRows(results),
+    modelSparsity: modelSparsityRows(results),
+    attentionSparsity: attentionSparsityRows(results),
+    kernelSparsity: kernelSparsityRows(results),
+  };
 }

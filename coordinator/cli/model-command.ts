@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ISAS, PATHS, type IsaName } from '../../native/index.js';
 import { PRESET_NAMES } from '../../runner/model-config.js';
-import { KV_DTYPES, KV_FILLS, MAX_CONTEXT } from '../../runner/protocol/names.js';
+import { DEFAULT_ATTENTION_GLOBAL, KV_DTYPES, KV_FILLS, MAX_CONTEXT } from '../../runner/protocol/names.js';
 import { ENGINES, type ModelResult } from '../../runner/model-job.js';
 import { MAX_TRIALS, SAMPLING_DEFAULTS } from '../../runner/protocol/sampling-defaults.js';
 import { runModelTrials } from '../../runner/trials/run-cli-trials.js';
@@ -19,7 +19,7 @@ import { jsonLine } from './json-output.js';
 export const MODEL_COMMAND_DEFAULTS = {
   preset: 'bitnet-b1.58-2b-4t', engine: 'bitbench', path: 'fused', quant: 'tq2_0', batch: 1, prompt: 32, tokens: 64,
   threads: 'all', kv: 'bf16', fill: 'tiled', lmHead: 'bf16', seed: 1, sparsity: 'none', attentionSparsity: 'none',
-  attentionGlobal: 4,
+  attentionGlobal: DEFAULT_ATTENTION_GLOBAL,
 } as const;
 
 export const modelHelp = `Usage: bitbench model [options]

@@ -1,10 +1,11 @@
 // `fleet check` as pure functions: from the matrix and DescribeInstanceTypes' answer to a report
 // of what each instance type is and which model jobs will not fit in its memory.
 import type { InstanceTypeInfo } from '@aws-sdk/client-ec2';
+import { attentionSparsityFields } from '../matrix/expand-matrix.js';
 import { isExcluded, modelCombinations } from '../matrix/matrix-combinations.js';
 import { sectionList, type Matrix } from '../matrix/matrix-schema.js';
-import type { ActivationSparsityMode, KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
-import type { AttentionSparsityMode } from '../../native/model.js';
+import type { KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
+import type { ModelJobSpec } from '../../runner/model-job.js';
 import { maxOf } from '../../reports/number-extremes.js';
 
 /** Memory kept back for the OS, the container runtime and the runner itself. */
@@ -37,15 +38,10 @@ interface ModelMemoryJobShape {
  * activation sparsity (the fused paths prepare a column-block copy of their weights) and
  * attention sparsity (a dense reference pass). Absent: right after the prompt, dense.
  */
-interface BitbenchMemorySettings {
-  context?: number;
-  sparsity?: ActivationSparsityMode;
-  sparsityLevel?: number;
-  attentionSparsity?: AttentionSparsityMode;
-  attentionLevel?: number;
-  attentionWindow?: number;
-  attentionGlobal?: number;
-}
+type BitbenchMemorySettings = Pick<
+  ModelJobSpec,
+  'context' | 'sparsity' | 'sparsityLevel' | 'attentionSparsity' | 'attentionLevel' | 'attentionWindow' | 'attentionGlobal'
+>;
 
 /** One model job as the memory estimate needs it; threads already resolved for the instance. */
 export type ModelMemoryJob = ModelMemoryJobShape &
@@ -113,15 +109,18 @@ export function modelMemoryJobs(matrix: Matrix, vCpus: number): ModelMemoryJob[]
   for (const section of sectionList(matrix.models)) {
     for (const combination of modelCombinations(section)) {
       if (isExcluded(combination, section.exclude)) continue;
-      const { preset, engine, path, quant, batch, prompt, tokens, threads, kv, context, lmHead, sparsity } = combination;
-      // Expansion makes no llama.cpp job that zeroes activations (expand-matrix.ts); nor does this count.
-      if (engine === 'llama.cpp' && sparsity !== 'none') continue;
+      const { preset, engine, path, quant, batch, prompt, tokens, threads, kv, context, lmHead, sparsity, attentionSparsity } = combination;
+      // Expansion makes no llama.cpp job that zeroes activations or drops attention positions
+      // (expand-matrix.ts); nor does this count.
+      if (engine === 'llama.cpp' && (sparsity !== 'none' || attentionSparsity !== 'none')) continue;
       const shape = { preset, batch, prompt, tokens, threads: threads === 'all' ? Math.max(1, vCpus) : threads, kv, lmHead };
-      // As expansion writes them: a context and sparsity for bitbench only, and only when set,
-      // so a dense job right after the prompt keys (and counts) as it did before those axes.
+      // As expansion writes them: a context and sparsity (activation, attention) for bitbench
+      // only, and only when set, so a dense job right after the prompt keys (and counts) as it
+      // did before those axes.
       const settings: BitbenchMemorySettings = {
         ...(context !== undefined ? { context } : {}),
         ...(sparsity !== 'none' ? { sparsity: sparsity.mode, sparsityLevel: sparsity.level } : {}),
+        ...attentionSparsityFields(attentionSparsity),
       };
       const job: ModelMemoryJob = engine === 'llama.cpp' ? { ...shape, engine, quant } : { ...shape, engine, path, ...settings };
       // Each engine reads one of the paths and quants axes: the product repeats a job across

@@ -10,7 +10,7 @@ import {
 } from '../../runner/protocol/job-spec.js';
 import { runIdName } from '../../runner/protocol/value-schemas.js';
 import { isExcluded, kernelCombinations, modelCombinations } from './matrix-combinations.js';
-import { sectionList, type IsaChoice, type Matrix, type ThreadsValue } from './matrix-schema.js';
+import { sectionList, type IsaChoice, type Matrix, type ModelAttentionSparsityChoice, type ThreadsValue } from './matrix-schema.js';
 
 export { chooseRunSeed, mulberry32, runOrder } from './run-order.js';
 
@@ -25,6 +25,17 @@ export interface ExpandOptions {
 
 function isaField(isa: IsaChoice): { isa?: Exclude<IsaChoice, 'auto'> } {
   return isa === 'auto' ? {} : { isa };
+}
+
+/**
+ * An attention sparsity setting as the model job reads it (runner/model-job.ts): a level, or a
+ * window with its global tokens. `none` writes nothing, so those jobs keep the ids they had
+ * before the axis.
+ */
+export function attentionSparsityFields(setting: ModelAttentionSparsityChoice) {
+  if (setting === 'none') return {};
+  if (setting.mode === 'window') return { attentionSparsity: setting.mode, attentionWindow: setting.window, attentionGlobal: setting.global };
+  return { attentionSparsity: setting.mode, attentionLevel: setting.level };
 }
 
 /**
@@ -86,8 +97,8 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
         if (isExcluded(c, section.exclude)) continue;
         // llama.cpp has no fp8 KV cache and no context fill: those cells are bitbench's alone.
         if (c.engine === 'llama.cpp' && (c.kv === 'fp8-e4m3' || c.kv === 'fp8-e5m2')) continue;
-        // Nor does it zero activations.
-        if (c.engine === 'llama.cpp' && c.sparsity !== 'none') continue;
+        // Nor does it zero activations or drop cached positions from attention.
+        if (c.engine === 'llama.cpp' && (c.sparsity !== 'none' || c.attentionSparsity !== 'none')) continue;
         // Each engine reads one of the two axes: the product repeats a job across the other,
         // and add() keeps one copy of each id. A bitbench job has no engine field, so its id is
         // what it was before llama.cpp was an engine.
@@ -105,6 +116,7 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
           lmHead: c.lmHead,
           // Dense jobs carry no sparsity field, so their ids are what they were before the axis.
           ...(c.sparsity !== 'none' ? { sparsity: c.sparsity.mode, sparsityLevel: c.sparsity.level } : {}),
+          ...attentionSparsityFields(c.attentionSparsity),
           ...(modelTrials === undefined ? {} : { trials: modelTrials }),
         }, instanceType);
       }

@@ -7,6 +7,7 @@ import {
   type IsaChoice,
   type KernelExclude,
   type KernelSection,
+  type ModelAttentionSparsityChoice,
   type ModelExclude,
   type ModelSection,
   type ModelSparsityChoice,
@@ -39,6 +40,7 @@ export interface ModelCombination {
   context: number | undefined;
   lmHead: LmHeadDtype;
   sparsity: ModelSparsityChoice;
+  attentionSparsity: ModelAttentionSparsityChoice;
 }
 
 type Axes<T> = { [K in keyof T]: readonly T[K][] };
@@ -92,6 +94,7 @@ function modelAxes(section: ModelSection): Axes<ModelCombination> {
     context: section.context ?? [undefined],
     lmHead: section.lmHead,
     sparsity: section.sparsity,
+    attentionSparsity: section.attentionSparsity,
   };
 }
 
@@ -122,7 +125,7 @@ function ruleValues(key: string, rule: unknown): unknown[] {
   return valueList(rule);
 }
 
-/** A model's sparsity setting as an exclude names it: by its mode. */
+/** A model's activation or attention sparsity setting as an exclude names it: by its mode. */
 function sparsityModeOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null && 'mode' in value ? (value as { mode: unknown }).mode : value;
 }

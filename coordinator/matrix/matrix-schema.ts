@@ -2,7 +2,7 @@
 // entry names, is the set of jobs (expand-matrix.ts). Every object is strict: a misspelt key is
 // an error, not a silently ignored axis that shrinks the run.
 import * as z from 'zod';
-import { ISA_NAMES } from '../../runner/protocol/names.js';
+import { DEFAULT_ATTENTION_GLOBAL, ISA_NAMES } from '../../runner/protocol/names.js';
 import { repetitionOverridesSchema } from '../../runner/protocol/job-spec.js';
 import {
   activationSparsityMode,
@@ -14,6 +14,7 @@ import {
   kvDtype,
   llamaQuant,
   lmHeadDtype,
+  nonNegativeInteger,
   pathName,
   positiveInteger,
   positiveNumber,
@@ -21,6 +22,7 @@ import {
   unitRatio,
   worded,
 } from '../../runner/protocol/value-schemas.js';
+import type { AttentionSparsityMode } from '../../native/model.js';
 import { matrixDescription, matrixName } from './matrix-text.js';
 
 /** Instance types when a matrix names none: this machine. */
@@ -71,6 +73,55 @@ export const modelSparsitySchema = z.union([
       }
     }),
 ], { error: worded("none or { mode: threshold|top-k|adaptive|top-k-blocks, level: X }") });
+
+/** Attention sparsity modes a matrix may name besides `none` (native order; bitbench only). */
+export const ATTENTION_SPARSITY_AXIS_MODES = ['top-k', 'threshold', 'window', 'dynamic'] as const;
+type AttentionAxisMode = (typeof ATTENTION_SPARSITY_AXIS_MODES)[number];
+// A mode added to the addon without being added here (or the reverse) fails the build.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const attentionModesMatchTheAddon: Same<AttentionAxisMode, Exclude<AttentionSparsityMode, 'none'>> = true;
+void attentionModesMatchTheAddon;
+
+// A window setting that names no global tokens gets DEFAULT_ATTENTION_GLOBAL (the CLI's
+// default too); expansion writes it into the job, because a job without one keeps none.
+
+/**
+ * One attention sparsity setting of a model job: `none` (every cached position), a mode with
+ * its level (`{ mode: top-k, level: 0.5 }`: top-k, threshold, dynamic, a ratio in (0, 1]), or a
+ * window with its global tokens (`{ mode: window, window: 1024, global: 4 }`). As with the
+ * activation axis, what a mode reads travels with it, so no product pairs a window with a level.
+ */
+export const modelAttentionSparsitySchema = z.union([
+  z.literal('none'),
+  z
+    .strictObject({
+      mode: z.enum(ATTENTION_SPARSITY_AXIS_MODES, { error: worded(`one of ${ATTENTION_SPARSITY_AXIS_MODES.join(', ')}`) }),
+      level: unitRatio.optional(),
+      window: positiveInteger.optional(),
+      global: nonNegativeInteger.optional(),
+    })
+    .superRefine((value, ctx) => {
+      const problem = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+      if (value.mode === 'window') {
+        if (value.window === undefined) problem('window', 'is required with mode window (positions kept at the end, >= 1)');
+        if (value.level !== undefined) problem('level', 'is not used by mode window (it takes window and global)');
+      } else {
+        if (value.level === undefined) problem('level', `is required with mode ${value.mode} (a ratio in (0, 1])`);
+        for (const field of ['window', 'global'] as const) {
+          if (value[field] !== undefined) problem(field, `is used by mode window only (${value.mode} takes a level)`);
+        }
+      }
+    })
+    .transform((value): ModelAttentionSparsitySetting =>
+      value.mode === 'window'
+        ? { mode: 'window', window: value.window!, global: value.global ?? DEFAULT_ATTENTION_GLOBAL }
+        : { mode: value.mode, level: value.level! }),
+], { error: worded('none, { mode: top-k|threshold|dynamic, level: X } or { mode: window, window: N, global: G }') });
+
+/** A parsed attention sparsity setting other than none: the window's global tokens filled in. */
+export type ModelAttentionSparsitySetting =
+  | { mode: Exclude<AttentionAxisMode, 'window'>; level: number }
+  | { mode: 'window'; window: number; global: number };
 
 /** An empty entry would exclude every job; name at least one axis. */
 function excludeEntry<T extends z.ZodRawShape>(shape: T) {
@@ -126,6 +177,11 @@ export const modelExcludeSchema = excludeEntry({
   lmHead: oneOrMany(lmHeadDtype, 'bf16 or int8'),
   /** Matches a combination's sparsity mode (`none` for dense). */
   sparsity: oneOrMany(activationSparsityMode, 'a sparsity mode'),
+  /** Matches a combination's attention sparsity mode (`none` for every position). */
+  attentionSparsity: oneOrMany(
+    z.enum(['none', ...ATTENTION_SPARSITY_AXIS_MODES], { error: worded(`one of none, ${ATTENTION_SPARSITY_AXIS_MODES.join(', ')}`) }),
+    `an attention sparsity mode (none, ${ATTENTION_SPARSITY_AXIS_MODES.join(', ')})`,
+  ),
 });
 
 export const modelSectionSchema = z.strictObject({
@@ -148,6 +204,8 @@ export const modelSectionSchema = z.strictObject({
   lmHead: axis(lmHeadDtype).default(['bf16']),
   /** Activation sparsity settings (bitbench only; each timed step also runs dense). */
   sparsity: axis(modelSparsitySchema).default(['none']),
+  /** Attention sparsity settings (bitbench only; a window needs window + global below the context). */
+  attentionSparsity: axis(modelAttentionSparsitySchema).default(['none']),
   exclude: z.array(modelExcludeSchema, { error: worded('a list of exclude entries') }).optional(),
 });
 
@@ -191,6 +249,7 @@ export type Shape = z.output<typeof shapeSchema>;
 export type ThreadsValue = z.output<typeof threadsValueSchema>;
 export type IsaChoice = z.output<typeof isaChoiceSchema>;
 export type ModelSparsityChoice = z.output<typeof modelSparsitySchema>;
+export type ModelAttentionSparsityChoice = z.output<typeof modelAttentionSparsitySchema>;
 
 /** A section field as a list: one section, a list of them, or none. */
 export function sectionList<T extends object>(value: T | T[] | undefined): T[] {

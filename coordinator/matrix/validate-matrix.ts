@@ -16,6 +16,7 @@ import {
   matchesExclude,
   modelCombinations,
   modelProductSize,
+  type ModelCombination,
 } from './matrix-combinations.js';
 import { MatrixError, type MatrixProblem } from './matrix-error.js';
 import { matrixSchema, sectionList, type KernelExclude, type Matrix, type ModelExclude } from './matrix-schema.js';
@@ -102,6 +103,26 @@ function excludeProblems(
   return problems;
 }
 
+/**
+ * `bitbench model`'s rule: a window that, with its global tokens, covers every position below
+ * the context (or the prompt, without one) drops nothing, so it measures dense attention under
+ * another name. llama.cpp combinations make no job (expand-matrix.ts), so they are not checked.
+ */
+function windowProblem(combination: ModelCombination, index: number, at: PropertyKey[]): { index: number; problem: LocatedProblem } | undefined {
+  const setting = combination.attentionSparsity;
+  if (combination.engine === 'llama.cpp' || setting === 'none' || setting.mode !== 'window') return undefined;
+  const context = combination.context ?? combination.prompt;
+  if (setting.window + setting.global < context) return undefined;
+  const where = combination.context === undefined ? `the prompt (${context}) with no context axis` : `the context (${context})`;
+  return {
+    index,
+    problem: {
+      segments: [...at, 'attentionSparsity', index, 'window'],
+      message: `${setting.window} plus ${setting.global} global tokens keeps every position below ${where}; use a smaller window or a longer context`,
+    },
+  };
+}
+
 function wholeMatrixProblems(matrix: Matrix, raw: Record<string, unknown>): LocatedProblem[] {
   const problems: LocatedProblem[] = [...repetitionProblems([], matrix.repetitions)];
   const kernels = sectionList(matrix.kernels);
@@ -133,6 +154,8 @@ function wholeMatrixProblems(matrix: Matrix, raw: Record<string, unknown>): Loca
     const matched = (section.exclude ?? []).map(() => 0);
     let kept = 0;
     const tooLong = new Set<string>();
+    // Keyed by the window's place in the axis, so each window is reported once (at the first context it covers).
+    const windowTooWide = new Map<number, LocatedProblem>();
     for (const combination of modelCombinations(section)) {
       section.exclude?.forEach((entry, j) => {
         if (matchesExclude(combination, entry)) matched[j]!++;
@@ -142,9 +165,12 @@ function wholeMatrixProblems(matrix: Matrix, raw: Record<string, unknown>): Loca
       const { preset, prompt, tokens } = combination;
       const positions = MODEL_PRESETS[preset].maxPositions;
       if (prompt + tokens > positions) tooLong.add(`prompt ${prompt} + tokens ${tokens} exceeds ${preset}'s ${positions} positions`);
+      const tooWide = windowProblem(combination, section.attentionSparsity.indexOf(combination.attentionSparsity), at);
+      if (tooWide && !windowTooWide.has(tooWide.index)) windowTooWide.set(tooWide.index, tooWide.problem);
     }
     problems.push(...excludeProblems(at, section.exclude, matched, kept));
     for (const message of tooLong) problems.push({ segments: [...at, 'tokens'], message });
+    problems.push(...[...windowTooWide.entries()].sort(([a], [b]) => a - b).map(([, problem]) => problem));
   });
   return problems;
 }

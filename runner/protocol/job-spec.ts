@@ -7,6 +7,7 @@ import { MODEL_PRESETS } from '../model-config.js';
 import { jobIdFor, JOB_ID_LENGTH } from './job-id.js';
 import {
   activationSparsityMode,
+  attentionSparsityMode,
   cacheMode,
   engineName,
   instanceTypeName,
@@ -137,6 +138,13 @@ const modelJobShape = {
   sparsity: activationSparsityMode.optional(),
   /** threshold: |x| below it zeroed (> 0); top-k, adaptive, top-k-blocks: keep ratio in (0, 1]. */
   sparsityLevel: positiveNumber.optional(),
+  /** Which cached positions each query head's softmax keeps; absent: all (never written as 'none'). */
+  attentionSparsity: attentionSparsityMode.optional(),
+  /** top-k, threshold, dynamic: a ratio in (0, 1]. */
+  attentionLevel: unitRatio.optional(),
+  /** window: the last positions kept, and the first ones always kept (absent: none). */
+  attentionWindow: positiveInteger.optional(),
+  attentionGlobal: nonNegativeInteger.optional(),
 };
 
 const jobIdentityShape = {
@@ -189,7 +197,7 @@ export function jobSpecProblems(spec: JobSpec): ValidationProblem[] {
       if (spec.path === undefined) problems.push({ path: 'path', message: 'a bitbench model job needs a path' });
       if (spec.quant !== undefined) problems.push({ path: 'quant', message: 'only llama.cpp jobs take a quant' });
     }
-    problems.push(...modelSparsityProblems(spec));
+    problems.push(...modelSparsityProblems(spec), ...attentionSparsityProblems(spec));
     const positions = MODEL_PRESETS[spec.preset].maxPositions;
     if (spec.prompt + spec.tokens > positions) {
       problems.push({ path: 'tokens', message: `prompt ${spec.prompt} + tokens ${spec.tokens} exceeds ${spec.preset}'s ${positions} positions` });
@@ -210,6 +218,36 @@ function modelSparsityProblems(spec: ModelJob): ValidationProblem[] {
   if (spec.sparsityLevel === undefined) return [{ path: 'sparsityLevel', message: `is required with sparsity ${mode}` }];
   if (mode !== 'threshold' && spec.sparsityLevel > 1) return [{ path: 'sparsityLevel', message: `expected a ratio in (0, 1] for ${mode}` }];
   return [];
+}
+
+/** What each attention mode reads, checked together, with `bitbench model`'s rules. */
+function attentionSparsityProblems(spec: ModelJob): ValidationProblem[] {
+  const mode = spec.attentionSparsity ?? 'none';
+  const problems: ValidationProblem[] = [];
+  if (mode !== 'window') {
+    for (const field of ['attentionWindow', 'attentionGlobal'] as const) {
+      if (spec[field] !== undefined) problems.push({ path: field, message: 'needs attentionSparsity window' });
+    }
+  }
+  if ((mode === 'none' || mode === 'window') && spec.attentionLevel !== undefined) {
+    problems.push({ path: 'attentionLevel', message: 'needs attentionSparsity top-k, threshold or dynamic' });
+  }
+  if (mode === 'none') return problems;
+  if (spec.engine === 'llama.cpp') return [...problems, { path: 'attentionSparsity', message: "only bitbench's attention drops positions" }];
+  if (mode !== 'window') {
+    if (spec.attentionLevel === undefined) problems.push({ path: 'attentionLevel', message: `is required with attentionSparsity ${mode}` });
+    return problems;
+  }
+  if (spec.attentionWindow === undefined) return [...problems, { path: 'attentionWindow', message: 'is required with attentionSparsity window' }];
+  const global = spec.attentionGlobal ?? 0;
+  const context = spec.context ?? spec.prompt;
+  if (spec.attentionWindow + global >= context) {
+    problems.push({
+      path: 'attentionWindow',
+      message: `${spec.attentionWindow} plus ${global} global tokens keeps every position below the context (${context})`,
+    });
+  }
+  return problems;
 }
 
 /** The job, if it is one; else a JobSpecError listing every problem. */

@@ -9,7 +9,7 @@ import type {
   LmHeadDtype as NativeLmHeadDtype,
   PathName as NativePathName,
 } from '../../native/index.js';
-import type { ActivationSparsityMode as NativeActivationSparsityMode } from '../../native/model.js';
+import type { ActivationSparsityMode as NativeActivationSparsityMode, AttentionSparsityMode as NativeAttentionSparsityMode } from '../../native/model.js';
 import { PRESET_NAMES as MODEL_PRESET_NAMES, type PresetName } from '../model-config.js';
 
 export const PATH_NAMES = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'] as const;
@@ -26,6 +26,8 @@ export const MAX_CONTEXT = 131072;
 export const LM_HEAD_DTYPES = ['bf16', 'int8'] as const;
 /** Activation sparsity on the input of every ternary layer (model jobs); `none`: dense. */
 export const ACTIVATION_SPARSITY_MODES = ['none', 'threshold', 'top-k', 'adaptive', 'top-k-blocks'] as const;
+/** Which cached positions each query head's softmax keeps (model jobs); `none`: all of them. */
+export const ATTENTION_SPARSITY_MODES = ['none', 'top-k', 'threshold', 'window', 'dynamic'] as const;
 export const PRESET_NAMES = MODEL_PRESET_NAMES as readonly PresetName[] as readonly [PresetName, ...PresetName[]];
 
 export type PathName = (typeof PATH_NAMES)[number];
@@ -35,6 +37,9 @@ export type KvDtype = (typeof KV_DTYPES)[number];
 export type KvFill = (typeof KV_FILLS)[number];
 export type LmHeadDtype = (typeof LM_HEAD_DTYPES)[number];
 export type ActivationSparsityMode = (typeof ACTIVATION_SPARSITY_MODES)[number];
+export type AttentionSparsityMode = (typeof ATTENTION_SPARSITY_MODES)[number];
+/** Window mode's first positions always kept when none are named (the CLI's and matrices' default). */
+export const DEFAULT_ATTENTION_GLOBAL = 4;
 export type { PresetName };
 
 // A path or ISA added to the addon without being added here (or the reverse) fails the build.
@@ -47,7 +52,8 @@ const namesMatchTheAddon: [
   Same<KvFill, NativeKvFill>,
   Same<LmHeadDtype, NativeLmHeadDtype>,
   Same<ActivationSparsityMode, NativeActivationSparsityMode>,
-] = [true, true, true, true, true, true, true];
+  Same<AttentionSparsityMode, NativeAttentionSparsityMode>,
+] = [true, true, true, true, true, true, true, true];
 void namesMatchTheAddon;
 
 /** Who runs a model job: bitbench's own paths, or llama.cpp on the same synthetic model. */

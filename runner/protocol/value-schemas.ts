@@ -1,7 +1,7 @@
 // The small schemas jobs and matrices are built from, each with its own wording, so a bad value
 // reads the same wherever it appears ("expected a positive integer").
 import * as z from 'zod';
-import { ACTIVATION_SPARSITY_MODES, CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, KV_FILLS, MAX_CONTEXT, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
+import { ACTIVATION_SPARSITY_MODES, ATTENTION_SPARSITY_MODES, CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, KV_FILLS, MAX_CONTEXT, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
 import { describeValue } from './validation-problems.js';
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -51,6 +51,7 @@ export const unitRatio = z
   .positive({ error: worded('a ratio in (0, 1]') })
   .max(1, { error: worded('a ratio in (0, 1]') });
 export const activationSparsityMode = z.enum(ACTIVATION_SPARSITY_MODES, { error: worded(oneOf(ACTIVATION_SPARSITY_MODES)) });
+export const attentionSparsityMode = z.enum(ATTENTION_SPARSITY_MODES, { error: worded(oneOf(ATTENTION_SPARSITY_MODES)) });
 export const lmHeadDtype = z.enum(LM_HEAD_DTYPES, { error: worded(oneOf(LM_HEAD_DTYPES)) });
 export const presetName = z.enum(PRESET_NAMES, { error: worded(oneOf(PRESET_NAMES)) });
 export const engineName = z.enum(ENGINE_NAMES, { error: worded(oneOf(ENGINE_NAMES)) });

@@ -52,6 +52,11 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
       ...(job.fill !== undefined ? { fill: job.fill } : {}),
       lmHead: job.lmHead,
       ...(job.sparsity !== undefined && job.sparsity !== 'none' ? { sparsity: job.sparsity, sparsityLevel: job.sparsityLevel } : {}),
+      ...(job.attentionSparsity !== undefined && job.attentionSparsity !== 'none'
+        ? job.attentionSparsity === 'window'
+          ? { attentionSparsity: job.attentionSparsity, attentionWindow: job.attentionWindow, attentionGlobal: job.attentionGlobal ?? 0 }
+          : { attentionSparsity: job.attentionSparsity, attentionLevel: job.attentionLevel }
+        : {}),
       ...(job.isa ? { isa: job.isa } : {}),
       ...(bandwidthGBs ? { bandwidthGBs } : {}),
     },
@@ -61,5 +66,8 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
 export function describeJob(job: JobSpec): string {
   if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.sparsity !== undefined ? ` sparsity ${job.sparsity}` : ''}${job.isa ? ' ' + job.isa : ''}`;
   const sparsity = job.sparsity !== undefined && job.sparsity !== 'none' ? ` sparsity ${job.sparsity} ${job.sparsityLevel}` : '';
-  return `model ${job.preset} ${job.engine === 'llama.cpp' ? `llama.cpp ${job.quant}` : job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.context !== undefined ? ` context ${job.context}` : ''}${sparsity}${job.isa ? ' ' + job.isa : ''}`;
+  const attention = job.attentionSparsity === undefined || job.attentionSparsity === 'none'
+    ? ''
+    : ` attention ${job.attentionSparsity} ${job.attentionSparsity === 'window' ? `${job.attentionWindow}+${job.attentionGlobal ?? 0}` : job.attentionLevel}`;
+  return `model ${job.preset} ${job.engine === 'llama.cpp' ? `llama.cpp ${job.quant}` : job.path} batch ${job.batch} ${job.threads}t KV ${job.kv}${job.context !== undefined ? ` context ${job.context}` : ''}${sparsity}${attention}${job.isa ? ' ' + job.isa : ''}`;
 }

@@ -224,7 +224,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
     expect(lines).toHaveLength(11);
     expect(lines).toContain('  kernels.shapes[1][0]: expected a positive integer (line 7, column 21)');
     expect(lines).toContain(
-      "  models: unknown key 'kvCache'; expected one of presets, engines, paths, quants, batch, prompt, tokens, threads, isa, kv, context, lmHead, sparsity, exclude (line 19, column 3)",
+      "  models: unknown key 'kvCache'; expected one of presets, engines, paths, quants, batch, prompt, tokens, threads, isa, kv, context, lmHead, sparsity, attentionSparsity, exclude (line 19, column 3)",
     );
     expect(lines[1]).toBe("  line 3, column 1: unknown key 'colour'; expected one of name, description, instanceTypes, seed, repetitions, prices, vcpus, kernels, models");
   });

@@ -94,7 +94,7 @@ describe('activation sparsity, kv and context axes', () => {
 });
 
 describe('matrices/seed-experiments.yaml', () => {
-  it('loads and expands to the notebook tables: four KV formats at 8K, four sparsity settings, two GEMV fractions', () => {
+  it('loads and expands to the notebook tables: four KV formats at 8K, four sparsity settings, three sparse attention settings at 8K, two GEMV fractions', () => {
     const matrix = loadMatrix(fileURLToPath(new URL('../../matrices/seed-experiments.yaml', import.meta.url)));
     const jobs = expandMatrix(matrix, { runId: 'seed-experiments', hardwareThreads: 2 });
     expect(kernelsOf(jobs).map((job) => `${job.path} ${job.n}x${job.k} ${job.cache} ${job.sparsity}`)).toEqual([
@@ -102,11 +102,19 @@ describe('matrices/seed-experiments.yaml', () => {
       'fused-i8 4096x4096 cold 0.5',
     ]);
     const models = modelsOf(jobs);
-    expect(models.filter((job) => job.context === 8192).map((job) => job.kv)).toEqual(['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2']);
+    const attention = (job: object) => (job as { attentionSparsity?: string }).attentionSparsity;
+    expect(models.filter((job) => job.context === 8192 && attention(job) === undefined).map((job) => job.kv)).toEqual(['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2']);
+    // The attention section's `none` is the KV section's bf16 job (the same id), so it runs once.
+    const sparseAttention = models.filter((job) => attention(job) !== undefined);
+    expect(sparseAttention.map((job) => {
+      const a = job as { attentionSparsity?: string; attentionLevel?: number; attentionWindow?: number; attentionGlobal?: number };
+      return `${job.kv}@${job.context} ${a.attentionSparsity} ${a.attentionSparsity === 'window' ? `${a.attentionWindow}+${a.attentionGlobal}` : a.attentionLevel}`;
+    })).toEqual(['bf16@8192 window 1024+4', 'bf16@8192 top-k 0.5', 'bf16@8192 dynamic 0.9']);
+    expect(sparseAttention.every((job) => job.path === 'fused-i8' && job.lmHead === 'int8' && job.prompt === 16 && job.tokens === 8)).toBe(true);
     expect(models.filter((job) => job.sparsity !== undefined).map((job) => `${job.sparsity} ${job.sparsityLevel}`)).toEqual([
       'top-k 0.7', 'top-k 0.5', 'adaptive 0.7', 'top-k-blocks 0.7',
     ]);
-    expect(jobs).toHaveLength(10);
+    expect(jobs).toHaveLength(13);
     for (const job of jobs) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
   });
 });
