@@ -289,8 +289,10 @@ void checkI8DenseRows(const Implementation& impl, const Implementation& scalar, 
     return;
   }
   constexpr size_t kStrideMultiple = 32;  // the model pads its int8 head rows to this
-  for (const Shape& shape : {Shape{37, 70}, Shape{5, 2560}, Shape{3, 31}}) {
-    const size_t n = shape.n, k = shape.k, batch = 3;
+  // Batch 3 runs row by row; 9 also takes the four-row batched path twice (the LM head at batch > 1).
+  for (const Shape& shape : {Shape{37, 70}, Shape{5, 2560}, Shape{3, 31}, Shape{11, 333}})
+  for (const size_t batch : {size_t{3}, size_t{9}}) {
+    const size_t n = shape.n, k = shape.k;
     const size_t stride = (k + kStrideMultiple - 1) / kStrideMultiple * kStrideMultiple;
     std::vector<int8_t> weights(n * stride, 0), q(batch * stride);
     std::vector<float> noise(n * k + batch * k), rowScales(n);
@@ -309,7 +311,7 @@ void checkI8DenseRows(const Implementation& impl, const Implementation& scalar, 
     for (const auto& [begin, end] : {std::pair<size_t, size_t>{0, n / 2}, {n / 2, n}})
       table.denseRows(weights.data(), rowScales.data(), I8KernelCall{n, k, q.data(), stride, rows.data(), batch, 1.0f, y.data(), begin, end});
     const std::string problem = compareExact(y, expected);
-    tally.record(problem.empty(), name + " n=" + std::to_string(n) + " k=" + std::to_string(k) + " batch=3" +
+    tally.record(problem.empty(), name + " n=" + std::to_string(n) + " k=" + std::to_string(k) + " batch=" + std::to_string(batch) +
                                       (problem.empty() ? " exact vs scalar" : ": " + problem));
   }
 }

@@ -85,10 +85,39 @@ inline __mmask64 tailMask(size_t remaining) {
   return remaining >= 64 ? ~__mmask64{0} : (__mmask64{1} << remaining) - 1;
 }
 
+// Batched (the LM head at batch > 1): four activation rows share each weight load, and the
+// activations are made unsigned instead of the weights signless: u = q + 128 (an xor), so
+// w . q = w . u - 128 * sum(w), and one vpdpbusd per pair needs no sign work (the per-pair abs
+// and masked negate cost more than the product: 2B-4T at batch 32, the int8 head ran slower
+// than the bf16 one). Sums stay below 2^31 for rows up to 66K columns. Tiles of four weight
+// rows as well measured no faster (72-74 against 78 tokens/s).
+constexpr size_t kDenseBatchTile = 4;
+
+void denseBatchTile(const int8_t* w, float rowScale, size_t row, size_t b0, const I8KernelCall& c) {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80)), ones = _mm512_set1_epi8(1);
+  __m512i acc[kDenseBatchTile], weightSum = _mm512_setzero_si512();
+  for (size_t k = 0; k < kDenseBatchTile; ++k) acc[k] = _mm512_setzero_si512();
+  for (size_t i = 0; i < c.qStride; i += 64) {
+    const __mmask64 m = tailMask(c.qStride - i);
+    const __m512i wv = _mm512_maskz_loadu_epi8(m, w + i);
+    weightSum = _mm512_dpbusd_epi32(weightSum, ones, wv);
+    for (size_t k = 0; k < kDenseBatchTile; ++k) {
+      // Lanes past the row load as zero: u = 128 there, against a zero weight.
+      const __m512i u = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, c.q + (b0 + k) * c.qStride + i), flip);
+      acc[k] = _mm512_dpbusd_epi32(acc[k], u, wv);
+    }
+  }
+  const int32_t offset = 128 * V::hsum(weightSum);
+  for (size_t k = 0; k < kDenseBatchTile; ++k)
+    c.y[(b0 + k) * c.n + row] = static_cast<float>(V::hsum(acc[k]) - offset) * (rowScale * c.rows[b0 + k].dequant);
+}
+
 void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
+  const size_t batched = c.batch / kDenseBatchTile * kDenseBatchTile;
   for (size_t row = c.rowBegin; row < c.rowEnd; ++row) {
     const int8_t* w = weights + row * c.qStride;
-    for (size_t b = 0; b < c.batch; ++b) {
+    for (size_t b0 = 0; b0 < batched; b0 += kDenseBatchTile) denseBatchTile(w, rowScales[row], row, b0, c);
+    for (size_t b = batched; b < c.batch; ++b) {
       const int8_t* q = c.q + b * c.qStride;
       __m512i acc = _mm512_setzero_si512();
       for (size_t i = 0; i < c.qStride; i += 64) {
