@@ -12,11 +12,15 @@ import { comparePaths } from './path-order.js';
 import { attentionSparsityText } from './setting-text.js';
 import { readKernelResult, readModelResult } from '../runner/protocol/result-schema.js';
 
-export interface KvFormatRow {
+/** The model cell a seed-experiment row belongs to. */
+interface ModelCell {
   preset: string | null;
   path: string;
   batch: number | null;
   threads: number | null;
+}
+
+export interface KvFormatRow extends ModelCell {
   kv: string | null;
   context: number | null;
   fill: string | null;
@@ -31,11 +35,7 @@ export interface KvFormatRow {
   kvCosineMin: number | null;
 }
 
-export interface ModelSparsityRow {
-  preset: string | null;
-  path: string;
-  batch: number | null;
-  threads: number | null;
+export interface ModelSparsityRow extends ModelCell {
   mode: string | null;
   level: number | null;
   zeroFraction: number | null;
@@ -48,11 +48,7 @@ export interface ModelSparsityRow {
   logitsCosineMean: number | null;
 }
 
-export interface AttentionSparsityRow {
-  preset: string | null;
-  path: string;
-  batch: number | null;
-  threads: number | null;
+export interface AttentionSparsityRow extends ModelCell {
   kv: string | null;
   context: number | null;
   mode: string | null;
