@@ -113,14 +113,20 @@ function hasSparseAttention(stored: ReportResultInput): boolean {
   return mode !== null && mode !== 'none';
 }
 
-function kvFormatRow(stored: ReportResultInput): KvFormatRow {
-  const result = readModelResult(stored.result);
-  const spec = record(stored.spec);
+function modelCellOf(stored: ReportResultInput, result: ReturnType<typeof readModelResult>, spec: Record<string, unknown>): ModelCell {
   return {
     preset: str(result.preset, spec.preset),
     path: stored.path,
     batch: num(result.batch, spec.batch),
     threads: num(result.threads, spec.threads),
+  };
+}
+
+function kvFormatRow(stored: ReportResultInput): KvFormatRow {
+  const result = readModelResult(stored.result);
+  const spec = record(stored.spec);
+  return {
+    ...modelCellOf(stored, result, spec),
     kv: str(result.kv, spec.kv),
     context: num(result.context, spec.context),
     fill: str(result.fill, spec.fill),
@@ -174,10 +180,7 @@ export function modelSparsityRows(results: readonly ReportResultInput[]): ModelS
     if (s === undefined) continue;
     const spec = record(stored.spec);
     rows.push({
-      preset: str(result.preset, spec.preset),
-      path: stored.path,
-      batch: num(result.batch, spec.batch),
-      threads: num(result.threads, spec.threads),
+      ...modelCellOf(stored, result, spec),
       mode: str(s.mode, spec.sparsity),
       level: num(s.level, spec.sparsityLevel),
       zeroFraction: num(s.zeroFraction),
@@ -230,10 +233,7 @@ export function attentionSparsityRows(results: readonly ReportResultInput[]): At
     const decodeTokS = num(stored.tokensPerS, result.decodeTokS);
     const denseDecodeTokS = denseStored ? num(denseStored.tokensPerS, denseResult?.decodeTokS) : null;
     rows.push({
-      preset: str(result.preset, spec.preset),
-      path: stored.path,
-      batch: num(result.batch, spec.batch),
-      threads: num(result.threads, spec.threads),
+      ...modelCellOf(stored, result, spec),
       kv: str(result.kv, spec.kv),
       context: num(result.context, spec.context),
       mode: str(a?.mode, spec.attentionSparsity),
