@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from './package-root.js';
 
-export type IsaName = 'avx512-vnni' | 'avx512' | 'avx-vnni' | 'avx2' | 'neon-dotprod' | 'neon' | 'scalar';
+export type IsaName = 'amx-int8' | 'avx512-vnni' | 'avx512' | 'avx-vnni' | 'avx2' | 'neon-dotprod' | 'neon' | 'scalar';
 export type PathName = 'baseline' | 'cached-f32' | 'cached-bf16' | 'fused' | 'fused-i8';
 export type CacheMode = 'hot' | 'cold';
 

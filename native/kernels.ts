@@ -14,7 +14,7 @@ import { withWeightsNamed } from './weights-argument.js';
 export type { CacheMode, IsaName, PathName };
 
 export const PATHS: readonly PathName[] = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'];
-export const ISAS: readonly IsaName[] = ['avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'];
+export const ISAS: readonly IsaName[] = ['amx-int8', 'avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'];
 
 export interface Implementation extends AddonImplementation {
   /** The one used when no ISA is named: BITBENCH_ISA if set, else the best supported. */

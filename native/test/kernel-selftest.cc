@@ -52,14 +52,15 @@ struct Shape {
 // K = 4 (one byte per row), K not a multiple of 4, 16 or 64, multiples of 16 and 64, N = 1,
 // N not a multiple of any SIMD row tile.
 constexpr Shape kShapes[] = {{1, 4}, {1, 70}, {7, 5}, {37, 70}, {19, 131}, {33, 48}, {5, 64}, {17, 200}};
-constexpr size_t kBatches[] = {1, 3, 64};
+constexpr size_t kBatches[] = {1, 3, 4, 33, 64};
 constexpr size_t kMaxBatch = 64;
 constexpr unsigned kThreadCounts[] = {1, 2};
 constexpr PathKind kPaths[] = {PathKind::kBaseline, PathKind::kCachedF32, PathKind::kCachedBf16,
                                PathKind::kFused};
 // fused-i8: k odd and past one code block (64 columns on NEON, 128 on AVX2, 256 on AVX-512)
-// and past one chunk of the batched kernel (about 1024 columns), n not a multiple of a tile.
-constexpr Shape kI8Shapes[] = {{1, 7}, {7, 5}, {37, 70}, {19, 257}, {33, 256}, {17, 1031}, {9, 2501}, {40, 4099}};
+// and past one chunk of the batched kernel (about 1024 columns), n not a multiple of a tile;
+// n past several 32-row AMX panels, split between threads inside one.
+constexpr Shape kI8Shapes[] = {{1, 7}, {7, 5}, {37, 70}, {19, 257}, {33, 256}, {17, 1031}, {9, 2501}, {40, 4099}, {130, 515}};
 
 // Sparse kernels against the dense kernel of the same table: fused-i8 to the bit (the integer
 // dot over the listed blocks is the dense dot), fused fp32 (which adds in another order) per
@@ -290,8 +291,10 @@ void checkI8DenseRows(const Implementation& impl, const Implementation& scalar, 
   }
   constexpr size_t kStrideMultiple = 32;  // the model pads its int8 head rows to this
   // Batch 3 runs row by row; 9 also takes the four-row batched path twice (the LM head at batch > 1).
-  for (const Shape& shape : {Shape{37, 70}, Shape{5, 2560}, Shape{3, 31}, Shape{11, 333}})
-  for (const size_t batch : {size_t{3}, size_t{9}}) {
+  // AMX: 75 x 2560 and 70 x 128 hold whole 32-row panels and rows left over in each thread's
+  // half; batch 33 is a pair of 16-row batch tiles and one alone.
+  for (const Shape& shape : {Shape{37, 70}, Shape{5, 2560}, Shape{3, 31}, Shape{11, 333}, Shape{75, 2560}, Shape{70, 128}})
+  for (const size_t batch : {size_t{3}, size_t{9}, size_t{33}}) {
     const size_t n = shape.n, k = shape.k;
     const size_t stride = (k + kStrideMultiple - 1) / kStrideMultiple * kStrideMultiple;
     std::vector<int8_t> weights(n * stride, 0), q(batch * stride);

@@ -13,7 +13,7 @@ import type { ActivationSparsityMode as NativeActivationSparsityMode, AttentionS
 import { PRESET_NAMES as MODEL_PRESET_NAMES, type PresetName } from '../model-config.js';
 
 export const PATH_NAMES = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'] as const;
-export const ISA_NAMES = ['avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'] as const;
+export const ISA_NAMES = ['amx-int8', 'avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'] as const;
 export const CACHE_MODES = ['hot', 'cold'] as const;
 export const KV_DTYPES = ['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2'] as const;
 /** How the KV cache is filled up to `context`: real prefill, or the prompt's entries tiled. */

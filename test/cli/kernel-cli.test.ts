@@ -69,7 +69,7 @@ describe('bitbench kernel', () => {
     [['--batch', '0'], /--batch: expected a positive integer/],
     [['--threads', '0'], /--threads: expected a positive integer/],
     [['--path', 'fast'], /--path: expected one of baseline, cached-f32, cached-bf16, fused, fused-i8 but received 'fast'/],
-    [['--isa', 'sse9'], /--isa: expected one of avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar/],
+    [['--isa', 'sse9'], /--isa: expected one of amx-int8, avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar/],
     [['--cache', 'warm'], /--cache: expected one of hot, cold/],
     [['--bogus'], /Unknown option '--bogus'/],
   ])('rejects %j with exit 2 and one line naming the flag', (args, message) => {
@@ -103,7 +103,7 @@ describe('bitbench isa', () => {
     expect(run.status, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.implementations.map((i: { name: string }) => i.name)).toEqual([
-      'avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar',
+      'amx-int8', 'avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar',
     ]);
     expect(out.implementations.filter((i: { active: boolean }) => i.active)).toHaveLength(1);
     expect(out.implementations.find((i: { name: string }) => i.name === 'scalar').supported).toBe(true);

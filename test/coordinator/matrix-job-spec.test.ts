@@ -77,7 +77,7 @@ describe('parseJobSpec', () => {
       'k: expected a positive integer',
       'batch: is required',
       'threads: expected a positive integer, got 2.5',
-      'isa: expected one of avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar',
+      'isa: expected one of amx-int8, avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar',
       'cache: expected one of hot, cold',
     ]);
     expect(error.message.split('\n')[0]).toBe(`Invalid job spec ${kernelJob.id} (7 problems):`);

@@ -154,7 +154,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
     expect(problemsOf(modelsYaml({ presets: '[llama-70b]' }))).toEqual([
       'models.presets[0]: expected one of bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny, tiny-256',
     ]);
-    expect(problemsOf(kernelsYaml({ isa: '[sse4]' }))).toEqual(['kernels.isa[0]: expected one of auto, avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar']);
+    expect(problemsOf(kernelsYaml({ isa: '[sse4]' }))).toEqual(['kernels.isa[0]: expected one of auto, amx-int8, avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar']);
     expect(problemsOf(kernelsYaml({ cache: '[warm]' }))).toEqual(['kernels.cache[0]: expected one of hot, cold']);
     expect(problemsOf(modelsYaml({ kv: '[fp8]' }))).toEqual(['models.kv[0]: expected one of bf16, int8, fp8-e4m3, fp8-e5m2']);
     expect(problemsOf(modelsYaml({ context: '[1024, 0]' }))).toEqual(['models.context[1]: expected an integer from 1 to 131072']);

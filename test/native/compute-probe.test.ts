@@ -14,6 +14,8 @@ import { measureComputePeaks } from '../../runner/fingerprint/compute-peaks.js';
 // Haswell on), four 128-bit NEON pipes (Neoverse V1/V2). Scalar: four FP or two integer
 // multiply-adds per cycle, with room to spare.
 const OPS_PER_CYCLE: Record<string, Record<PeakKind, number>> = {
+  // One tdpbusd (16 x 16 x 64 multiply-adds) per 16 cycles on Sapphire Rapids.
+  'amx-int8': { fp32: 2 * 16 * 2, int8: 1024 * 2 },
   'avx512-vnni': { fp32: 2 * 16 * 2, int8: 2 * 64 * 2 },
   avx512: { fp32: 2 * 16 * 2, int8: 2 * 64 * 2 },
   'avx-vnni': { fp32: 2 * 8 * 2, int8: 2 * 32 * 2 },
@@ -77,9 +79,10 @@ describe('compute probe', () => {
         expect(point.int8Gops).toBeGreaterThan(0);
       }
     }
-    // avx512-vnni's fp32 loop is avx512's: measured once, one figure.
-    const [vnni, avx512] = ['avx512-vnni', 'avx512'].map((name) => peaks.isas.find((i) => i.isa === name));
+    // avx512-vnni's and amx-int8's fp32 loop is avx512's: measured once, one figure.
+    const [amx, vnni, avx512] = ['amx-int8', 'avx512-vnni', 'avx512'].map((name) => peaks.isas.find((i) => i.isa === name));
     if (vnni && avx512) expect(vnni.points[0]!.fp32Gflops).toBe(avx512.points[0]!.fp32Gflops);
+    if (amx && avx512) expect(amx.points[0]!.fp32Gflops).toBe(avx512.points[0]!.fp32Gflops);
     expect(peaks.clock.map((c) => c.threads)).toEqual([1, 2]);
   });
 });

@@ -427,6 +427,8 @@ function expectSparseMatchesDense(
 
 /** The x86 ISAs qemu 7.2 cannot run, with a feature each one's refusal must name. */
 const UNEMULATED = [
+  ['amx-int8', 'amx_tile'],
+  ['amx-int8', 'amx_int8'],
   ['avx512-vnni', 'avx512f'],
   ['avx512-vnni', 'avx512_vnni'],
   ['avx512', 'avx512f'],
@@ -438,7 +440,7 @@ describe.skipIf(tools.skipReason !== undefined)(`x86 ISA dispatch under ${QEMU} 
     let emulated: Emulated;
     let summary: Summary;
     beforeAll(async () => {
-      emulated = await runUnder('Haswell', ['scalar', 'avx2', 'default'], ['avx512-vnni', 'avx512', 'avx-vnni', 'neon-dotprod', 'neon']);
+      emulated = await runUnder('Haswell', ['scalar', 'avx2', 'default'], ['amx-int8', 'avx512-vnni', 'avx512', 'avx-vnni', 'neon-dotprod', 'neon']);
       summary = emulated.summary!;
     }, TEST_TIMEOUT_MS);
 
@@ -512,7 +514,7 @@ describe.skipIf(tools.skipReason !== undefined)(`x86 ISA dispatch under ${QEMU} 
     let emulated: Emulated;
     let summary: Summary;
     beforeAll(async () => {
-      emulated = await runUnder('Nehalem', ['default'], ['avx2', 'avx512', 'avx512-vnni', 'avx-vnni']);
+      emulated = await runUnder('Nehalem', ['default'], ['avx2', 'avx512', 'avx512-vnni', 'avx-vnni', 'amx-int8']);
       summary = emulated.summary!;
     }, TEST_TIMEOUT_MS);
 
@@ -523,7 +525,7 @@ describe.skipIf(tools.skipReason !== undefined)(`x86 ISA dispatch under ${QEMU} 
     it('reports scalar as best, every x86 SIMD implementation unsupported for want of avx2', () => {
       expect(summary.features.avx).toBe(false);
       expect(summary.features.avx2).toBe(false);
-      for (const isa of ['avx512-vnni', 'avx512', 'avx-vnni', 'avx2']) {
+      for (const isa of ['amx-int8', 'avx512-vnni', 'avx512', 'avx-vnni', 'avx2']) {
         const impl = implementation(summary, isa);
         expect(impl.supported, isa).toBe(false);
         expect(impl.missing, isa).toContain('avx2');
@@ -554,6 +556,7 @@ describe.skipIf(tools.skipReason !== undefined)(`x86 ISA dispatch under ${QEMU} 
       ['avx512', 'avx512f'],
       ['avx512-vnni', 'avx512_vnni'],
       ['avx-vnni', 'avx_vnni'],
+      ['amx-int8', 'amx_tile'],
     ] as const)('refuses a forced %s on fused and fused-i8 with ERR_BITBENCH_ISA_UNSUPPORTED naming %s', (isa, feature) => {
       expectRefused(summary, isa, feature);
     });

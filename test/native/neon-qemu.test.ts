@@ -24,8 +24,8 @@ const buildDir = join(tmpdir(), `bitbench-selftest-aarch64-${createHash('sha1').
 const BUILD_TIMEOUT_MS = 540_000;
 const RUN_TIMEOUT_MS = 300_000;
 const PATHS = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
-/** fused-i8 shapes x batches (1, 3, 64) x thread counts (1, 2), in kernel-selftest.cc. */
-const I8_CASES = 8 * 3 * 2;
+/** fused-i8 shapes x batches (1, 3, 4, 33, 64) x thread counts (1, 2), in kernel-selftest.cc. */
+const I8_CASES = 9 * 5 * 2;
 /** Sparse cases per table and path: shapes x zero patterns x thread counts (1, 2), in kernel-selftest.cc. */
 const SPARSE_SHAPES = 6;
 const ZERO_PATTERNS = ['none', 'half', 'all-but-one', 'all-but-last', 'all'] as const;
@@ -111,8 +111,8 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
     it.each(PATHS)('checked the NEON %s path against the reference', (path) => {
       const { run, report } = outcome();
       const neonCases = run.stdout.split('\n').filter((line) => line.startsWith(`PASS neon ${path} n=`));
-      // 8 shapes x 3 batches x 2 thread counts, and the two invalid-input checks.
-      expect(neonCases.length, report).toBeGreaterThanOrEqual(8 * 3 * 2 + 2);
+      // 8 shapes x 5 batches x 2 thread counts, and the two invalid-input checks.
+      expect(neonCases.length, report).toBeGreaterThanOrEqual(8 * 5 * 2 + 2);
       expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL neon ${path} `, 'm'));
     });
 
@@ -122,10 +122,11 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       expect(lines, report).toContain(`PASS ${isa} fused-i8 quantize bit-identical to scalar`);
       const exact = lines.filter((line) => line.startsWith(`PASS ${isa} fused-i8 n=`) && / exact vs scalar\b/.test(line));
       expect(exact.length, report).toBe(I8_CASES);
-      for (const batch of [1, 3, 64])
+      for (const batch of [1, 3, 4, 33, 64])
         for (const threads of [1, 2])
-          expect(exact.filter((line) => line.includes(` batch=${batch} threads=${threads} exact vs scalar`)).length, report).toBe(8);
-      expect(lines.filter((line) => line.startsWith(`PASS ${isa} fused-i8 denseRows `)).length, report).toBe(8);
+          expect(exact.filter((line) => line.includes(` batch=${batch} threads=${threads} exact vs scalar`)).length, report).toBe(9);
+      // 6 shapes x 3 batches.
+      expect(lines.filter((line) => line.startsWith(`PASS ${isa} fused-i8 denseRows `)).length, report).toBe(18);
       expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8`, 'm'));
       expect(run.stdout, report).toMatch(new RegExp(`^fused-i8 kernel of ${isa}: ${isa} fused-i8: ${isa === 'neon' ? 'smull' : 'sdot'}`, 'm'));
     });

@@ -1,6 +1,7 @@
 #include "implementations.h"
 
 #include "../kernels/isa-tables.h"
+#include "amx-permission.h"
 
 namespace bitbench {
 
@@ -19,7 +20,19 @@ const KernelTable* avx512ForCpu(const CpuFeatures& cpu) {
   return &withBf16Dot;
 }
 const KernelTable* avx2ForCpu(const CpuFeatures&) { return &avx2Table(); }
-const I8KernelTable* avx512VnniI8ForCpu(const CpuFeatures&) { return &avx512VnniI8Table(); }
+const I8KernelTable* avx512VnniI8ForCpu(const CpuFeatures& cpu) {
+  if (!cpu.has(Feature::kAmxTile) || !cpu.has(Feature::kAmxInt8) || amxPermissionRefusal().empty())
+    return &avx512VnniI8Table();
+  // An AMX CPU on which the OS refused tile data: the result says why AMX did not run.
+  static const std::string name = std::string(avx512VnniI8Table().name) + "; AMX not used: " + amxPermissionRefusal();
+  static const I8KernelTable withReason = [] {
+    I8KernelTable table = avx512VnniI8Table();
+    table.name = name.c_str();
+    return table;
+  }();
+  return &withReason;
+}
+const I8KernelTable* amxInt8ForCpu(const CpuFeatures&) { return &amxInt8Table(); }
 const I8KernelTable* avx512I8ForCpu(const CpuFeatures&) { return &avx512I8Table(); }
 const I8KernelTable* avxVnniI8ForCpu(const CpuFeatures&) { return &avxVnniI8Table(); }
 const I8KernelTable* avx2I8ForCpu(const CpuFeatures&) { return &avx2I8Table(); }
@@ -43,17 +56,21 @@ std::vector<Implementation> buildList() {
   const std::vector<Feature> avx512 = {Feature::kAvx2,     Feature::kFma,      Feature::kAvx512f,
                                        Feature::kAvx512bw, Feature::kAvx512vl, Feature::kAvx512dq};
   const std::vector<Feature> avx512Vnni = withFeature(avx512, Feature::kAvx512vnni);
+  const std::vector<Feature> amxInt8 = withFeature(withFeature(avx512Vnni, Feature::kAmxTile), Feature::kAmxInt8);
   const std::vector<Feature> avxVnni = {Feature::kAvx2, Feature::kFma, Feature::kAvxVnni};
   const std::vector<Feature> avx2 = {Feature::kAvx2, Feature::kFma};
   const std::vector<Feature> neonDotprod = {Feature::kNeon, Feature::kDotprod};
   const std::vector<Feature> neon = {Feature::kNeon};
 #if defined(BITBENCH_HAVE_X86_KERNELS)
-  // avx512-vnni and avx-vnni differ from avx512 and avx2 only in their fused-i8 kernels.
+  // amx-int8, avx512-vnni and avx-vnni differ from avx512 and avx2 only in their fused-i8
+  // kernels (amx-int8 from avx512-vnni only at batch > 1).
+  list.push_back({"amx-int8", amxInt8, true, avx512ForCpu, amxInt8ForCpu, amxPermissionRefusal});
   list.push_back({"avx512-vnni", avx512Vnni, true, avx512ForCpu, avx512VnniI8ForCpu});
   list.push_back({"avx512", avx512, true, avx512ForCpu, avx512I8ForCpu});
   list.push_back({"avx-vnni", avxVnni, true, avx2ForCpu, avxVnniI8ForCpu});
   list.push_back({"avx2", avx2, true, avx2ForCpu, avx2I8ForCpu});
 #else
+  list.push_back({"amx-int8", amxInt8, false, nullptr, nullptr});
   list.push_back({"avx512-vnni", avx512Vnni, false, nullptr, nullptr});
   list.push_back({"avx512", avx512, false, nullptr, nullptr});
   list.push_back({"avx-vnni", avxVnni, false, nullptr, nullptr});
@@ -82,6 +99,8 @@ std::vector<std::string> missingFeatures(const Implementation& impl, const CpuFe
   std::vector<std::string> missing;
   for (Feature f : impl.required)
     if (!cpu.has(f)) missing.push_back(featureName(f));
+  if (missing.empty() && impl.compiled && impl.osRefusal && !impl.osRefusal().empty())
+    missing.push_back(impl.osRefusal());
   return missing;
 }
 

@@ -20,12 +20,16 @@ struct Implementation {
   const KernelTable* (*table)(const CpuFeatures&);
   // The fused-i8 kernels (W1.58A8); null when not compiled.
   const I8KernelTable* (*i8Table)(const CpuFeatures&);
+  // Where the OS must grant the ISA's state on request (AMX): empty when granted, else why
+  // not. Asked only once the CPU has every required feature. Null: nothing to ask.
+  const std::string& (*osRefusal)() = nullptr;
 };
 
 // Ordered best first.
 const std::vector<Implementation>& allImplementations();
 
-// Features of `impl` that the CPU (or OS) lacks, by name; empty when supported.
+// Features of `impl` that the CPU (or OS) lacks, by name, then the OS's refusal where it
+// refused; empty when supported.
 std::vector<std::string> missingFeatures(const Implementation& impl, const CpuFeatures& cpu);
 bool isSupported(const Implementation& impl, const CpuFeatures& cpu);
 

@@ -15,6 +15,8 @@ const I8KernelTable& avx2I8Table();
 const I8KernelTable& avx512I8Table();
 const I8KernelTable& avx512VnniI8Table();
 const I8KernelTable& avxVnniI8Table();
+// Tile data must be granted first (dispatch/amx-permission.h).
+const I8KernelTable& amxInt8Table();
 // AVX512_BF16 dot products (vdpbf16ps); the AVX-512 table's bf16 entry where supported.
 extern const char* const kAvx512Bf16DotKernelName;
 void avx512Bf16DotRows(const uint16_t* weights, size_t kStride, const uint16_t* xBf16,

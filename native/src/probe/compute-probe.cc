@@ -10,9 +10,11 @@ namespace bitbench {
 
 namespace {
 
-// Where an ISA shares another's fp32 instruction (avx512-vnni and avx512), it shares the loop.
+// Where an ISA shares another's fp32 instruction (amx-int8, avx512-vnni and avx512), it shares
+// the loop.
 const ComputeProbe kProbes[] = {
 #if defined(BITBENCH_HAVE_X86_KERNELS)
+    {"amx-int8", "vfmadd231ps zmm", avx512Fp32Peak, "tdpbusd tmm", amxInt8Peak},
     {"avx512-vnni", "vfmadd231ps zmm", avx512Fp32Peak, "vpdpbusd zmm", avx512VnniInt8Peak},
     {"avx512", "vfmadd231ps zmm", avx512Fp32Peak, "vpmaddubsw+vpmaddwd zmm", avx512Int8Peak},
     {"avx-vnni", "vfmadd231ps ymm", avx2Fp32Peak, "vpdpbusd ymm (VEX)", avxVnniInt8Peak},

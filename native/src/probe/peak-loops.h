@@ -32,6 +32,8 @@ double avx512VnniInt8Peak(uint64_t rounds, float* sink);
 double avx2Fp32Peak(uint64_t rounds, float* sink);
 double avx2Int8Peak(uint64_t rounds, float* sink);
 double avxVnniInt8Peak(uint64_t rounds, float* sink);
+// Tile data must be granted first (dispatch/amx-permission.h).
+double amxInt8Peak(uint64_t rounds, float* sink);
 #endif
 
 #if defined(BITBENCH_HAVE_NEON_KERNELS)
