@@ -2,7 +2,8 @@
 // the numbers tell it; 'unknown' otherwise. The tables follow the Linux kernel's
 // (arch/x86/include/asm/intel-family.h, the Zen ranges in arch/x86/kernel/cpu/amd.c,
 // arch/arm64/include/asm/cputype.h). A guest's model name may be masked ("AMD EPYC"); the
-// numbers are not, so they decide.
+// numbers usually are not, so they decide, unless the CPU's own flags contradict them (a
+// hypervisor seen reporting Rocket Lake's model number on a core with AMX).
 import type { CpuInfo } from './cpu-info.js';
 
 interface IntelModel {
@@ -11,6 +12,10 @@ interface IntelModel {
 }
 
 // Family 6 only: every Intel core since the Pentium Pro that a cloud offers.
+// The Intel cores with AMX tiles: a model number outside these beside the amx_tile flag is a
+// masked one, and the flag says at least Sapphire Rapids.
+const INTEL_AMX_PARTS = new Set(['sapphirerapids', 'emeraldrapids', 'graniterapids']);
+
 const INTEL_FAMILY_6: IntelModel[] = [
   { models: [0x2a], name: 'sandybridge' },
   { models: [0x2d], name: 'sandybridge-ep' },
@@ -94,7 +99,11 @@ export function microarchitecture(info: CpuInfo): string {
     if (info.vendor === 'GenuineIntel' && info.family === 6) {
       const entry = INTEL_FAMILY_6.find((candidate) => candidate.models.includes(info.model));
       if (!entry) return 'unknown';
-      return typeof entry.name === 'string' ? entry.name : entry.name(info.stepping);
+      const name = typeof entry.name === 'string' ? entry.name : entry.name(info.stepping);
+      if (info.flags.includes('amx_tile') && !INTEL_AMX_PARTS.has(name)) {
+        return 'sapphirerapids-or-later';
+      }
+      return name;
     }
     if (info.vendor === 'AuthenticAMD') return amdMicroarchitecture(info.family, info.model);
     // Hygon's Dhyana is a licensed Zen 1.

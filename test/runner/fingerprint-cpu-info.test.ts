@@ -101,6 +101,14 @@ describe('microarchitecture', () => {
     expect(microarchitecture(x86('GenuineIntel', 6, model, stepping))).toBe(name);
   });
 
+  it('does not trust a model number its AMX flags contradict (a masked guest)', () => {
+    const withFlags = (info: CpuInfo, flags: string[]): CpuInfo => (info.arch === 'x86' ? { ...info, flags } : info);
+    const guest = withFlags(x86('GenuineIntel', 6, 0xa7), ['avx512f', 'amx_tile', 'amx_int8']);
+    expect(microarchitecture(guest)).toBe('sapphirerapids-or-later');
+    expect(microarchitecture(withFlags(x86('GenuineIntel', 6, 0x8f, 8), ['amx_tile']))).toBe('sapphirerapids');
+    expect(microarchitecture(x86('GenuineIntel', 6, 0xa7))).toBe('rocketlake');
+  });
+
   it('does not name Intel family 15 or 19 parts from a family 6 table', () => {
     expect(microarchitecture(x86('GenuineIntel', 15, 0x55))).toBe('unknown');
     expect(microarchitecture(x86('GenuineIntel', 19, 0x01))).toBe('unknown');
