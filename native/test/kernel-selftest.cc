@@ -449,6 +449,11 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
     syntheticPackedWeights(seed, n, k, packed.data());
     AlignedBuffer dense(fusedPreparedBytes(table.fusedLayout, n, k, table.fusedRowTile));
     repackFused(table.fusedLayout, packed.data(), n, k, table.fusedRowTile, dense.as<uint8_t>());
+    // The sparse kernel's weights: the dense layout, or its own copy.
+    AlignedBuffer copy(table.sparseFusedCopy ? fusedPreparedBytes(table.sparseFusedLayout, n, k, table.fusedRowTile) : 0);
+    if (table.sparseFusedCopy)
+      repackFused(table.sparseFusedLayout, packed.data(), n, k, table.fusedRowTile, copy.as<uint8_t>());
+    const uint8_t* sparseWeights = table.sparseFusedCopy ? copy.as<uint8_t>() : dense.as<uint8_t>();
     AlignedBuffer scratch(table.fusedThreadScratchBytes ? table.fusedThreadScratchBytes(stride) : 0);
     AlignedBuffer xBuffer(stride * sizeof(float));
     float* x = xBuffer.as<float>();
@@ -478,7 +483,7 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
         });
         if (problem.empty())
           problem = runSplit(n, table.fusedRowTile, threads, ySparse, [&](size_t b, size_t e, float* y) {
-            table.sparseFusedRun(dense.as<uint8_t>(), scratch.as<void>(), list.data(), listed, call(b, e, y));
+            table.sparseFusedRun(sparseWeights, scratch.as<void>(), list.data(), listed, call(b, e, y));
           });
         double worst = 0;
         for (size_t row = 0; row < n && problem.empty(); ++row) {

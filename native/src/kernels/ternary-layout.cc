@@ -57,15 +57,16 @@ namespace {
 
 size_t tileCount(size_t n, size_t rowsPerTile) { return (n + rowsPerTile - 1) / rowsPerTile; }
 
-// Writes every word of a tile layout; wordFor(row, firstColumn) builds one word.
-template <class WordFor>
+// Writes every word of a tile layout; wordFor(row, firstColumn) builds one word, and
+// offset(tile, group, groups, tiles) places a tile's words of a group.
+template <class WordFor, class Offset>
 void repackTiles(size_t n, size_t groups, size_t columnsPerWord, size_t rowsPerTile, uint8_t* out,
-                        WordFor wordFor) {
+                        WordFor wordFor, Offset offset) {
   uint32_t* words = reinterpret_cast<uint32_t*>(out);
   const size_t tiles = tileCount(n, rowsPerTile);
   for (size_t t = 0; t < tiles; ++t)
     for (size_t g = 0; g < groups; ++g) {
-      uint32_t* tileWords = words + tileWordOffset(t, g, groups, rowsPerTile);
+      uint32_t* tileWords = words + offset(t, g, groups, tiles);
       for (size_t r = 0; r < rowsPerTile; ++r) tileWords[r] = wordFor(t * rowsPerTile + r, g * columnsPerWord);
     }
 }
@@ -87,7 +88,7 @@ void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTil
       word |= code << (2 * s);
     }
     return word;
-  });
+  }, [&](size_t tile, size_t group, size_t groupCount, size_t) { return tileWordOffset(tile, group, groupCount, rowsPerTile); });
 }
 
 size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
@@ -95,7 +96,11 @@ size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
   return tileCount(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
 }
 
-void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+namespace {
+
+// The triple words, placed by offset(tile, group, groups, tiles).
+template <class Offset>
+void repackTriples(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out, Offset offset) {
   const size_t groups = (k + kTripleColumnsPerWord - 1) / kTripleColumnsPerWord;
   auto codeAt = [&](size_t row, size_t col) -> uint32_t {
     return (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
@@ -108,22 +113,38 @@ void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPer
       word |= index << (5 * triple);
     }
     return word;
+  }, offset);
+}
+
+}  // namespace
+
+void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  repackTriples(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t) {
+    return tileWordOffset(tile, group, groups, rowsPerTile);
+  });
+}
+
+void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  repackTriples(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t tiles) {
+    return tripleWordOffset(tile, group, groups, tiles, rowsPerTile);
   });
 }
 
 size_t fusedColumnMultiple(FusedLayout layout) {
-  return layout == FusedLayout::kCodeTriples ? kTripleColumnsPerWord : kColumnsPerWord;
+  return layout == FusedLayout::kCodePairs ? kColumnsPerWord : kTripleColumnsPerWord;
 }
 
 size_t fusedPreparedBytes(FusedLayout layout, size_t n, size_t k, size_t rowsPerTile) {
-  return layout == FusedLayout::kCodeTriples ? tripleTileBytes(n, k, rowsPerTile)
-                                             : rowTileBytes(n, k, rowsPerTile);
+  return layout == FusedLayout::kCodePairs ? rowTileBytes(n, k, rowsPerTile) : tripleTileBytes(n, k, rowsPerTile);
 }
 
 void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile,
                  uint8_t* out) {
-  if (layout == FusedLayout::kCodeTriples) repackTripleTiles(packed, n, k, rowsPerTile, out);
-  else repackRowTiles(packed, n, k, rowsPerTile, out);
+  switch (layout) {
+    case FusedLayout::kCodePairs: return repackRowTiles(packed, n, k, rowsPerTile, out);
+    case FusedLayout::kCodeTriples: return repackTripleTiles(packed, n, k, rowsPerTile, out);
+    case FusedLayout::kCodeTriplePanels: return repackTriplePanels(packed, n, k, rowsPerTile, out);
+  }
 }
 
 void dequantizeRowsF32(const uint8_t* packed, size_t k, size_t kStride, size_t rowBegin,

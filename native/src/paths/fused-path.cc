@@ -37,11 +37,19 @@ class FusedPath : public ComputePath {
         blocks_((config.k + kSparseBlockColumns - 1) / kSparseBlockColumns),
         nonzeroBlocks_(sparse_ ? blocks_ : 0) {}
 
-  // The sparse kernel reads the dense layout: no second copy.
-  size_t preparedBytes() const override { return denseBytes(); }
+  // The sparse kernel reads the dense layout, or (sparseFusedCopy) a second copy after it.
+  size_t preparedBytes() const override {
+    if (!sparseCopy()) return denseBytes();
+    return sparseCopyOffset(denseBytes()) +
+           fusedPreparedBytes(table().sparseFusedLayout, config_.n, config_.k, table().fusedRowTile);
+  }
+  size_t readBytes() const override { return denseBytes(); }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
     repackFused(table().fusedLayout, packed, config_.n, config_.k, table().fusedRowTile, out);
+    if (sparseCopy())
+      repackFused(table().sparseFusedLayout, packed, config_.n, config_.k, table().fusedRowTile,
+                  out + sparseCopyOffset(denseBytes()));
   }
   size_t sparseBlockColumns() const override { return kSparseBlockColumns; }
   std::string kernelName() const override {
@@ -64,19 +72,22 @@ class FusedPath : public ComputePath {
     for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, scratchBytes_);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
-    if (runSparse_)
-      return table().sparseFusedRun(prepared, threadScratch_[thread], nonzeroBlocks_.data(), nonzeroCount_, call);
+    if (runSparse_) {
+      const uint8_t* weights = sparseCopy() ? prepared + sparseCopyOffset(denseBytes()) : prepared;
+      return table().sparseFusedRun(weights, threadScratch_[thread], nonzeroBlocks_.data(), nonzeroCount_, call);
+    }
     table().fusedRun(prepared, threadScratch_[thread], call);
   }
 
  private:
+  bool sparseCopy() const { return sparse_ && table().sparseFusedCopy; }
   size_t denseBytes() const {
     return fusedPreparedBytes(table().fusedLayout, config_.n, config_.k, table().fusedRowTile);
   }
 
   size_t scratchBytes_;
   std::vector<void*> threadScratch_;
-  // The column-block copy exists (asked for, and the ISA has a sparse kernel).
+  // The sparse kernel was asked for and the ISA has one.
   bool sparse_;
   size_t blocks_;
   std::vector<uint32_t> nonzeroBlocks_;

@@ -62,6 +62,8 @@ const KernelTable kTable = {
     .denseI8Run = denseI8Rows,
     .sparseFusedKernelName = "scalar sparse fused: the fused kernel over the words of nonzero 64-column blocks only",
     .sparseFusedRun = fusedSkipZeroBlocks,
+    .sparseFusedCopy = false,
+    .sparseFusedLayout = FusedLayout::kCodePairs,
 };
 
 }  // namespace

@@ -92,6 +92,8 @@ const KernelTable kTable = {
     .denseI8Run = denseI8Rows,
     .sparseFusedKernelName = "avx2 sparse fused: the sign-bit kernel over the words of nonzero 64-column blocks only",
     .sparseFusedRun = fusedSkipZeroBlocksSignTrick,
+    .sparseFusedCopy = false,
+    .sparseFusedLayout = FusedLayout::kCodePairs,
 };
 
 }  // namespace

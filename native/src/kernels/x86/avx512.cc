@@ -57,8 +57,11 @@ const KernelTable kTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
-    .sparseFusedKernelName = "avx512 sparse fused: the triple LUT kernel over the groups of nonzero 64-column blocks only",
+    .sparseFusedKernelName = "avx512 sparse fused: the triple LUT kernel over a column-panel copy, "
+                             "the panels that meet nonzero 64-column blocks only",
     .sparseFusedRun = tripleSkipZeroBlocks,
+    .sparseFusedCopy = true,
+    .sparseFusedLayout = FusedLayout::kCodeTriplePanels,
 };
 
 }  // namespace
