@@ -63,7 +63,8 @@ Options:
                        each token's entries, by magnitude; adaptive: keep the level times the
                        token's normalized entropy of |x|; top-k-blocks: keep that ratio of the
                        sparse kernel's column blocks (256 columns for AVX-512 VNNI fused-i8,
-                       64 for fused), those of largest sum of squares, and zero the others whole).
+                       36 for fused on AVX-512, 64 for fused elsewhere), those of largest sum of
+                       squares, and zero the others whole).
                        fused and fused-i8 skip the weights of all-zero column blocks: scattered
                        zeros (top-k) rarely empty a block, top-k-blocks always does. Each timed
                        step also runs dense, for decode tokens/s and logits cosine against

@@ -427,7 +427,7 @@ std::string sparseCaseName(const std::string& what, size_t n, size_t k, ZeroBloc
          " blocks=" + std::to_string(listed) + "/" + std::to_string(blocks) + " threads=" + std::to_string(threads);
 }
 
-// fp32 fused: the table's sparse kernel (the dense layout, listed blocks only) against its
+// fp32 fused: the table's sparse kernel (the dense layout or its own copy, listed blocks only) against its
 // dense fused kernel on the same padded activations, batch 1.
 void checkSparseFused(const Implementation& impl, Tally& tally) {
   const KernelTable& table = *impl.table(cpuFeatures());
@@ -436,14 +436,14 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
     std::printf("NOTE %s: none (the path runs dense)\n", name.c_str());
     return;
   }
-  constexpr size_t kBlockColumns = kSparseF32BlockColumns;
+  const size_t blockColumns = table.sparseFusedBlockColumns;
   // The fused path's padding with a sparse kernel: whole words of the layout and whole blocks.
   const size_t wordColumns = fusedColumnMultiple(table.fusedLayout);
   size_t multiple = wordColumns;
-  while (multiple % kBlockColumns) multiple += wordColumns;
+  while (multiple % blockColumns) multiple += wordColumns;
   uint64_t seed = 100;
   for (const Shape& shape : kSparseShapes) {
-    const size_t n = shape.n, k = shape.k, blocks = (k + kBlockColumns - 1) / kBlockColumns;
+    const size_t n = shape.n, k = shape.k, blocks = (k + blockColumns - 1) / blockColumns;
     const size_t stride = roundUp(roundUp(k, multiple), 32);
     std::vector<uint8_t> packed(packedBytes(n, k));
     syntheticPackedWeights(seed, n, k, packed.data());
@@ -459,8 +459,8 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
     float* x = xBuffer.as<float>();
     std::vector<uint32_t> list(blocks);
     for (ZeroBlocks pattern : kZeroPatterns) {
-      const size_t kept = zeroedActivations(pattern, ++seed, k, stride, kBlockColumns, x);
-      const size_t listed = nonzeroBlocksF32(x, blocks, kBlockColumns, list.data());
+      const size_t kept = zeroedActivations(pattern, ++seed, k, stride, blockColumns, x);
+      const size_t listed = nonzeroBlocksF32(x, blocks, blockColumns, list.data());
       std::vector<double> magnitude(n);
       for (size_t row = 0; row < n; ++row) {
         double sum = 0;

@@ -12,11 +12,13 @@ const FP32_RELATIVE_TOLERANCE = 1e-5;
 const SCALE = 0.37;
 // k: several 256-column blocks with a partial last one (2501), exactly whole blocks (2560), and
 // less than one AVX-512 block (200); n: past the sparse layout's 64- to 256-row tiles, not a
-// multiple of them, so threads split inside a tile.
+// multiple of them, so threads split inside a tile; 4100 rows: past the 4096 from which fused
+// on AVX-512 has its sparse kernel (the column-panel copy; below it the path runs dense).
 const SHAPES = [
   { n: 300, k: 2501 },
   { n: 257, k: 2560 },
   { n: 70, k: 200 },
+  { n: 4100, k: 300 },
 ] as const;
 const THREADS = [1, 2] as const;
 const SPARSE_PATHS = ['fused-i8', 'fused'] as const;
@@ -71,7 +73,7 @@ describe.each(supported.map((impl) => [impl.name] as const))('sparse kernels on 
   // fused runs its sparse kernel only when almost every block is zero (sparse-choice.h).
   it.each([['fused-i8', 0.5], ['fused', 1]] as const)('%s: the timing loop runs the sparse kernel on activations %f zero and dense calls beside it', async (path, sparsity) => {
     const timing = await timeKernel({
-      path, isa, n: 512, k: 2048, batch: 1, threads: 1, cache: 'hot', coldBytes: 1 << 20, warmup: 1,
+      path, isa, n: 4096, k: 1024, batch: 1, threads: 1, cache: 'hot', coldBytes: 1 << 20, warmup: 1,
       minSamples: 3, maxSamples: 3, minTimeMs: 0, targetCv: 0, maxTimeMs: 0, seed: 3, useBlas: false, sparsity,
     });
     expect(timing.sparsity?.zeroFraction).toBeCloseTo(sparsity, 2);

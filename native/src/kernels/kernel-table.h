@@ -10,7 +10,8 @@ namespace bitbench {
 // Columns per 32-bit code word of the fused row-tile layouts (ternary-layout.h).
 constexpr size_t kColumnsPerWord = 16;
 constexpr size_t kTripleColumnsPerWord = 18;
-// Columns per block of the fp32 sparse kernels (activation sparsity): four code words.
+// Columns per block of the fp32 sparse kernels over the pairs layout (activation sparsity):
+// four code words.
 constexpr size_t kSparseF32BlockColumns = 64;
 // Index of the first word of tile t, group g in a tile-major fused layout (ternary-layout.h). Static:
 // each translation unit, whatever its target flags, keeps its own copy.
@@ -89,7 +90,7 @@ struct KernelTable {
   // y = call.scale * rowScale * (w . x). Used by the int8 LM head of the model.
   void (*denseI8Run)(const int8_t* weights, const float* rowScales, size_t kStride, const KernelCall& call);
 
-  // Batch 1 fused computing only the `count` blocks of kSparseF32BlockColumns columns listed
+  // Batch 1 fused computing only the `count` blocks of sparseFusedBlockColumns columns listed
   // in `blocks` (every other block of call.x is all zero). Without sparseFusedCopy it reads the
   // prepared dense weights: the fp32 kernels are compute-bound where they are slow (no
   // AVX-512), so skipping the work pays. With it, a second copy in sparseFusedLayout, prepared
@@ -99,6 +100,9 @@ struct KernelTable {
                          const KernelCall& call);
   bool sparseFusedCopy;
   FusedLayout sparseFusedLayout;
+  // Columns per block the sparse kernel skips whole (the path lists the nonzero ones in these
+  // units): kSparseF32BlockColumns, or a panel's columns for the panel copy.
+  size_t sparseFusedBlockColumns;
 };
 
 }  // namespace bitbench

@@ -78,6 +78,8 @@ class ComputePath {
   const SparsityCounters& sparsity() const { return sparsity_; }
   // Columns of the sparse kernel's column block (what one zero block lets it skip).
   virtual size_t sparseBlockColumns() const { return 64; }
+  // Whether this path has a sparse kernel it may run (asked for, and the ISA and shape have one).
+  virtual bool hasSparseKernel() const { return false; }
   void resetSparsity() { sparsity_ = {}; }
 
  protected:

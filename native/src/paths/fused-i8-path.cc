@@ -36,6 +36,7 @@ class FusedI8Path : public ComputePath {
     repackI8Planes(packed, config_.n, config_.k, i8_.planeBytes, i8_.rowTile, out);
     if (sparse_) repackSparseBlocks(packed, config_.n, config_.k, i8_.planeBytes, out + sparseCopyOffset(denseBytes()));
   }
+  bool hasSparseKernel() const override { return sparse_; }
   size_t sparseBlockColumns() const override { return i8ColumnMultiple(i8_.planeBytes); }
   std::string kernelName() const override {
     return sparse_ ? std::string(i8_.name) + "; sparse: listed column blocks of 4 KiB chunks" : i8_.name;

@@ -46,7 +46,7 @@ BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const Be
   syntheticActivations(options.seed, options.batch * config.k, x.as<float>());
   if (options.sparsity > 0)
     outcome.zeroFraction = zeroActivationBlocks(options.seed, options.sparsity, options.batch, config.k, x.as<float>());
-  const bool againstDense = options.sparsity > 0 && config.sparseKernel;
+  const bool againstDense = options.sparsity > 0 && path.hasSparseKernel();
   AlignedBuffer y(options.batch * config.n * sizeof(float));
 
   size_t next = 0;

@@ -89,6 +89,7 @@ const KernelTable kTable = {
     .sparseFusedRun = fusedSkipZeroBlocksSignTrick,
     .sparseFusedCopy = false,
     .sparseFusedLayout = FusedLayout::kCodePairs,
+    .sparseFusedBlockColumns = kSparseF32BlockColumns,
 };
 
 }  // namespace

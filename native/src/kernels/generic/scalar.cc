@@ -64,6 +64,7 @@ const KernelTable kTable = {
     .sparseFusedRun = fusedSkipZeroBlocks,
     .sparseFusedCopy = false,
     .sparseFusedLayout = FusedLayout::kCodePairs,
+    .sparseFusedBlockColumns = kSparseF32BlockColumns,
 };
 
 }  // namespace

@@ -109,24 +109,14 @@ inline void tripleGemvTiles(const uint32_t* words, size_t groups, size_t first, 
   }
 }
 
-// The panels (36 columns each) that meet a listed nonzero block of kSparseF32BlockColumns
-// columns (activation sparsity), each once, in order (the blocks are listed in order), by the
-// first group of each.
+// The listed panels (the sparse kernel's blocks are whole panels, 36 columns), by the first
+// group of each.
 struct ListedTriplePanels {
-  size_t groups;
   const uint32_t* blocks;
   size_t count;
   template <typename F>
   void forEachPanel(F&& f) const {
-    constexpr size_t kPanelColumns = kTriplePanelGroups * kTripleColumnsPerWord;
-    size_t next = 0;  // panels before it were done
-    const size_t panels = (groups + kTriplePanelGroups - 1) / kTriplePanelGroups;
-    for (size_t i = 0; i < count; ++i) {
-      const size_t first = blocks[i] * kSparseF32BlockColumns / kPanelColumns;
-      const size_t last = ((blocks[i] + 1) * kSparseF32BlockColumns - 1) / kPanelColumns;
-      for (size_t p = first > next ? first : next; p <= last && p < panels; ++p) f(p * kTriplePanelGroups);
-      next = last + 1 > next ? last + 1 : next;
-    }
+    for (size_t i = 0; i < count; ++i) f(blocks[i] * kTriplePanelGroups);
   }
 };
 
@@ -283,11 +273,11 @@ void tripleGemv(const uint8_t* prepared, void* scratch, const KernelCall& c, con
   for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) tripleGemvTiles<1>(words, groups, t, 0, tables, c, which);
 }
 
-// Batch 1 with activation sparsity, over the panel copy (`panels`): only the panels that meet a
-// listed nonzero block (the others' products are zero, and their weights are never read).
+// Batch 1 with activation sparsity, over the panel copy (`panels`): only the listed panels
+// (the others' activations are all zero, and their weights are never read).
 void tripleSkipZeroBlocks(const uint8_t* panels, void* scratch, const uint32_t* blocks, size_t count,
                           const KernelCall& c) {
-  tripleGemvPanels(panels, scratch, c, ListedTriplePanels{tripleGroups(c.k), blocks, count});
+  tripleGemvPanels(panels, scratch, c, ListedTriplePanels{blocks, count});
 }
 
 void tripleRun(const uint8_t* prepared, void* scratch, const KernelCall& c) {

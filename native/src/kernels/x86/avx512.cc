@@ -58,10 +58,11 @@ const KernelTable kTable = {
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
     .sparseFusedKernelName = "avx512 sparse fused: the triple LUT kernel over a column-panel copy, "
-                             "the panels that meet nonzero 64-column blocks only",
+                             "nonzero 36-column panels only",
     .sparseFusedRun = tripleSkipZeroBlocks,
     .sparseFusedCopy = true,
     .sparseFusedLayout = FusedLayout::kCodeTriplePanels,
+    .sparseFusedBlockColumns = kTriplePanelGroups * kTripleColumnsPerWord,
 };
 
 }  // namespace
