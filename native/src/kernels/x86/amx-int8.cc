@@ -27,6 +27,7 @@
 #include "../i8-kernel-table.h"
 #include "../i8-layout.h"
 #include "../isa-tables.h"
+#include "amx-tile-config.h"
 
 namespace bitbench {
 namespace {
@@ -47,26 +48,9 @@ constexpr size_t kBlockABytes = 4 * kPanelRows * kTileBytes;
 constexpr size_t kMinAmxBatch = 2;
 
 // Tiles 0-3 accumulate (C), 4-5 hold the panel's weights (A), 6-7 the activations (B).
-struct alignas(64) TileConfig {
-  uint8_t palette = 1;
-  uint8_t startRow = 0;
-  uint8_t reserved[14] = {};
-  uint16_t bytesPerRow[16] = {};
-  uint8_t rows[16] = {};
-};
-
-constexpr TileConfig makeConfig() {
-  TileConfig config;
-  for (int t = 0; t < 8; ++t) {
-    config.bytesPerRow[t] = kTileBytes;
-    config.rows[t] = kTileRows;
-  }
-  return config;
-}
-
 // Constant-initialized: a dynamic initializer in this unit may use AVX-512 and run at load on
 // any CPU (a SIGILL under qemu -cpu Haswell).
-constexpr TileConfig kConfig = makeConfig();
+constexpr AmxTileConfig kConfig = fullAmxTiles();
 
 size_t batchTiles(size_t batch) { return (batch + kTileRows - 1) / kTileRows; }
 

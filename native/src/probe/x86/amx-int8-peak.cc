@@ -5,28 +5,13 @@
 
 #include <cstdint>
 
+#include "../../kernels/x86/amx-tile-config.h"
 #include "../peak-loops.h"
 
 namespace bitbench {
 
-namespace {
-
-struct alignas(64) TileConfig {
-  uint8_t palette = 1;
-  uint8_t startRow = 0;
-  uint8_t reserved[14] = {};
-  uint16_t bytesPerRow[16] = {};
-  uint8_t rows[16] = {};
-};
-
-}  // namespace
-
 double amxInt8Peak(uint64_t rounds, float* sink) {
-  TileConfig config;
-  for (int t = 0; t < 8; ++t) {
-    config.bytesPerRow[t] = 64;
-    config.rows[t] = 16;
-  }
+  const AmxTileConfig config = fullAmxTiles();
   alignas(64) uint8_t codes[16 * 64];
   alignas(64) int8_t activations[16 * 64];
   for (int i = 0; i < 16 * 64; ++i) {
