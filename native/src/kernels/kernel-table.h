@@ -10,6 +10,9 @@ namespace bitbench {
 // Columns per 32-bit code word of the fused row-tile layouts (ternary-layout.h).
 constexpr size_t kColumnsPerWord = 16;
 constexpr size_t kTripleColumnsPerWord = 18;
+constexpr size_t kSplitTripleColumnsPerWord = 15;
+// The split-triple layout's pair (-1, +1), p = c0 + 3 c1 = 6, is stored as (+1, -1) (ternary-layout.h).
+constexpr uint32_t kSplitPairSwapped = 6;
 // Columns per block of the fp32 sparse kernels over the pairs layout (activation sparsity):
 // four code words.
 constexpr size_t kSparseF32BlockColumns = 64;
@@ -48,6 +51,9 @@ enum class FusedLayout {
   kCodeTriples,
   // The same words in column panels (tripleWordOffset).
   kCodeTriplePanels,
+  // 3 weights per two 3-bit indexes (for the 8-entry tables of AVX2's vpermps), 5 triples
+  // (15 columns) per 32-bit word: 2.13 bits per weight. See ternary-layout.h.
+  kCodeSplitTriples,
 };
 
 // Rows [rowBegin, rowEnd) of y = scale * (W x) for `batch` activation rows.

@@ -130,12 +130,51 @@ void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPe
   });
 }
 
+uint32_t splitTripleIndexes(uint32_t c0, uint32_t c1, uint32_t c2) {
+  const bool swapped = c0 + 3 * c1 == kSplitPairSwapped;
+  const uint32_t p = swapped ? 2 : c0 + 3 * c1;
+  const uint32_t pairIndex = p < kSplitPairSwapped ? p : p - 1;
+  return pairIndex | (c2 + (swapped ? 3 : 0)) << 3;
+}
+
+size_t splitTripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
+  const size_t groups = (k + kSplitTripleColumnsPerWord - 1) / kSplitTripleColumnsPerWord;
+  return tileCount(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
+}
+
+void repackSplitTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  const size_t groups = (k + kSplitTripleColumnsPerWord - 1) / kSplitTripleColumnsPerWord;
+  auto codeAt = [&](size_t row, size_t col) -> uint32_t {
+    return (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
+  };
+  repackTiles(n, groups, kSplitTripleColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
+    uint32_t word = 0;
+    for (size_t triple = 0; triple < kSplitTripleColumnsPerWord / 3; ++triple) {
+      const size_t col = col0 + 3 * triple;
+      word |= splitTripleIndexes(codeAt(row, col), codeAt(row, col + 1), codeAt(row, col + 2)) << (6 * triple);
+    }
+    return word;
+  }, [&](size_t tile, size_t group, size_t groupCount, size_t) { return tileWordOffset(tile, group, groupCount, rowsPerTile); });
+}
+
 size_t fusedColumnMultiple(FusedLayout layout) {
-  return layout == FusedLayout::kCodePairs ? kColumnsPerWord : kTripleColumnsPerWord;
+  switch (layout) {
+    case FusedLayout::kCodePairs: return kColumnsPerWord;
+    case FusedLayout::kCodeTriples:
+    case FusedLayout::kCodeTriplePanels: return kTripleColumnsPerWord;
+    case FusedLayout::kCodeSplitTriples: return kSplitTripleColumnsPerWord;
+  }
+  return kColumnsPerWord;
 }
 
 size_t fusedPreparedBytes(FusedLayout layout, size_t n, size_t k, size_t rowsPerTile) {
-  return layout == FusedLayout::kCodePairs ? rowTileBytes(n, k, rowsPerTile) : tripleTileBytes(n, k, rowsPerTile);
+  switch (layout) {
+    case FusedLayout::kCodePairs: return rowTileBytes(n, k, rowsPerTile);
+    case FusedLayout::kCodeTriples:
+    case FusedLayout::kCodeTriplePanels: return tripleTileBytes(n, k, rowsPerTile);
+    case FusedLayout::kCodeSplitTriples: return splitTripleTileBytes(n, k, rowsPerTile);
+  }
+  return 0;
 }
 
 void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile,
@@ -144,6 +183,7 @@ void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, 
     case FusedLayout::kCodePairs: return repackRowTiles(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeTriples: return repackTripleTiles(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeTriplePanels: return repackTriplePanels(packed, n, k, rowsPerTile, out);
+    case FusedLayout::kCodeSplitTriples: return repackSplitTripleTiles(packed, n, k, rowsPerTile, out);
   }
 }
 

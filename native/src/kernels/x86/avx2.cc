@@ -16,7 +16,7 @@ struct V {
   using F = __m256;
   using I = __m256i;
   static constexpr size_t kLanes = 8;
-  // 16 vector registers: eight accumulators, the weights, the LUT and the code words fit.
+  // 16 vector registers: eight accumulators, three weights and the code words fit.
   static constexpr size_t kMaxBatchChunk = 8;
 
   static F zero() { return _mm256_setzero_ps(); }
@@ -44,57 +44,28 @@ struct V {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
-  // Code c (0, 1, 2 for w = -1, 0, +1), inverted, is 11, 10, 01: moved to bits 31:30 and
-  // masked, that is the fp32 bit pattern of -2.0, -0.0 or +2.0, i.e. 2w. A shift and an AND per
-  // eight weights instead of a table lookup; the caller folds 1/2 into the output scale. Scaling
-  // by powers of two is exact, so every output (the sign of zero included: a -0.0 product never
-  // turns the +0.0 accumulator negative) is bit for bit the one weights of +-1 give, short of
-  // overflow within a factor of two of FLT_MAX.
-  static I loadWords(const uint32_t* p) {
-    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi32(-1));
-  }
-  template <int S>
-  static F weights(I words) {
-    const I top = S == 15 ? words : _mm256_slli_epi32(words, 30 - 2 * S);
-    return _mm256_castsi256_ps(_mm256_and_si256(top, _mm256_set1_epi32(static_cast<int>(0xC0000000u))));
-  }
 };
 
-#include "../fused-tiles.inl"
 #include "../dense-rows.inl"
-
-// weights() yields 2w: see there.
-void fusedRunSignTrick(const uint8_t* prepared, void* scratch, const KernelCall& call) {
-  KernelCall scaled = call;
-  scaled.scale = 0.5f * call.scale;
-  fusedRunTiles(prepared, scratch, scaled);
-}
-
-void fusedSkipZeroBlocksSignTrick(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
-                                  const KernelCall& call) {
-  KernelCall scaled = call;
-  scaled.scale = 0.5f * call.scale;
-  fusedSkipZeroBlocks(prepared, scratch, blocks, count, scaled);
-}
-
+#include "avx2-split-triples.inl"
 
 const KernelTable kTable = {
-    .fusedLayout = FusedLayout::kCodePairs,
+    .fusedLayout = FusedLayout::kCodeSplitTriples,
     .fusedRowTile = V::kLanes,
-    .fusedKernelName = "avx2 fused: sign-bit decode (shift + and, weights as +-2.0) + fp32 FMA",
-    .fusedThreadScratchBytes = nullptr,
-    .fusedRun = fusedRunSignTrick,
+    .fusedKernelName = "avx2 fused: split-triple codes, two vpermps LUTs of activation sums per 3 weights (batch 1) / weights + FMA",
+    .fusedThreadScratchBytes = splitTableBytes,
+    .fusedRun = splitRun,
     .denseF32KernelName = "avx2 dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,
     .denseBf16KernelName = "avx2 bf16 widened to fp32 + FMA",
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
-    .sparseFusedKernelName = "avx2 sparse fused: the sign-bit kernel over the words of nonzero 64-column blocks only",
-    .sparseFusedRun = fusedSkipZeroBlocksSignTrick,
+    .sparseFusedKernelName = "avx2 sparse fused: the split-triple LUT kernel over the words of nonzero 60-column blocks only",
+    .sparseFusedRun = splitSkipZeroBlocks,
     .sparseFusedCopy = false,
-    .sparseFusedLayout = FusedLayout::kCodePairs,
-    .sparseFusedBlockColumns = kSparseF32BlockColumns,
+    .sparseFusedLayout = FusedLayout::kCodeSplitTriples,
+    .sparseFusedBlockColumns = kSplitBlockColumns,
 };
 
 }  // namespace
