@@ -4,7 +4,7 @@
 // bandwidth roofline.
 import { benchmarkModel, estimateModelBytes, type ActivationSparsityMode, type AttentionSparsityMode, type KvDtype, type KvFill, type LmHeadDtype, type ModelBenchmark, type ModelSpec as AddonModelSpec } from '../native/model.js';
 import { resolveIsa, type IsaName, type PathName } from '../native/index.js';
-import { readBandwidthGBs } from './bandwidth.js';
+import { bandwidthAround } from './bandwidth.js';
 import { checkMemoryFits } from './memory-guard.js';
 import { resolveModel, type ModelDimensions } from './model-config.js';
 import { runLlamaEngine, type LlamaEngineInfo } from './llama/llama-engine.js';
@@ -54,7 +54,7 @@ export interface ModelJobSpec {
   lmHead?: LmHeadDtype;
   seed?: number;
   useBlas?: boolean;
-  /** Read bandwidth for the roofline when already measured (e.g. by the fingerprint); else measured here. */
+  /** Read bandwidth for the roofline when already measured (e.g. by the fingerprint); else measured before and after the decode, the higher kept. */
   bandwidthGBs?: number;
   /**
    * Activation sparsity on the input of every ternary layer (absent or none: off); each timed
@@ -238,6 +238,12 @@ export function checkModelFits(spec: ModelJobSpec): { name: string; dims: ModelD
   return { name: model.name, dims: model.dimensions, estimateBytes };
 }
 
+/** The decode run, and the bandwidth of its roofline: the spec's, or measured around the run. */
+async function withBandwidth<T>(spec: ModelJobSpec, isa: IsaName, decode: () => Promise<T>): Promise<{ result: T; bandwidthGBs: number }> {
+  if (spec.bandwidthGBs !== undefined) return { result: await decode(), bandwidthGBs: spec.bandwidthGBs };
+  return bandwidthAround(spec.threads, isa, decode);
+}
+
 export async function runModelJob(
   spec: ModelJobSpec,
   onProgress?: (tokensDone: number, tokensTotal: number) => void,
@@ -251,8 +257,8 @@ export async function runModelJob(
     throw new RangeError(`prompt + tokens (${spec.prompt + spec.tokens}) exceeds the model's ${dims.maxPositions} positions`);
   }
   const isa = resolveIsa(spec.isa);
-  const bandwidthGBs = spec.bandwidthGBs ?? (await readBandwidthGBs(spec.threads, isa));
-  const run = await benchmarkModel(modelSpecFor(spec, dims, isa), onProgress);
+  const decode = () => benchmarkModel(modelSpecFor(spec, dims, isa), onProgress);
+  const { result: run, bandwidthGBs } = await withBandwidth(spec, isa, decode);
   const steps = Float64Array.from(run.stepNs).sort();
   const decodeNs = steps.reduce((sum, ns) => sum + ns, 0);
   const bytesPerStep = run.weightBytesPerStep + run.kvBytesPerStep;
@@ -356,12 +362,13 @@ export async function runLlamaModelJob(
   const { totalBytes: estimateBytes } = estimateLlamaModelBytes({ gguf, sequences: spec.batch, prompt: spec.prompt, tokens: spec.tokens, kv });
   checkMemoryFits(estimateBytes, `llama.cpp ${quant} on ${model.name} (batch ${spec.batch})`);
   const isa = resolveIsa(spec.isa);
-  const bandwidthGBs = spec.bandwidthGBs ?? (await readBandwidthGBs(spec.threads, isa));
   const prepared = await prepareSyntheticGguf(gguf, ggufCacheDirectory(spec.ggufCache));
-  const run = await runLlamaEngine(
-    { ggufPath: prepared.path, sequences: spec.batch, prompt: spec.prompt, tokens: spec.tokens, threads: spec.threads, kv, vocab: dims.vocab, seed },
-    onProgress,
-  );
+  const decode = () =>
+    runLlamaEngine(
+      { ggufPath: prepared.path, sequences: spec.batch, prompt: spec.prompt, tokens: spec.tokens, threads: spec.threads, kv, vocab: dims.vocab, seed },
+      onProgress,
+    );
+  const { result: run, bandwidthGBs } = await withBandwidth(spec, isa, decode);
   const steps = Float64Array.from(run.stepNs).sort();
   const decodeNs = steps.reduce((sum, ns) => sum + ns, 0);
   let kvRead = 0;
