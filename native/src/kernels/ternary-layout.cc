@@ -98,22 +98,30 @@ size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
 
 namespace {
 
-// The triple words, placed by offset(tile, group, groups, tiles).
-template <class Offset>
-void repackTriples(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out, Offset offset) {
-  const size_t groups = (k + kTripleColumnsPerWord - 1) / kTripleColumnsPerWord;
+// Words of `columnsPerWord` columns, each triple of columns as indexOf(c0, c1, c2) in
+// `bitsPerTriple` bits, placed by offset(tile, group, groups, tiles).
+template <class IndexOf, class Offset>
+void repackTripleWords(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out,
+                       size_t columnsPerWord, unsigned bitsPerTriple, IndexOf indexOf, Offset offset) {
+  const size_t groups = (k + columnsPerWord - 1) / columnsPerWord;
   auto codeAt = [&](size_t row, size_t col) -> uint32_t {
     return (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
   };
-  repackTiles(n, groups, kTripleColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
+  repackTiles(n, groups, columnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
     uint32_t word = 0;
-    for (size_t triple = 0; triple < kTripleColumnsPerWord / 3; ++triple) {
+    for (size_t triple = 0; triple < columnsPerWord / 3; ++triple) {
       const size_t col = col0 + 3 * triple;
-      const uint32_t index = codeAt(row, col) + 3 * codeAt(row, col + 1) + 9 * codeAt(row, col + 2);
-      word |= index << (5 * triple);
+      word |= indexOf(codeAt(row, col), codeAt(row, col + 1), codeAt(row, col + 2)) << (bitsPerTriple * triple);
     }
     return word;
   }, offset);
+}
+
+// The 5-bit triple words (c0 + 3 c1 + 9 c2), placed by offset(tile, group, groups, tiles).
+template <class Offset>
+void repackTriples(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out, Offset offset) {
+  repackTripleWords(packed, n, k, rowsPerTile, out, kTripleColumnsPerWord, 5,
+                    [](uint32_t c0, uint32_t c1, uint32_t c2) { return c0 + 3 * c1 + 9 * c2; }, offset);
 }
 
 }  // namespace
@@ -143,18 +151,8 @@ size_t splitTripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
 }
 
 void repackSplitTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
-  const size_t groups = (k + kSplitTripleColumnsPerWord - 1) / kSplitTripleColumnsPerWord;
-  auto codeAt = [&](size_t row, size_t col) -> uint32_t {
-    return (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
-  };
-  repackTiles(n, groups, kSplitTripleColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
-    uint32_t word = 0;
-    for (size_t triple = 0; triple < kSplitTripleColumnsPerWord / 3; ++triple) {
-      const size_t col = col0 + 3 * triple;
-      word |= splitTripleIndexes(codeAt(row, col), codeAt(row, col + 1), codeAt(row, col + 2)) << (6 * triple);
-    }
-    return word;
-  }, [&](size_t tile, size_t group, size_t groupCount, size_t) { return tileWordOffset(tile, group, groupCount, rowsPerTile); });
+  repackTripleWords(packed, n, k, rowsPerTile, out, kSplitTripleColumnsPerWord, 6, splitTripleIndexes,
+                    [&](size_t tile, size_t group, size_t groups, size_t) { return tileWordOffset(tile, group, groups, rowsPerTile); });
 }
 
 size_t fusedColumnMultiple(FusedLayout layout) {
