@@ -4,7 +4,8 @@
 // Figures are medians of many calls; compare them as ratios within one run.
 import { availableParallelism } from 'node:os';
 import { buildInfo, implementations, type IsaName, type PathName } from '../native/index.js';
-import { readBandwidthGBs } from '../runner/bandwidth.js';
+import { measureReadGBs } from '../runner/bandwidth.js';
+import { median } from '../runner/statistics.js';
 import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { cpuModel } from './cpu-model.js';
 import { maxOf } from '../reports/number-extremes.js';
@@ -112,13 +113,30 @@ if (fusedIsa !== 'avx2' && supported.includes('avx2')) {
 // W1.58A8: the int8 path against the fp32 fused path, its ISAs against AVX2 forced, and its
 // cold GEMV against the read bandwidth this machine measures at the same thread count.
 const i8ColdGemv = find('fused-i8', 1, 'cold', bestIsa);
-const bandwidth = await readBandwidthGBs(threads);
 console.log(`hot GEMV:  fused-i8 (${bestIsa}) vs fused (${fusedIsa}): ${ratio(find('fused', 1, 'hot', bestIsa), find('fused-i8', 1, 'hot', bestIsa))} faster`);
 console.log(`cold GEMV: fused-i8 (${bestIsa}) vs fused (${fusedIsa}): ${ratio(fusedColdGemv, i8ColdGemv)} faster`);
 if (i8ColdGemv) {
+  // The share of the read bandwidth from pairs measured back to back (the cold GEMV, then the
+  // bandwidth), median of the pairs' ratios: on a shared host the bandwidth moves by a quarter
+  // from minute to minute, and a ratio of two figures minutes apart would move with it.
+  const pairs = 5;
+  const shares: number[] = [];
+  const rates: number[] = [];
+  const bandwidths: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    process.stderr.write(`\r  bandwidth share: pair ${i + 1}/${pairs}        `);
+    const cell = await runKernelJob({ path: 'fused-i8', isa: bestIsa, n: N, k: K, batch: 1, threads, cache: 'cold', minSamples: 7, minTimeMs: 400 });
+    const bandwidth = await measureReadGBs(threads, bestIsa);
+    rates.push(cell.weightGBs);
+    bandwidths.push(bandwidth);
+    shares.push(cell.weightGBs / bandwidth);
+  }
+  process.stderr.write('\r' + ' '.repeat(80) + '\r');
+  const mid = (values: number[]) => median(Float64Array.from(values).sort());
   console.log(
-    `cold GEMV: fused-i8 (${bestIsa}) reads weights at ${i8ColdGemv.weightGBs.toFixed(1)} GB/s, ` +
-      `${((100 * i8ColdGemv.weightGBs) / bandwidth).toFixed(0)}% of the ${bandwidth.toFixed(1)} GB/s read bandwidth at ${threads} threads`,
+    `cold GEMV: fused-i8 (${bestIsa}) reads weights at ${(100 * mid(shares)).toFixed(0)}% of the read bandwidth at ${threads} threads ` +
+      `(median of ${pairs} back-to-back pairs: ${mid(rates).toFixed(1)} GB/s against ${mid(bandwidths).toFixed(1)} GB/s; ` +
+      `shares ${shares.map((v) => (100 * v).toFixed(0) + '%').join(' ')})`,
   );
 }
 const gemm = (path: PathName, isa: IsaName) => find(path, 64, 'hot', isa)?.gops.toFixed(0) ?? 'n/a';

@@ -7,8 +7,8 @@ import { median } from './statistics.js';
 
 const measured = new Map<string, Promise<number>>();
 
-/** Median GB/s (1e9 bytes) of several passes over a buffer well beyond the caches. */
-function measureReadGBs(threads: number, isa: IsaName): Promise<number> {
+/** Median GB/s (1e9 bytes) of several passes over a buffer well beyond the caches; measured anew each call. */
+export function measureReadGBs(threads: number, isa: IsaName): Promise<number> {
   const bytes = Math.max(64 * 2 ** 20, Math.min(coldFootprint().bytes, 2 ** 30));
   return measureBandwidth({ bytes, threads, passes: 7, isa }).then((sample) => median(Float64Array.from(sample.readGBs).sort()));
 }
