@@ -53,7 +53,13 @@ struct V {
     p = _mm256_add_epi16(p, _mm256_add_epi16(even, _mm256_srai_epi16(odd4, 2)));
   }
   static Partial partialZero() { return _mm256_setzero_si256(); }
-  static void partialAdd(Partial& p, I c, I a) { p = _mm256_add_epi16(_mm256_maddubs_epi16(c, a), p); }
+  // p += vpmaddubsw(c, a), through inline asm: GCC 12 does not keep the intrinsics'
+  // accumulator in its own register, and in the batched kernel's unrolled loop copied or
+  // spilled partials on every step (4096x4096 batch 64, 2 threads, Zen 3: 214 -> 251 GOPS).
+  static void partialAdd(Partial& p, I c, I a) {
+    I t;
+    asm("vpmaddubsw %[a], %[c], %[t]\n\tvpaddw %[t], %[p], %[p]" : [p] "+x"(p), [t] "=&x"(t) : [c] "x"(c), [a] "xm"(a));
+  }
   static void flush(Acc& acc, Partial p) { acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1))); }
 };
 
