@@ -246,6 +246,18 @@ export class AddonMissingError extends Error {
 
 let loaded: Addon | undefined;
 
+/** The AVX2 fp32 fused kernels the native dispatch may be told to use (it picks by CPU otherwise). */
+export const AVX2_FUSED_CHOICES = ['vpermps', 'sign-bits'] as const;
+
+/** BITBENCH_AVX2_FUSED, checked here because the native side can only ignore a bad value. */
+function checkAvx2FusedChoice(): void {
+  const value = process.env.BITBENCH_AVX2_FUSED;
+  if (value === undefined || value === '' || (AVX2_FUSED_CHOICES as readonly string[]).includes(value)) return;
+  throw new Error(
+    `environment variable BITBENCH_AVX2_FUSED must be ${AVX2_FUSED_CHOICES.join(' or ')} (or unset), got ${JSON.stringify(value)}`,
+  );
+}
+
 /**
  * The addon, loaded on first use: commands that never run a kernel (help, export, report,
  * serve, the fleet tools) neither pay for it nor need it built.
@@ -255,6 +267,7 @@ export function nativeAddon(): Addon {
   if (!existsSync(addonPath)) {
     throw new AddonMissingError(`the native addon is not built (${addonPath} is missing); run npm install`);
   }
+  checkAvx2FusedChoice();
   loaded = createRequire(import.meta.url)(addonPath) as Addon;
   return loaded;
 }

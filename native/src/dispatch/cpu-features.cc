@@ -123,6 +123,26 @@ const CpuFeatures& cpuFeatures() {
   return detected;
 }
 
+bool slowCrossLanePermute() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool slow = [] {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+    const bool amd = ebx == 0x68747541u && edx == 0x69746e65u && ecx == 0x444d4163u;  // "AuthenticAMD"
+    if (!amd || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    const unsigned baseFamily = (eax >> 8) & 0xfu;
+    const unsigned family = baseFamily == 0xfu ? baseFamily + ((eax >> 20) & 0xffu) : baseFamily;
+    const unsigned model = ((eax >> 4) & 0xfu) | (baseFamily == 0xfu ? ((eax >> 12) & 0xf0u) : 0u);
+    if (family < 0x19) return true;  // Bulldozer to Zen 2
+    // Family 19h: Zen 3 is models 00h-0Fh and 20h-5Fh; Zen 4 (10h-1Fh, 60h-7Fh, A0h-AFh) is fast.
+    return family == 0x19 && (model < 0x10 || (model >= 0x20 && model < 0x60));
+  }();
+  return slow;
+#else
+  return false;
+#endif
+}
+
 const char* buildArchitecture() {
 #if defined(__x86_64__) || defined(_M_X64)
   return "x86_64";

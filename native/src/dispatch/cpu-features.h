@@ -45,6 +45,11 @@ struct CpuFeatures {
 // has not enabled AVX or AVX-512 state.
 const CpuFeatures& cpuFeatures();
 
+// AMD before Zen 4 (Bulldozer to Zen 3): vpermps takes two or more uops on one pipe (on Zen 3
+// two cycles each on the pipe the shifts also need), where Intel and Zen 4 issue one per cycle.
+// Picks the AVX2 fused kernel (dispatch/implementations.cc).
+bool slowCrossLanePermute();
+
 // Name of the CPU architecture this binary was built for: "x86_64", "aarch64", ...
 const char* buildArchitecture();
 

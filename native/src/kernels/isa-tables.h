@@ -10,6 +10,8 @@ const KernelTable& scalarTable();
 const I8KernelTable& scalarI8Table();
 #if defined(BITBENCH_HAVE_X86_KERNELS)
 const KernelTable& avx2Table();
+// avx2Table with the sign-bit fused kernels in place of the vpermps lookups (same dense rows).
+const KernelTable& avx2SignBitsTable();
 const KernelTable& avx512Table();
 const I8KernelTable& avx2I8Table();
 const I8KernelTable& avx512I8Table();

@@ -44,12 +44,42 @@ struct V {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
+  // For the sign-bit kernel (fused-tiles.inl, pairs layout): code c (0, 1, 2 for w = -1, 0,
+  // +1), inverted, is 11, 10, 01; moved to bits 31:30 and masked, that is the fp32 bit
+  // pattern of -2.0, -0.0 or +2.0, i.e. 2w. A shift and an AND per eight weights instead of a
+  // table lookup; the caller folds 1/2 into the output scale. Scaling by powers of two is
+  // exact, so every output (the sign of zero included: a -0.0 product never turns the +0.0
+  // accumulator negative) is bit for bit the one weights of +-1 give, short of overflow within
+  // a factor of two of FLT_MAX.
+  static I loadWords(const uint32_t* p) {
+    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), _mm256_set1_epi32(-1));
+  }
+  template <int S>
+  static F weights(I words) {
+    const I top = S == 15 ? words : _mm256_slli_epi32(words, 30 - 2 * S);
+    return _mm256_castsi256_ps(_mm256_and_si256(top, _mm256_set1_epi32(static_cast<int>(0xC0000000u))));
+  }
 };
 
 #include "../dense-rows.inl"
+#include "../fused-tiles.inl"
 #include "avx2-split-triples.inl"
 
-const KernelTable kTable = {
+// weights() yields 2w: see there.
+void signBitsRun(const uint8_t* prepared, void* scratch, const KernelCall& call) {
+  KernelCall scaled = call;
+  scaled.scale = 0.5f * call.scale;
+  fusedRunTiles(prepared, scratch, scaled);
+}
+
+void signBitsSkipZeroBlocks(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
+                            const KernelCall& call) {
+  KernelCall scaled = call;
+  scaled.scale = 0.5f * call.scale;
+  fusedSkipZeroBlocks(prepared, scratch, blocks, count, scaled);
+}
+
+constexpr KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodeSplitTriples,
     .fusedRowTile = V::kLanes,
     .fusedKernelName = "avx2 fused: split-triple codes, two vpermps LUTs of activation sums per 3 weights (batch 1) / weights + FMA",
@@ -68,8 +98,32 @@ const KernelTable kTable = {
     .sparseFusedBlockColumns = kSplitBlockColumns,
 };
 
+// The same but for the fused path: where vpermps is slow (dispatch's slowCrossLanePermute),
+// the sign-bit decode, whose shifts, ANDs and FMAs spread over every vector pipe. (Written out
+// rather than copied from kTable: a static initializer here must be constant, or it would run,
+// compiled for AVX2, when the library loads on any CPU.)
+constexpr KernelTable kSignBitsTable = {
+    .fusedLayout = FusedLayout::kCodePairs,
+    .fusedRowTile = V::kLanes,
+    .fusedKernelName = "avx2 fused: sign-bit decode (shift + and, weights as +-2.0) + fp32 FMA",
+    .fusedThreadScratchBytes = nullptr,
+    .fusedRun = signBitsRun,
+    .denseF32KernelName = kTable.denseF32KernelName,
+    .denseF32Run = denseF32Rows,
+    .denseBf16KernelName = kTable.denseBf16KernelName,
+    .denseBf16Run = denseBf16Rows,
+    .denseBf16ReadsBf16Activations = false,
+    .denseI8Run = denseI8Rows,
+    .sparseFusedKernelName = "avx2 sparse fused: the sign-bit kernel over the words of nonzero 64-column blocks only",
+    .sparseFusedRun = signBitsSkipZeroBlocks,
+    .sparseFusedCopy = false,
+    .sparseFusedLayout = FusedLayout::kCodePairs,
+    .sparseFusedBlockColumns = kSparseF32BlockColumns,
+};
+
 }  // namespace
 
 const KernelTable& avx2Table() { return kTable; }
+const KernelTable& avx2SignBitsTable() { return kSignBitsTable; }
 
 }  // namespace bitbench
