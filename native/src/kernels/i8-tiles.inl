@@ -18,7 +18,8 @@
 // batch-1 kernel only, an accumulator of its own: BlockPartial, blockZero(),
 // blockDot(BlockPartial&, I packed, const I (&a)[4]), blockFlush(Acc&, BlockPartial).
 // kGemmBatchTile (2 if absent) is how many activation rows the batched kernel's inner loop
-// takes at once (4 needs kRowTile * 4 accumulators: 32-register ISAs).
+// takes at once (4 needs kRowTile * 4 accumulators: 32-register ISAs). kGemvPrefetchBytes (0
+// if absent) is how far ahead the batch-1 kernel prefetches each weight stream.
 //
 // Codes are w + 1, so the integer dot C.q is W.q + sum(q); the sum is taken off once per
 // output, with the two scales, in storeRow.
@@ -72,6 +73,14 @@ struct GemvAccumulator<T> {
   static void flush(typename T::Acc& acc, const P& p) { T::blockFlush(acc, p); }
 };
 
+// V::kGemvPrefetchBytes where V has it: how far ahead in each stream the batch-1 kernel asks
+// for the weights in software (0: the hardware prefetcher alone).
+template <typename T>
+constexpr size_t i8GemvPrefetchBytes() {
+  if constexpr (requires { T::kGemvPrefetchBytes; }) return T::kGemvPrefetchBytes;
+  return 0;
+}
+
 // Batch 1: STREAMS tiles from far-apart parts of the thread's rows at once (each a long
 // sequential stream: a core keeps several in flight where it would wait on one, which is what
 // cold weights need), sharing each block's four activation loads; each row's products gather
@@ -96,6 +105,8 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
       typename V::I a[kI8PlanesPerBlock];
       for (size_t s = 0; s < kI8PlanesPerBlock; ++s) a[s] = V::load(q + s * V::kBytes);
       for (size_t t = 0; t < STREAMS; ++t) {
+        if constexpr (i8GemvPrefetchBytes<V>() > 0)
+          for (size_t r = 0; r < R * V::kBytes; r += 64) __builtin_prefetch(w[t] + i8GemvPrefetchBytes<V>() + r, 0, 0);
         for (size_t r = 0; r < R; ++r) {
           const typename V::I packed = V::load(w[t] + r * V::kBytes);
           G::add(p[t][r], packed, a);

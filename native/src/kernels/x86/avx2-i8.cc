@@ -25,6 +25,9 @@ struct V {
   // Two streams of four rows of partial sums, the activations and the codes fill 16 registers.
   static constexpr size_t kGemvStreams = 2;
   static constexpr size_t kPartialSteps = 64;
+  // Cold weights: the hardware prefetcher alone left the two streams waiting on DRAM
+  // (4096x4096 cold, 2 threads, Zen 3: 0.197 -> 0.172 ms with 1 KiB ahead, hot unchanged).
+  static constexpr size_t kGemvPrefetchBytes = 1024;
 
   static I load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static void store(void* p, I v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
