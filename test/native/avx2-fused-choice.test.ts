@@ -1,7 +1,8 @@
 // The AVX2 fp32 fused path has two kernels, chosen by CPU (vpermps lookups where cross-lane
 // permutes are fast, the sign-bit decode on AMD before Zen 4) or by BITBENCH_AVX2_FUSED. The
 // addon reads the variable once, so each choice runs in a child process of its own; both are
-// checked against the float64 reference on every machine with AVX2, whichever one it picks.
+// checked against the float64 reference on every machine with AVX2, whichever one it picks,
+// and the choice by CPUID is checked under qemu's models of an Intel and two AMD CPUs.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AVX2_FUSED_CHOICES, addonPath } from '../../native/addon.js';
 import { implementations } from '../../native/index.js';
 import { packTernary } from '../../native/ternary-format.js';
-import { describeOutcome, repoRoot, runChild } from '../helpers/emulation.js';
+import { describeOutcome, repoRoot, requireTools, runChild } from '../helpers/emulation.js';
 import { runCli } from '../helpers/fleet-fixtures.js';
 import {
   createRng,
@@ -135,4 +136,24 @@ describe('BITBENCH_AVX2_FUSED with a value the dispatch does not know', () => {
     expect(result.stderr).toMatch(/BITBENCH_AVX2_FUSED must be vpermps or sign-bits .*"fastest"/);
     expect(result.stdout).toBe('');
   }, 60_000);
+});
+
+const QEMU = 'qemu-x86_64-static';
+const qemu = requireTools([QEMU], 'Debian/Ubuntu: apt-get install qemu-user-static');
+
+describe.skipIf(qemu.skipReason !== undefined)('the AVX2 fused kernel dispatch picks by CPUID (under qemu)', () => {
+  const NAME_SCRIPT =
+    "const a = require(process.argv[1]); console.log('BITBENCH_NAME ' + a.implementations().find((i) => i.name === 'avx2').fusedKernel);";
+  it.each([
+    ['Haswell', /vpermps/],
+    ['EPYC-Rome', /sign-bit decode/],
+    ['EPYC-Milan', /sign-bit decode/],
+  ] as const)('-cpu %s: %s', async (cpu, expected) => {
+    const outcome = await runChild(qemu.paths[QEMU]!, ['-cpu', cpu, process.execPath, '-e', NAME_SCRIPT, addonPath], {
+      timeoutMs: 120_000,
+      env: { ...process.env, BITBENCH_AVX2_FUSED: '' },
+    });
+    const line = outcome.stdout.split('\n').find((l) => l.startsWith('BITBENCH_NAME '));
+    expect(line, describeOutcome(`node under ${QEMU} -cpu ${cpu}`, outcome)).toMatch(expected);
+  }, 150_000);
 });
