@@ -150,3 +150,18 @@ inline void fusedRunTiles(const uint8_t* prepared, void*, const KernelCall& c) {
       fusedGemmTileChunk<V::kMaxBatchChunk>(words, groups, t, b0, count, c);
     }
 }
+
+// For the sign-bit decode (AVX2, NEON), whose weights() yield 2w: the same kernels with the
+// 1/2 folded into the output scale.
+inline void signBitsRun(const uint8_t* prepared, void* scratch, const KernelCall& call) {
+  KernelCall scaled = call;
+  scaled.scale = 0.5f * call.scale;
+  fusedRunTiles(prepared, scratch, scaled);
+}
+
+inline void signBitsSkipZeroBlocks(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
+                                   const KernelCall& call) {
+  KernelCall scaled = call;
+  scaled.scale = 0.5f * call.scale;
+  fusedSkipZeroBlocks(prepared, scratch, blocks, count, scaled);
+}

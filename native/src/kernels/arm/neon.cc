@@ -58,27 +58,12 @@ struct V {
 #include "../fused-tiles.inl"
 #include "../dense-rows.inl"
 
-// weights() yields 2w: see there.
-void fusedRunSignTrick(const uint8_t* prepared, void* scratch, const KernelCall& call) {
-  KernelCall scaled = call;
-  scaled.scale = 0.5f * call.scale;
-  fusedRunTiles(prepared, scratch, scaled);
-}
-
-void fusedSkipZeroBlocksSignTrick(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
-                                  const KernelCall& call) {
-  KernelCall scaled = call;
-  scaled.scale = 0.5f * call.scale;
-  fusedSkipZeroBlocks(prepared, scratch, blocks, count, scaled);
-}
-
-
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodePairs,
     .fusedRowTile = V::kLanes,
     .fusedKernelName = "neon fused: sign-bit decode (shift + and, weights as +-2.0) + fp32 FMA",
     .fusedThreadScratchBytes = nullptr,
-    .fusedRun = fusedRunSignTrick,
+    .fusedRun = signBitsRun,
     .denseF32KernelName = "neon dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,
     .denseBf16KernelName = "neon bf16 widened to fp32 + FMA",
@@ -86,7 +71,7 @@ const KernelTable kTable = {
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
     .sparseFusedKernelName = "neon sparse fused: the sign-bit kernel over the words of nonzero 64-column blocks only",
-    .sparseFusedRun = fusedSkipZeroBlocksSignTrick,
+    .sparseFusedRun = signBitsSkipZeroBlocks,
     .sparseFusedCopy = false,
     .sparseFusedLayout = FusedLayout::kCodePairs,
     .sparseFusedBlockColumns = kSparseF32BlockColumns,

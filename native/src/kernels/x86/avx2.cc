@@ -65,20 +65,6 @@ struct V {
 #include "../fused-tiles.inl"
 #include "avx2-split-triples.inl"
 
-// weights() yields 2w: see there.
-void signBitsRun(const uint8_t* prepared, void* scratch, const KernelCall& call) {
-  KernelCall scaled = call;
-  scaled.scale = 0.5f * call.scale;
-  fusedRunTiles(prepared, scratch, scaled);
-}
-
-void signBitsSkipZeroBlocks(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
-                            const KernelCall& call) {
-  KernelCall scaled = call;
-  scaled.scale = 0.5f * call.scale;
-  fusedSkipZeroBlocks(prepared, scratch, blocks, count, scaled);
-}
-
 constexpr KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodeSplitTriples,
     .fusedRowTile = V::kLanes,
