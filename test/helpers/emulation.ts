@@ -55,6 +55,17 @@ export interface ChildOutcome {
   wallMs: number;
 }
 
+/**
+ * The environment for a child running on an emulated CPU: this one without the variables that
+ * force a library's kernels for the host's CPU. OPENBLAS_CORETYPE=Haswell (set on some hosts)
+ * makes OpenBLAS run AVX2 code under `-cpu Nehalem`, a SIGILL that would be blamed on bitbench.
+ */
+export function emulatedCpuEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.OPENBLAS_CORETYPE;
+  return env;
+}
+
 /** Runs a command to completion; never rejects for a non-zero status or a signal. */
 export function runChild(
   command: string,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AVX2_FUSED_CHOICES, addonPath } from '../../native/addon.js';
 import { implementations } from '../../native/index.js';
 import { packTernary } from '../../native/ternary-format.js';
-import { describeOutcome, repoRoot, requireTools, runChild } from '../helpers/emulation.js';
+import { describeOutcome, emulatedCpuEnv, repoRoot, requireTools, runChild } from '../helpers/emulation.js';
 import { runCli } from '../helpers/fleet-fixtures.js';
 import {
   createRng,
@@ -151,7 +151,7 @@ describe.skipIf(qemu.skipReason !== undefined)('the AVX2 fused kernel dispatch p
   ] as const)('-cpu %s: %s', async (cpu, expected) => {
     const outcome = await runChild(qemu.paths[QEMU]!, ['-cpu', cpu, process.execPath, '-e', NAME_SCRIPT, addonPath], {
       timeoutMs: 120_000,
-      env: { ...process.env, BITBENCH_AVX2_FUSED: '' },
+      env: emulatedCpuEnv({ BITBENCH_AVX2_FUSED: '' }),
     });
     const line = outcome.stdout.split('\n').find((l) => l.startsWith('BITBENCH_NAME '));
     expect(line, describeOutcome(`node under ${QEMU} -cpu ${cpu}`, outcome)).toMatch(expected);

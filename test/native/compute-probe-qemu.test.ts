@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeOutcome, repoRoot, requireTools, runChild } from '../helpers/emulation.js';
+import { describeOutcome, emulatedCpuEnv, repoRoot, requireTools, runChild } from '../helpers/emulation.js';
 
 const QEMU = 'qemu-x86_64-static';
 const tools = requireTools([QEMU], 'Debian/Ubuntu: apt-get install qemu-user-static');
@@ -46,7 +46,10 @@ describe.skipIf(tools.skipReason !== undefined)(`compute probe under ${QEMU} ${t
     ['Haswell', ['avx2', 'scalar'], ['avx512-vnni', 'avx512']],
     ['Nehalem', ['scalar'], ['avx512-vnni', 'avx512', 'avx2']],
   ])('-cpu %s probes %j and refuses the rest', async (cpu, expected, refused) => {
-    const outcome = await runChild(tools.paths[QEMU]!, ['-cpu', cpu, process.execPath, join(dir, 'probe.cjs'), addonPath], { timeoutMs: 240_000 });
+    const outcome = await runChild(tools.paths[QEMU]!, ['-cpu', cpu, process.execPath, join(dir, 'probe.cjs'), addonPath], {
+      timeoutMs: 240_000,
+      env: emulatedCpuEnv(),
+    });
     const report = describeOutcome(`node under ${QEMU} -cpu ${cpu}`, outcome);
     expect(outcome.signal, report).toBeNull();
     expect(outcome.status, report).toBe(0);

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packTernary } from '../../native/ternary-format.js';
 import {
   describeOutcome,
+  emulatedCpuEnv,
   repoRoot,
   requireTools,
   runChecked,
@@ -301,6 +302,7 @@ async function runUnder(cpu: string, isas: readonly string[], forced: readonly s
   );
   const outcome = await runChild(tools.paths[QEMU]!, ['-cpu', cpu, process.execPath, scriptPath, addonPath, inputPath], {
     timeoutMs: CHILD_TIMEOUT_MS,
+    env: emulatedCpuEnv(),
   });
   const line = outcome.stdout.split('\n').find((l) => l.startsWith('BITBENCH_SUMMARY '));
   const summary = line ? (JSON.parse(line.slice('BITBENCH_SUMMARY '.length)) as Summary) : undefined;

@@ -218,6 +218,14 @@ describe('native model forward pass matches the reference (cosine >= 0.999 on ev
         });
       }
     }
+    // Each ISA's int8 LM head kernel (batch 1 at decode, batch 2 at the shared prompt steps).
+    it(`${isa} fused-i8 with the int8 LM head, S = 2: within cosine 0.998 of the bf16 head`, async () => {
+      const int8Head = await runNative(TWO, { isa, path: 'fused-i8', lmHead: 'int8' });
+      const bf16Head = await runNative(TWO, { isa, path: 'fused-i8' });
+      const result = compare(int8Head, bf16Head);
+      expect(result.min, `worst ${result.worst}`).toBeGreaterThanOrEqual(0.998);
+      expect(bitIdentical(int8Head.decodeLogits, bf16Head.decodeLogits)).toBe(false);
+    });
   }
 
   it('matches with another seed too (seed 2)', async () => {

@@ -42,37 +42,30 @@ struct V {
     return _mm_cvtsi128_si32(s);
   }
   static Partial partialZero() { return _mm256_setzero_si256(); }
-  static void partialAdd(Partial& p, I c, I a) { p = _mm256_dpbusd_avx_epi32(p, c, a); }
+  // p += vpdpbusd(c, a), through inline asm: GCC 12 does not tie the intrinsic's accumulator
+  // to its output register and copied or spilled the partials of the unrolled loops on every
+  // step, as it did on AVX2 and AVX-512 (avx2-i8.cc, avx512-vnni-i8.cc).
+  static void partialAdd(Partial& p, I c, I a) {
+    asm("%{vex%} vpdpbusd %[a], %[c], %[p]" : [p] "+x"(p) : [c] "x"(c), [a] "xm"(a));
+  }
   static void flush(Acc& acc, Partial p) { acc = _mm256_add_epi32(acc, p); }
+
+  // The int8 head (i8-dense-rows.inl), signed weights: vpdpbusd wants one unsigned operand, so
+  // it gets |w| and the activations take w's sign (vpsignb); neither side is ever -128.
+  using HeadAcc = __m256i;
+  static constexpr size_t kHeadPrefetchBytes = 2048;
+  static HeadAcc headZero() { return _mm256_setzero_si256(); }
+  static int32_t headSum(HeadAcc acc) { return hsum(acc); }
+  static void headDot(HeadAcc& acc, const int8_t* w, const int8_t* q, size_t) {
+    const I wv = load(w);
+    partialAdd(acc, _mm256_abs_epi8(wv), _mm256_sign_epi8(load(q), wv));
+  }
 };
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
 
-// Signed int8 weights (the int8 LM head): vpdpbusd wants one unsigned operand, so it gets |w|
-// and the activations take w's sign (vpsignb); neither side is ever -128. Rows are qStride
-// bytes, a multiple of 32 as for the AVX2 kernel.
-void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
-  for (size_t row = c.rowBegin; row < c.rowEnd; ++row) {
-    const int8_t* w = weights + row * c.qStride;
-    for (size_t b = 0; b < c.batch; ++b) {
-      const int8_t* q = c.q + b * c.qStride;
-      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-      size_t i = 0;
-      for (; i + 64 <= c.qStride; i += 64) {
-        const __m256i w0 = V::load(w + i), w1 = V::load(w + i + 32);
-        acc0 = _mm256_dpbusd_avx_epi32(acc0, _mm256_abs_epi8(w0), _mm256_sign_epi8(V::load(q + i), w0));
-        acc1 = _mm256_dpbusd_avx_epi32(acc1, _mm256_abs_epi8(w1), _mm256_sign_epi8(V::load(q + i + 32), w1));
-      }
-      for (; i < c.qStride; i += 32) {
-        const __m256i w0 = V::load(w + i);
-        acc0 = _mm256_dpbusd_avx_epi32(acc0, _mm256_abs_epi8(w0), _mm256_sign_epi8(V::load(q + i), w0));
-      }
-      const int32_t dot = V::hsum(_mm256_add_epi32(acc0, acc1));
-      c.y[b * c.n + row] = static_cast<float>(dot) * (rowScales[row] * c.rows[b].dequant);
-    }
-  }
-}
+#include "../i8-dense-rows.inl"
 
 const I8KernelTable kTable = {
     .name = "avx-vnni fused-i8: {vex} vpdpbusd ymm (int8 activations, 2-bit code planes)",
@@ -81,7 +74,7 @@ const I8KernelTable kTable = {
     .threadScratchBytes = i8ThreadScratchBytes,
     .run = i8RunTiles,
     .quantize = quantizeRowAvx2,
-    .denseRows = denseRows,
+    .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun,
 };
 

@@ -64,56 +64,25 @@ struct V {
     asm("vpmaddubsw %[a], %[c], %[t]\n\tvpaddw %[t], %[p], %[p]" : [p] "+x"(p), [t] "=&x"(t) : [c] "x"(c), [a] "xm"(a));
   }
   static void flush(Acc& acc, Partial p) { acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1))); }
+
+  // The int8 head (i8-dense-rows.inl), signed weights: vpmaddubsw wants one unsigned operand,
+  // so it gets |w| and the activations take w's sign (vpsignb). Products are at most
+  // 127 * 127, pairs 32258: no saturation, since neither side is ever -128.
+  using HeadAcc = __m256i;
+  static constexpr size_t kHeadPrefetchBytes = kGemvPrefetchBytes;
+  static HeadAcc headZero() { return _mm256_setzero_si256(); }
+  static int32_t headSum(HeadAcc acc) { return hsum(acc); }
+  static void headDot(HeadAcc& acc, const int8_t* w, const int8_t* q, size_t) {
+    const I wv = load(w);
+    const I pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(load(q), wv));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+  }
 };
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
 
-// Signed int8 weights: vpmaddubsw wants one unsigned operand, so it gets |w| and the
-// activations take w's sign (vpsignb). Products are at most 127 * 127, pairs 32258: no
-// saturation, since neither side is ever -128.
-inline __m256i signedDot32(__m256i acc, __m256i w, __m256i q) {
-  const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w));
-  return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-}
-
-inline void storeDenseRow(const float* rowScales, const I8KernelCall& c, size_t b, size_t row, __m256i acc) {
-  c.y[b * c.n + row] = static_cast<float>(V::hsum(acc)) * (rowScales[row] * c.rows[b].dequant);
-}
-
-// Rows in pairs from the two halves of the thread's range: two weight streams in flight (the
-// head is read from DRAM at every token) sharing each activation load, each prefetched as the
-// batch-1 kernel's are (2B-4T int8 head decode, Zen 3: 26.3 -> 29.2 tok/s, medians of 8).
-void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
-  const size_t half = (c.rowEnd - c.rowBegin) / 2;
-  for (size_t i = 0; i < half; ++i) {
-    const size_t row0 = c.rowBegin + i, row1 = row0 + half;
-    const int8_t* w0 = weights + row0 * c.qStride;
-    const int8_t* w1 = weights + row1 * c.qStride;
-    for (size_t b = 0; b < c.batch; ++b) {
-      const int8_t* q = c.q + b * c.qStride;
-      __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-      for (size_t k = 0; k < c.qStride; k += 32) {
-        if (b == 0 && k % 64 == 0) {
-          __builtin_prefetch(w0 + k + V::kGemvPrefetchBytes, 0, 0);
-          __builtin_prefetch(w1 + k + V::kGemvPrefetchBytes, 0, 0);
-        }
-        const __m256i x = V::load(q + k);
-        acc0 = signedDot32(acc0, V::load(w0 + k), x);
-        acc1 = signedDot32(acc1, V::load(w1 + k), x);
-      }
-      storeDenseRow(rowScales, c, b, row0, acc0);
-      storeDenseRow(rowScales, c, b, row1, acc1);
-    }
-  }
-  for (size_t row = c.rowBegin + 2 * half; row < c.rowEnd; ++row)
-    for (size_t b = 0; b < c.batch; ++b) {
-      const int8_t* q = c.q + b * c.qStride;
-      __m256i acc = _mm256_setzero_si256();
-      for (size_t k = 0; k < c.qStride; k += 32) acc = signedDot32(acc, V::load(weights + row * c.qStride + k), V::load(q + k));
-      storeDenseRow(rowScales, c, b, row, acc);
-    }
-}
+#include "../i8-dense-rows.inl"
 
 const I8KernelTable kTable = {
     .name = "avx2 fused-i8: vpmaddubsw + vpmaddwd (int8 activations, 2-bit code planes)",
@@ -122,7 +91,7 @@ const I8KernelTable kTable = {
     .threadScratchBytes = i8ThreadScratchBytes,
     .run = i8RunTiles,
     .quantize = quantizeRowAvx2,
-    .denseRows = denseRows,
+    .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun,
 };
 

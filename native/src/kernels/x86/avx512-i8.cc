@@ -15,6 +15,18 @@
 namespace bitbench {
 namespace {
 
+// Signed int8 weights (the int8 LM head): vpmaddubsw wants one unsigned operand, so it gets
+// |w| and the activations take w's sign. AVX-512BW has no vpsignb, so a masked subtract from
+// zero negates the activations where w < 0. Neither side is ever -128, so nothing saturates.
+inline __m512i activationsSignedBy(__m512i w, __m512i q) {
+  return _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
+}
+
+// Rows are qStride bytes (a multiple of 32 in the model); the last step loads under a mask.
+inline __mmask64 tailMask(size_t remaining) {
+  return remaining >= 64 ? ~__mmask64{0} : (__mmask64{1} << remaining) - 1;
+}
+
 struct V {
   using I = __m512i;
   using Acc = __m512i;
@@ -48,42 +60,32 @@ struct V {
     p = _mm512_add_epi16(p, _mm512_add_epi16(even, _mm512_srai_epi16(odd4, 2)));
   }
   static Partial partialZero() { return _mm512_setzero_si512(); }
-  static void partialAdd(Partial& p, I c, I a) { p = _mm512_add_epi16(p, _mm512_maddubs_epi16(c, a)); }
+  // p += vpmaddubsw(c, a), through inline asm for the reason avx2-i8.cc gives: GCC 12 copied
+  // every partial of the unrolled batched loop once per step.
+  static void partialAdd(Partial& p, I c, I a) {
+    I t;
+    asm("vpmaddubsw %[a], %[c], %[t]\n\tvpaddw %[t], %[p], %[p]" : [p] "+v"(p), [t] "=&v"(t) : [c] "v"(c), [a] "vm"(a));
+  }
   static void flush(Acc& acc, Partial p) { acc = _mm512_add_epi32(acc, _mm512_madd_epi16(p, _mm512_set1_epi16(1))); }
+
+  // The int8 head (i8-dense-rows.inl): |w| times the activations signed by w, pairs widened
+  // to int32 at once (each at most 2 * 127 * 127).
+  using HeadAcc = __m512i;
+  static constexpr size_t kHeadPrefetchBytes = 2048;
+  static HeadAcc headZero() { return _mm512_setzero_si512(); }
+  static int32_t headSum(HeadAcc acc) { return hsum(acc); }
+  static void headDot(HeadAcc& acc, const int8_t* w, const int8_t* q, size_t remaining) {
+    const __mmask64 m = tailMask(remaining);
+    const I wv = _mm512_maskz_loadu_epi8(m, w), qv = _mm512_maskz_loadu_epi8(m, q);
+    const I pairs = _mm512_maddubs_epi16(_mm512_abs_epi8(wv), activationsSignedBy(wv, qv));
+    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, _mm512_set1_epi16(1)));
+  }
 };
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
 
-// Signed int8 weights (the int8 LM head): vpmaddubsw wants one unsigned operand, so it gets
-// |w| and the activations take w's sign. AVX-512BW has no vpsignb, so a masked subtract from
-// zero negates the activations where w < 0. Neither side is ever -128, so nothing saturates.
-inline __m512i activationsSignedBy(__m512i w, __m512i q) {
-  return _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
-}
-
-// Rows are qStride bytes (a multiple of 32 in the model); the last step loads under a mask.
-inline __mmask64 tailMask(size_t remaining) {
-  return remaining >= 64 ? ~__mmask64{0} : (__mmask64{1} << remaining) - 1;
-}
-
-void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
-  const __m512i ones = _mm512_set1_epi16(1);
-  for (size_t row = c.rowBegin; row < c.rowEnd; ++row) {
-    const int8_t* w = weights + row * c.qStride;
-    for (size_t b = 0; b < c.batch; ++b) {
-      const int8_t* q = c.q + b * c.qStride;
-      __m512i acc = _mm512_setzero_si512();
-      for (size_t i = 0; i < c.qStride; i += 64) {
-        const __mmask64 m = tailMask(c.qStride - i);
-        const __m512i wv = _mm512_maskz_loadu_epi8(m, w + i), qv = _mm512_maskz_loadu_epi8(m, q + i);
-        const __m512i pairs = _mm512_maddubs_epi16(_mm512_abs_epi8(wv), activationsSignedBy(wv, qv));
-        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, ones));
-      }
-      c.y[b * c.n + row] = static_cast<float>(V::hsum(acc)) * (rowScales[row] * c.rows[b].dequant);
-    }
-  }
-}
+#include "../i8-dense-rows.inl"
 
 const I8KernelTable kTable = {
     .name = "avx512 fused-i8: vpmaddubsw + vpmaddwd zmm (int8 activations, 2-bit code planes)",
@@ -92,7 +94,7 @@ const I8KernelTable kTable = {
     .threadScratchBytes = i8ThreadScratchBytes,
     .run = i8RunTiles,
     .quantize = quantizeRowAvx2,
-    .denseRows = denseRows,
+    .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun,
 };
 

@@ -23,6 +23,18 @@ inline __m512i dpbusd(__m512i acc, __m512i u, __m512i s) {
   return acc;
 }
 
+// Signed int8 weights (the int8 LM head): vpdpbusd wants one unsigned operand, so it gets
+// |w| and the activations take w's sign. AVX-512BW has no vpsignb, so a masked subtract from
+// zero negates the activations where w < 0. Neither side is ever -128, so nothing saturates.
+inline __m512i activationsSignedBy(__m512i w, __m512i q) {
+  return _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
+}
+
+// Rows are qStride bytes (a multiple of 32 in the model); the last step loads under a mask.
+inline __mmask64 tailMask(size_t remaining) {
+  return remaining >= 64 ? ~__mmask64{0} : (__mmask64{1} << remaining) - 1;
+}
+
 struct V {
   using I = __m512i;
   using Acc = __m512i;
@@ -68,22 +80,21 @@ struct V {
   static Partial partialZero() { return _mm512_setzero_si512(); }
   static void partialAdd(Partial& p, I c, I a) { p = dpbusd(p, c, a); }
   static void flush(Acc& acc, Partial p) { acc = _mm512_add_epi32(acc, p); }
+
+  // The int8 head at batch 1 (i8-dense-rows.inl): |w| times the activations signed by w.
+  using HeadAcc = __m512i;
+  static constexpr size_t kHeadPrefetchBytes = 2048;
+  static HeadAcc headZero() { return _mm512_setzero_si512(); }
+  static int32_t headSum(HeadAcc acc) { return hsum(acc); }
+  static void headDot(HeadAcc& acc, const int8_t* w, const int8_t* q, size_t remaining) {
+    const __mmask64 m = tailMask(remaining);
+    const I wv = _mm512_maskz_loadu_epi8(m, w), qv = _mm512_maskz_loadu_epi8(m, q);
+    acc = dpbusd(acc, _mm512_abs_epi8(wv), activationsSignedBy(wv, qv));
+  }
 };
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
-
-// Signed int8 weights (the int8 LM head): vpdpbusd wants one unsigned operand, so it gets
-// |w| and the activations take w's sign. AVX-512BW has no vpsignb, so a masked subtract from
-// zero negates the activations where w < 0. Neither side is ever -128, so nothing saturates.
-inline __m512i activationsSignedBy(__m512i w, __m512i q) {
-  return _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
-}
-
-// Rows are qStride bytes (a multiple of 32 in the model); the last step loads under a mask.
-inline __mmask64 tailMask(size_t remaining) {
-  return remaining >= 64 ? ~__mmask64{0} : (__mmask64{1} << remaining) - 1;
-}
 
 // Batched (the LM head at batch > 1): tiles of R weight rows by B activation rows, so each
 // weight load serves B products and each activation load R (one weight row against four
@@ -147,43 +158,10 @@ void denseHeadRows(const int8_t* weights, const float* rowScales, size_t row0, c
 }
 static_assert(kHeadBatch == 4, "denseHeadRows names the remainders 1 to 3");
 
-// Batch 1 (the head at decode, 328 MB of the 852 a 2B-4T token reads): rows from two far-apart
-// parts of the range at once, so the core keeps two sequential streams in flight, as the
-// ternary GEMV does; one stream read the head at about 21 GB/s where the GEMV reaches 28.
-inline int32_t denseDot(const int8_t* w, const int8_t* q, size_t qStride) {
-  __m512i acc = _mm512_setzero_si512();
-  for (size_t i = 0; i < qStride; i += 64) {
-    const __mmask64 m = tailMask(qStride - i);
-    const __m512i wv = _mm512_maskz_loadu_epi8(m, w + i), qv = _mm512_maskz_loadu_epi8(m, q + i);
-    acc = dpbusd(acc, _mm512_abs_epi8(wv), activationsSignedBy(wv, qv));
-  }
-  return V::hsum(acc);
-}
-
-void denseRowsTwoStreams(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
-  const size_t half = (c.rowEnd - c.rowBegin) / 2;
-  const float dequant = c.rows[0].dequant;
-  for (size_t i = 0; i < half; ++i) {
-    const size_t rowA = c.rowBegin + i, rowB = rowA + half;
-    const int8_t* wa = weights + rowA * c.qStride;
-    const int8_t* wb = weights + rowB * c.qStride;
-    __m512i accA = _mm512_setzero_si512(), accB = _mm512_setzero_si512();
-    for (size_t j = 0; j < c.qStride; j += 64) {
-      const __mmask64 m = tailMask(c.qStride - j);
-      const __m512i qv = _mm512_maskz_loadu_epi8(m, c.q + j);
-      const __m512i va = _mm512_maskz_loadu_epi8(m, wa + j), vb = _mm512_maskz_loadu_epi8(m, wb + j);
-      accA = dpbusd(accA, _mm512_abs_epi8(va), activationsSignedBy(va, qv));
-      accB = dpbusd(accB, _mm512_abs_epi8(vb), activationsSignedBy(vb, qv));
-    }
-    c.y[rowA] = static_cast<float>(V::hsum(accA)) * (rowScales[rowA] * dequant);
-    c.y[rowB] = static_cast<float>(V::hsum(accB)) * (rowScales[rowB] * dequant);
-  }
-  for (size_t row = c.rowBegin + 2 * half; row < c.rowEnd; ++row)
-    c.y[row] = static_cast<float>(denseDot(weights + row * c.qStride, c.q, c.qStride)) * (rowScales[row] * dequant);
-}
+#include "../i8-dense-rows.inl"
 
 void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
-  if (c.batch == 1) return denseRowsTwoStreams(weights, rowScales, c);
+  if (c.batch == 1) return i8DenseRowPairs(weights, rowScales, c);
   size_t row = c.rowBegin;
   for (; row + kHeadRows <= c.rowEnd; row += kHeadRows) denseHeadRows<kHeadRows>(weights, rowScales, row, c);
   for (; row < c.rowEnd; ++row) denseHeadRows<1>(weights, rowScales, row, c);
