@@ -228,6 +228,30 @@ describe('native kernels match the float64 reference', () => {
     }
   });
 
+  it('fused-i8 stays exact at the largest sums (weights all +1 or all -1, activations all at 127)', async () => {
+    // Every product at its largest: the int16 partials of the maddubs kernels and the int32
+    // accumulators reach their bounds, which random inputs never do.
+    const k = 4099;
+    const rows = [1, -1, 1, -1, 1, 0, -1, 1, 1];
+    const n = rows.length;
+    const weights = new Int8Array(n * k);
+    rows.forEach((w, r) => weights.fill(w, r * k, (r + 1) * k));
+    const packed = packTernary(weights, n, k);
+    for (const batch of [1, 3, 64]) {
+      const x = new Float32Array(batch * k);
+      for (let b = 0; b < batch; b++) x.fill(b % 2 === 0 ? 0.5 : -2, b * k, (b + 1) * k);
+      for (const { name: isa } of supported) {
+        const y = await runPath({ path: 'fused-i8', isa, weights: packed, n, k, x, batch, threads: 2, scale: 1 });
+        const expected = (b: number, r: number) => rows[r]! * (b % 2 === 0 ? 0.5 : -2) * k;
+        const off: string[] = [];
+        for (let b = 0; b < batch; b++)
+          for (let r = 0; r < n; r++)
+            if (Math.abs(y[b * n + r]! - expected(b, r)) > 1e-6 * k * 2) off.push(`b${b} r${r}: ${y[b * n + r]} vs ${expected(b, r)}`);
+        expect(off.slice(0, 5), `${isa} batch ${batch}`).toEqual([]);
+      }
+    }
+  });
+
   it('calls in flight together give the same bits as the same calls one at a time', async () => {
     // Several libuv workers share one kernel thread pool: overlapping calls must not mix.
     const calls = [];

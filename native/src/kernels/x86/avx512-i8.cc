@@ -30,14 +30,15 @@ inline __mmask64 tailMask(size_t remaining) {
 struct V {
   using I = __m512i;
   using Acc = __m512i;
-  // A vpmaddubsw lane is at most 2 * 2 * 127 = 508 in magnitude, so 64 fit in int16; 32 is
-  // the same margin the AVX2 kernel keeps.
+  // A vpmaddubsw lane is at most 2 * 2 * 127 = 508 in magnitude, so 64 fit in int16.
   using Partial = __m512i;
   static constexpr size_t kBytes = 64;
   static constexpr size_t kRowTile = 4;
   // 32 vector registers: four streams of four rows of partial sums fit beside the activations.
   static constexpr size_t kGemvStreams = 4;
-  static constexpr size_t kPartialSteps = 32;
+  static constexpr size_t kGemmBatchTile = 4;
+  static constexpr size_t kGemmChunkBytes = 8192;
+  static constexpr size_t kPartialSteps = 64;
 
   static I load(const void* p) { return _mm512_loadu_si512(p); }
   static void store(void* p, I v) { _mm512_storeu_si512(p, v); }
