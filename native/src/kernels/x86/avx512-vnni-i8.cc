@@ -46,6 +46,7 @@ struct V {
   // 32 vector registers: four streams of four rows of partial sums fit beside the activations.
   static constexpr size_t kGemvStreams = 2;
   static constexpr size_t kGemmBatchTile = 4;
+  static constexpr size_t kGemvPrefetchBytes = 2048;
   static constexpr size_t kGemmChunkBytes = 8192;
   static constexpr size_t kPartialSteps = 1u << 20;
 
