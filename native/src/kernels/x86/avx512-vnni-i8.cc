@@ -43,7 +43,8 @@ struct V {
   using Partial = __m512i;
   static constexpr size_t kBytes = 64;
   static constexpr size_t kRowTile = 4;
-  // 32 vector registers: four streams of four rows of partial sums fit beside the activations.
+  // Two streams of four rows, each row's partial two registers (BlockPartial), beside the
+  // activations and the codes.
   static constexpr size_t kGemvStreams = 2;
   static constexpr size_t kGemmBatchTile = 4;
   // Cold weights, as on AVX2 (avx2-i8.cc): 4096x4096, 2 threads, Zen 5: 1.03-1.12x, hot unchanged.
