@@ -3,14 +3,19 @@
 // i8-tiles.inl is. The head is 328 MB of the 852 a 2B-4T token reads at batch 1, straight from
 // DRAM every token, so this loop is about keeping memory busy, not about arithmetic.
 //
-// V must provide:
-//   kBytes                     columns per headDot step (rows are qStride bytes, a multiple
-//                              of 32; a wider step masks its last load)
-//   HeadAcc, headZero(), headSum(HeadAcc) -> int32
-//   headDot(HeadAcc&, const int8_t* w, const int8_t* q, size_t remaining)
+// V must provide, beside what i8-tiles.inl uses (kBytes, Acc, accZero, hsum):
+//   headDot(Acc&, const int8_t* w, const int8_t* q, size_t remaining)
 //                              acc += w . q over the next kBytes columns (remaining of them
-//                              left in the row)
-//   kHeadPrefetchBytes         how far ahead each weight stream is asked for in software
+//                              left in the row; rows are qStride bytes, a multiple of 32, so
+//                              a 64-byte step masks its last load)
+// and may provide kHeadPrefetchBytes: how far ahead each weight stream is asked for in
+// software (2 KiB if absent).
+
+template <typename T>
+constexpr size_t i8HeadPrefetchBytes() {
+  if constexpr (requires { T::kHeadPrefetchBytes; }) return T::kHeadPrefetchBytes;
+  return 2048;
+}
 
 inline void storeHeadRow(const float* rowScales, const I8KernelCall& c, size_t b, size_t row, int32_t dot) {
   c.y[b * c.n + row] = static_cast<float>(dot) * (rowScales[row] * c.rows[b].dequant);
@@ -29,25 +34,25 @@ inline void i8DenseRowPairs(const int8_t* weights, const float* rowScales, const
     const int8_t* w1 = weights + row1 * c.qStride;
     for (size_t b = 0; b < c.batch; ++b) {
       const int8_t* q = c.q + b * c.qStride;
-      typename V::HeadAcc acc0 = V::headZero(), acc1 = V::headZero();
+      typename V::Acc acc0 = V::accZero(), acc1 = V::accZero();
       for (size_t k = 0; k < c.qStride; k += V::kBytes) {
         if (b == 0 && k % 64 == 0) {
-          __builtin_prefetch(w0 + k + V::kHeadPrefetchBytes, 0, 0);
-          __builtin_prefetch(w1 + k + V::kHeadPrefetchBytes, 0, 0);
+          __builtin_prefetch(w0 + k + i8HeadPrefetchBytes<V>(), 0, 0);
+          __builtin_prefetch(w1 + k + i8HeadPrefetchBytes<V>(), 0, 0);
         }
         V::headDot(acc0, w0 + k, q + k, c.qStride - k);
         V::headDot(acc1, w1 + k, q + k, c.qStride - k);
       }
-      storeHeadRow(rowScales, c, b, row0, V::headSum(acc0));
-      storeHeadRow(rowScales, c, b, row1, V::headSum(acc1));
+      storeHeadRow(rowScales, c, b, row0, V::hsum(acc0));
+      storeHeadRow(rowScales, c, b, row1, V::hsum(acc1));
     }
   }
   for (size_t row = c.rowBegin + 2 * half; row < c.rowEnd; ++row)
     for (size_t b = 0; b < c.batch; ++b) {
       const int8_t* q = c.q + b * c.qStride;
       const int8_t* w = weights + row * c.qStride;
-      typename V::HeadAcc acc = V::headZero();
+      typename V::Acc acc = V::accZero();
       for (size_t k = 0; k < c.qStride; k += V::kBytes) V::headDot(acc, w + k, q + k, c.qStride - k);
-      storeHeadRow(rowScales, c, b, row, V::headSum(acc));
+      storeHeadRow(rowScales, c, b, row, V::hsum(acc));
     }
 }

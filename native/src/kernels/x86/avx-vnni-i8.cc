@@ -52,11 +52,7 @@ struct V {
 
   // The int8 head (i8-dense-rows.inl), signed weights: vpdpbusd wants one unsigned operand, so
   // it gets |w| and the activations take w's sign (vpsignb); neither side is ever -128.
-  using HeadAcc = __m256i;
-  static constexpr size_t kHeadPrefetchBytes = 2048;
-  static HeadAcc headZero() { return _mm256_setzero_si256(); }
-  static int32_t headSum(HeadAcc acc) { return hsum(acc); }
-  static void headDot(HeadAcc& acc, const int8_t* w, const int8_t* q, size_t) {
+  static void headDot(Acc& acc, const int8_t* w, const int8_t* q, size_t) {
     const I wv = load(w);
     partialAdd(acc, _mm256_abs_epi8(wv), _mm256_sign_epi8(load(q), wv));
   }

@@ -68,11 +68,8 @@ struct V {
   // The int8 head (i8-dense-rows.inl), signed weights: vpmaddubsw wants one unsigned operand,
   // so it gets |w| and the activations take w's sign (vpsignb). Products are at most
   // 127 * 127, pairs 32258: no saturation, since neither side is ever -128.
-  using HeadAcc = __m256i;
   static constexpr size_t kHeadPrefetchBytes = kGemvPrefetchBytes;
-  static HeadAcc headZero() { return _mm256_setzero_si256(); }
-  static int32_t headSum(HeadAcc acc) { return hsum(acc); }
-  static void headDot(HeadAcc& acc, const int8_t* w, const int8_t* q, size_t) {
+  static void headDot(Acc& acc, const int8_t* w, const int8_t* q, size_t) {
     const I wv = load(w);
     const I pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(load(q), wv));
     acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));

@@ -15,17 +15,7 @@
 namespace bitbench {
 namespace {
 
-// Signed int8 weights (the int8 LM head): vpmaddubsw wants one unsigned operand, so it gets
-// |w| and the activations take w's sign. AVX-512BW has no vpsignb, so a masked subtract from
-// zero negates the activations where w < 0. Neither side is ever -128, so nothing saturates.
-inline __m512i activationsSignedBy(__m512i w, __m512i q) {
-  return _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
-}
-
-// Rows are qStride bytes (a multiple of 32 in the model); the last step loads under a mask.
-inline __mmask64 tailMask(size_t remaining) {
-  return remaining >= 64 ? ~__mmask64{0} : (__mmask64{1} << remaining) - 1;
-}
+#include "avx512-signed-i8.inl"
 
 struct V {
   using I = __m512i;
@@ -71,15 +61,9 @@ struct V {
 
   // The int8 head (i8-dense-rows.inl): |w| times the activations signed by w, pairs widened
   // to int32 at once (each at most 2 * 127 * 127).
-  using HeadAcc = __m512i;
-  static constexpr size_t kHeadPrefetchBytes = 2048;
-  static HeadAcc headZero() { return _mm512_setzero_si512(); }
-  static int32_t headSum(HeadAcc acc) { return hsum(acc); }
-  static void headDot(HeadAcc& acc, const int8_t* w, const int8_t* q, size_t remaining) {
-    const __mmask64 m = tailMask(remaining);
-    const I wv = _mm512_maskz_loadu_epi8(m, w), qv = _mm512_maskz_loadu_epi8(m, q);
-    const I pairs = _mm512_maddubs_epi16(_mm512_abs_epi8(wv), activationsSignedBy(wv, qv));
-    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, _mm512_set1_epi16(1)));
+  static void headDot(Acc& acc, const int8_t* w, const int8_t* q, size_t remaining) {
+    const SignedOperands o = signedOperands(w, q, remaining);
+    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(o.absW, o.signedQ), _mm512_set1_epi16(1)));
   }
 };
 
