@@ -31,6 +31,29 @@ void rmsNorm(const float* x, const float* weight, size_t size, float eps, float*
   for (i = 0; i < size; ++i) out[i] = x[i] * inverse * weight[i];
 }
 
+// The squared ReLU gate, gate = max(gate, 0)^2 * up, elementwise (NaN and -0.0 give +0.0, as
+// `gate > 0 ? gate : 0` does). Four lanes at a time through GCC's vector extension, for x86
+// and Arm alike: as a plain loop GCC 12 kept it scalar with a branch per element ("control
+// flow in loop": the compare may trap), mispredicted on about half of them; 2B-4T at batch
+// 32 on Zen 5, that was a tenth of the decode step.
+void squaredReluGate(float* gate, const float* up, size_t size) {
+  using Float4 = float __attribute__((vector_size(16)));
+  size_t i = 0;
+  for (; i + 4 <= size; i += 4) {
+    Float4 g, u;
+    std::memcpy(&g, gate + i, sizeof g);
+    std::memcpy(&u, up + i, sizeof u);
+    const Float4 zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    const Float4 relu = g > zero ? g : zero;
+    const Float4 out = relu * relu * u;
+    std::memcpy(gate + i, &out, sizeof out);
+  }
+  for (; i < size; ++i) {
+    const float relu = gate[i] > 0 ? gate[i] : 0.0f;
+    gate[i] = relu * relu * up[i];
+  }
+}
+
 // cos and sin of position * theta^(-2i/d) for i < d/2: what rotate-half RoPE turns pair
 // (i, i + d/2) of every head by. Computed once per row and forward pass, not per layer.
 void ropeAngles(size_t headDim, size_t position, float theta, float* cosines, float* sines) {
@@ -409,10 +432,7 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     sparsify(normed.data(), count, d.hidden);
     layer.projections[static_cast<int>(Projection::kGate)].run(normed.data(), count, gate.data(), threads);
     layer.projections[static_cast<int>(Projection::kUp)].run(normed.data(), count, up.data(), threads, true);
-    for (size_t i = 0; i < count * d.ffn; ++i) {
-      const float relu = gate[i] > 0 ? gate[i] : 0.0f;
-      gate[i] = relu * relu * up[i];  // squared ReLU gate
-    }
+    squaredReluGate(gate.data(), up.data(), count * d.ffn);
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&gate[r * d.ffn], layer.norms[kFfnSubNorm].data(), d.ffn, d.rmsEps, &up[r * d.ffn]);
     sparsify(up.data(), count, d.ffn);
