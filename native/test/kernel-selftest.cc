@@ -206,6 +206,46 @@ std::string compareExact(const std::vector<float>& y, const std::vector<float>& 
   return "";
 }
 
+// ComputePath::runGroup (the model's Q/K/V and gate/up) gives each product exactly what run()
+// gives it alone: three paths of different n sharing k and a workspace, as in the model.
+void checkGroup(const Implementation& impl, PathKind kind, Tally& tally) {
+  constexpr size_t k = 300;
+  const size_t ns[] = {48, 16, 33};
+  auto workspace = std::make_shared<Workspace>();
+  std::unique_ptr<ComputePath> paths[3];
+  AlignedBuffer prepared[3];
+  for (size_t i = 0; i < 3; ++i) {
+    std::vector<uint8_t> packed(packedBytes(ns[i], k));
+    syntheticPackedWeights(40 + i, ns[i], k, packed.data());
+    paths[i] = makeComputePath(PathConfig{kind, &impl, ns[i], k, kMaxBatch, 0.75f, /*useBlas=*/false, workspace});
+    prepared[i] = AlignedBuffer(paths[i]->preparedBytes());
+    paths[i]->prepare(packed.data(), prepared[i].as<uint8_t>());
+  }
+  std::vector<float> x(kMaxBatch * k);
+  syntheticActivations(43, x.size(), x.data());
+  for (size_t batch : {size_t{1}, size_t{3}})
+    for (unsigned threads : kThreadCounts) {
+      std::string problem;
+      std::vector<float> alone[3], grouped[3];
+      ComputePath::GroupMember members[3];
+      for (size_t i = 0; i < 3; ++i) {
+        alone[i].assign(batch * ns[i], 0.0f);
+        grouped[i].assign(batch * ns[i], std::numeric_limits<float>::quiet_NaN());
+        paths[i]->run(prepared[i].as<uint8_t>(), x.data(), batch, alone[i].data(), threads);
+        members[i] = {paths[i].get(), prepared[i].as<uint8_t>(), grouped[i].data()};
+      }
+      ComputePath::runGroup(members, 3, x.data(), batch, threads);
+      for (size_t i = 0; i < 3 && problem.empty(); ++i)
+        for (size_t j = 0; j < alone[i].size() && problem.empty(); ++j)
+          if (std::memcmp(&grouped[i][j], &alone[i][j], sizeof(float)) != 0)
+            problem = "product " + std::to_string(i) + " output " + std::to_string(j) + " = " +
+                      format("%.9g", grouped[i][j]) + ", run() alone gives " + format("%.9g", alone[i][j]);
+      tally.record(problem.empty(), std::string(impl.name) + " " + pathKindName(kind) + " runGroup batch=" +
+                                        std::to_string(batch) + " threads=" + std::to_string(threads) +
+                                        (problem.empty() ? " equals run()" : ": " + problem));
+    }
+}
+
 // Empty when every output vector (one per batch row) has cosine >= kI8MinCosine against the
 // fp32 reference; `worst` is the lowest.
 std::string compareI8Cosine(const std::vector<float>& y, const Reference& ref, size_t n, size_t batch, double& worst) {
@@ -674,6 +714,7 @@ int main() {
       uint64_t seed = 1;
       for (const Shape& shape : kShapes) checkProducts(impl, kind, shape, seed++, tally);
       checkInvalidCodes(impl, kind, tally);
+      checkGroup(impl, kind, tally);
     }
     std::printf("fused-i8 kernel of %s: %s\n", impl.name, impl.i8Table(cpuFeatures())->name);
     checkI8Quantize(impl, scalar, tally);

@@ -101,9 +101,10 @@ PathConfig projectionConfig(const ModelSpec& spec, Projection projection, size_t
 struct BitNetModel::Linear {
   std::unique_ptr<ComputePath> path;
   AlignedBuffer weights;
-  void run(const float* x, size_t batch, float* y, unsigned threads, bool sameInput = false) {
-    path->run(weights.as<uint8_t>(), x, batch, y, threads, sameInput);
+  void run(const float* x, size_t batch, float* y, unsigned threads) {
+    path->run(weights.as<uint8_t>(), x, batch, y, threads);
   }
+  ComputePath::GroupMember into(float* y) { return {path.get(), weights.as<uint8_t>(), y}; }
 };
 
 struct BitNetModel::Layer {
@@ -412,9 +413,11 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&x[r * d.hidden], layer.norms[kInputNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
     sparsify(normed.data(), count, d.hidden);
-    layer.projections[static_cast<int>(Projection::kQ)].run(normed.data(), count, q.data(), threads);
-    layer.projections[static_cast<int>(Projection::kK)].run(normed.data(), count, k.data(), threads, true);
-    layer.projections[static_cast<int>(Projection::kV)].run(normed.data(), count, v.data(), threads, true);
+    // Q, K and V in one parallel call (the threads meet once), as are gate and up below.
+    const ComputePath::GroupMember qkv[] = {layer.projections[static_cast<int>(Projection::kQ)].into(q.data()),
+                                            layer.projections[static_cast<int>(Projection::kK)].into(k.data()),
+                                            layer.projections[static_cast<int>(Projection::kV)].into(v.data())};
+    ComputePath::runGroup(qkv, 3, normed.data(), count, threads);
     for (size_t r = 0; r < count; ++r) {
       applyRope(&q[r * d.hidden], d.heads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
       applyRope(&k[r * kvWidth], d.kvHeads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
@@ -430,8 +433,9 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&x[r * d.hidden], layer.norms[kPostAttentionNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
     sparsify(normed.data(), count, d.hidden);
-    layer.projections[static_cast<int>(Projection::kGate)].run(normed.data(), count, gate.data(), threads);
-    layer.projections[static_cast<int>(Projection::kUp)].run(normed.data(), count, up.data(), threads, true);
+    const ComputePath::GroupMember gateUp[] = {layer.projections[static_cast<int>(Projection::kGate)].into(gate.data()),
+                                               layer.projections[static_cast<int>(Projection::kUp)].into(up.data())};
+    ComputePath::runGroup(gateUp, 2, normed.data(), count, threads);
     squaredReluGate(gate.data(), up.data(), count * d.ffn);
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&gate[r * d.ffn], layer.norms[kFfnSubNorm].data(), d.ffn, d.rmsEps, &up[r * d.ffn]);

@@ -25,6 +25,8 @@ class BaselinePath : public ComputePath {
   std::string blasName() const override { return dense_.name(); }
 
  protected:
+  // Each product dequantizes its own rows into the one shared buffer.
+  bool groupable() const override { return false; }
   void beforeRows(const KernelCall&, unsigned) override {
     dequantized_ = static_cast<float*>(
         workspace().get(Workspace::kDequantizedWeights, config_.n * kStride_ * sizeof(float)));

@@ -42,8 +42,7 @@ ComputePath::ComputePath(const PathConfig& config, size_t columnMultiple)
   if (!config_.workspace) config_.workspace = std::make_shared<Workspace>();
 }
 
-void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads,
-                      bool sameInput) {
+KernelCall ComputePath::setUp(const float* x, size_t batch, float* y, unsigned threads, bool sameInput) {
   if (batch > config_.maxBatch) throw std::invalid_argument("batch exceeds the batch the path was built for");
   // The workspace may hold another path's data: write the zero padding every call.
   float* padded = static_cast<float*>(workspace().get(Workspace::kPaddedActivations, batch * kStride_ * sizeof(float)));
@@ -55,14 +54,41 @@ void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, flo
   sameInput_ = sameInput;
   const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, config_.n};
   beforeRows(base, threads);
-  const size_t tile = rowTile();
-  ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned count) {
-    const RowRange rows = splitRows(config_.n, tile, index, count);
-    if (rows.begin >= rows.end) return;
-    KernelCall call = base;
-    call.rowBegin = rows.begin;
-    call.rowEnd = rows.end;
-    runRows(prepared, call, index);
+  return base;
+}
+
+void ComputePath::runShare(const uint8_t* prepared, const KernelCall& base, unsigned index, unsigned count) {
+  const RowRange rows = splitRows(config_.n, rowTile(), index, count);
+  if (rows.begin >= rows.end) return;
+  KernelCall call = base;
+  call.rowBegin = rows.begin;
+  call.rowEnd = rows.end;
+  runRows(prepared, call, index);
+}
+
+void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads,
+                      bool sameInput) {
+  const KernelCall base = setUp(x, batch, y, threads, sameInput);
+  ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned count) { runShare(prepared, base, index, count); });
+}
+
+void ComputePath::runGroup(const GroupMember* members, size_t count, const float* x, size_t batch, unsigned threads) {
+  if (count > kMaxGroup) throw std::invalid_argument("runGroup: more products than kMaxGroup");
+  bool groupable = true;
+  for (size_t i = 0; i < count; ++i) groupable &= members[i].path->groupable();
+  if (!groupable) {
+    for (size_t i = 0; i < count; ++i) members[i].path->run(members[i].prepared, x, batch, members[i].y, threads, i > 0);
+    return;
+  }
+  KernelCall bases[kMaxGroup];
+  for (size_t i = 0; i < count; ++i) {
+    ComputePath& path = *members[i].path;
+    if (path.config_.k != members[0].path->config_.k || path.config_.workspace != members[0].path->config_.workspace)
+      throw std::invalid_argument("runGroup: the products must share k and the workspace");
+    bases[i] = path.setUp(x, batch, members[i].y, threads, i > 0);
+  }
+  ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned threadCount) {
+    for (size_t i = 0; i < count; ++i) members[i].path->runShare(members[i].prepared, bases[i], index, threadCount);
   });
 }
 

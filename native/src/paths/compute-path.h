@@ -62,6 +62,21 @@ class ComputePath {
   void run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads,
            bool sameInput = false);
 
+  // One product of runGroup: a path, its prepared weights and its output.
+  struct GroupMember {
+    ComputePath* path;
+    const uint8_t* prepared;
+    float* y;
+  };
+  static constexpr size_t kMaxGroup = 4;
+  // The products of `count` paths sharing k and a workspace on the same input x (Q/K/V,
+  // gate/up), as run() would give them one after another: each is set up in turn on the
+  // calling thread, then every thread runs its rows of each in one parallel call, so the
+  // threads wait for each other once instead of once per product.
+  // Paths whose workspace buffers depend on more than k and the batch (so that two products
+  // would share one buffer of different contents) run their products one by one.
+  static void runGroup(const GroupMember* members, size_t count, const float* x, size_t batch, unsigned threads);
+
   // What ran: the kernel and, for dense products, the BLAS or builtin loop.
   virtual std::string kernelName() const = 0;
   virtual std::string blasName() const { return ""; }
@@ -87,6 +102,9 @@ class ComputePath {
   // covers all rows.
   virtual void beforeRows(const KernelCall& call, unsigned threads) { (void)call, (void)threads; }
   virtual size_t rowTile() const { return 16; }
+  // Whether runGroup may set up several products of this path before running any: true
+  // unless a workspace buffer of the path holds per-product contents (see runGroup).
+  virtual bool groupable() const { return true; }
   // Rows of one thread; `thread` is its index in [0, threads).
   virtual void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) = 0;
 
@@ -105,6 +123,10 @@ class ComputePath {
   SparsityCounters sparsity_;
 
  private:
+  // run()'s halves: the calling thread's set-up (padding, beforeRows), and one thread's share.
+  KernelCall setUp(const float* x, size_t batch, float* y, unsigned threads, bool sameInput);
+  void runShare(const uint8_t* prepared, const KernelCall& base, unsigned index, unsigned count);
+
   const float* padded_ = nullptr;
   bool sameInput_ = false;
 };

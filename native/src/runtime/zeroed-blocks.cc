@@ -23,7 +23,7 @@ double zeroActivationBlocks(uint64_t seed, double fraction, size_t rows, size_t 
     }
   size_t zeros = 0;
   for (size_t i = 0; i < rows * k; ++i) zeros += x[i] == 0.0f;
-  return rows * k ? static_cast<double>(zeros) / static_cast<double>(rows * k) : 0.0;
+  return rows * k > 0 ? static_cast<double>(zeros) / static_cast<double>(rows * k) : 0.0;
 }
 
 }  // namespace bitbench
