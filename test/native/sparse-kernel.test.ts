@@ -46,6 +46,22 @@ const ZEROED = { 'fused-i8': { fraction: 0.6, blockColumns: 256 }, fused: { frac
 const supported = implementations().filter((impl) => impl.supported);
 
 describe.each(supported.map((impl) => [impl.name] as const))('sparse kernels on %s', (isa) => {
+  // fused-i8 reads the listed blocks a few at a time and the rest in smaller steps: every
+  // count of listed blocks from 1 to 8 of 11, so every remainder of every step size runs.
+  it('fused-i8 sparse = dense for 1 to 8 listed blocks of 11', async () => {
+    const n = 300, k = 11 * 256;
+    const rng = createRng(1100);
+    const weights = packTernary(randomTernaryWeights(rng, n, k), n, k);
+    for (let kept = 1; kept <= 8; kept++) {
+      const x = randomActivations(rng, 1, k);
+      zeroBlocks(rng, x, k, (11 - kept) / 11, 256);
+      const common = { path: 'fused-i8', isa, weights, n, k, x, threads: 2, scale: SCALE } as const;
+      const dense = await runPath(common);
+      const sparse = await runPath({ ...common, sparseKernel: true });
+      expect(new Uint32Array(sparse.buffer), `${kept} kept`).toEqual(new Uint32Array(dense.buffer));
+    }
+  });
+
   for (const path of SPARSE_PATHS) {
     it.each(SHAPES.flatMap((shape) => THREADS.map((threads) => ({ ...shape, threads }))))(
       `${path} sparse = dense on zeroed activations, n $n k $k, $threads threads`,

@@ -67,18 +67,23 @@ inline void i8SparseRun(const uint8_t* prepared, const uint32_t* blocks, size_t 
       }
     };
     size_t i = 0;
-    for (; i + kPair <= count; i += kPair) {
-      if (held + kPair > kChunkBlocks) flushAll();
-      aim(i + kPair);
-      i8SparseStep<kPair>(tileBase, blocks + i, next, r0, r1, c.q, p);
-      held += kPair;
-    }
-    for (; i < count; ++i) {
-      if (held + 1 > kChunkBlocks) flushAll();
-      aim(i + 1);
-      i8SparseStep<1>(tileBase, blocks + i, next, r0, r1, c.q, p);
-      ++held;
-    }
+    auto step = [&](auto blocksInStep) {
+      constexpr size_t G = decltype(blocksInStep)::value;
+      if (held + G > kChunkBlocks) flushAll();
+      aim(i + G);
+      i8SparseStep<G>(tileBase, blocks + i, next, r0, r1, c.q, p);
+      held += G;
+      i += G;
+    };
+    while (i + kPair <= count) step(std::integral_constant<size_t, kPair>{});
+    // The rest in as few steps as fit: each step loads and stores every row's partial. (11
+    // listed blocks of 16 ran as 4 + 4 + 1 + 1 + 1: 4096x4096 cold at 31% zero blocks, Zen 5
+    // with AVX-512 VNNI, 1.06-1.09x dense; as 4 + 4 + 3, 1.17-1.20x.)
+    if constexpr (kPair >= 3)
+      if (count - i == 3) step(std::integral_constant<size_t, 3>{});
+    if constexpr (kPair >= 2)
+      if (count - i >= 2) step(std::integral_constant<size_t, 2>{});
+    if (i < count) step(std::integral_constant<size_t, 1>{});
     flushAll();
     for (size_t r = r0; r < r1; ++r) storeRow(c, 0, first + r, V::hsum(acc[r]));
   }
