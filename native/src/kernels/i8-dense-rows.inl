@@ -36,9 +36,12 @@ inline void i8DenseRowPairs(const int8_t* weights, const float* rowScales, const
       const int8_t* q = c.q + b * c.qStride;
       typename V::Acc acc0 = V::accZero(), acc1 = V::accZero();
       for (size_t k = 0; k < c.qStride; k += V::kBytes) {
+        // prefetcht0, not prefetchnta: on Intel a non-temporal prefetch fills L1 alone and
+        // left these streams at a third of DRAM bandwidth (2B-4T decode, Sapphire Rapids,
+        // 2 threads, int8 head: 18.2 -> 30.6 tokens/s).
         if (b == 0 && k % 64 == 0) {
-          __builtin_prefetch(w0 + k + i8HeadPrefetchBytes<V>(), 0, 0);
-          __builtin_prefetch(w1 + k + i8HeadPrefetchBytes<V>(), 0, 0);
+          __builtin_prefetch(w0 + k + i8HeadPrefetchBytes<V>(), 0, 3);
+          __builtin_prefetch(w1 + k + i8HeadPrefetchBytes<V>(), 0, 3);
         }
         V::headDot(acc0, w0 + k, q + k, c.qStride - k);
         V::headDot(acc1, w1 + k, q + k, c.qStride - k);

@@ -105,8 +105,12 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
       typename V::I a[kI8PlanesPerBlock];
       for (size_t s = 0; s < kI8PlanesPerBlock; ++s) a[s] = V::load(q + s * V::kBytes);
       for (size_t t = 0; t < STREAMS; ++t) {
+        // Into every cache level (prefetcht0), not as non-temporal: Intel's prefetchnta fills L1
+        // alone and the evicted line skips L2, so weights that fit in L2 came from DRAM on
+        // every call (Sapphire Rapids, avx512-vnni 4096x4096, 2 threads: hot 0.27 -> 0.057 ms,
+        // cold 0.33 -> 0.15 ms).
         if constexpr (i8GemvPrefetchBytes<V>() > 0)
-          for (size_t r = 0; r < R * V::kBytes; r += 64) __builtin_prefetch(w[t] + i8GemvPrefetchBytes<V>() + r, 0, 0);
+          for (size_t r = 0; r < R * V::kBytes; r += 64) __builtin_prefetch(w[t] + i8GemvPrefetchBytes<V>() + r, 0, 3);
         for (size_t r = 0; r < R; ++r) {
           const typename V::I packed = V::load(w[t] + r * V::kBytes);
           G::add(p[t][r], packed, a);

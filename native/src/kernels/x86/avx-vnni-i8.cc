@@ -25,6 +25,8 @@ struct V {
   static constexpr size_t kRowTile = 4;
   // Two streams of four rows of partial sums, the activations and the codes fill 16 registers.
   static constexpr size_t kGemvStreams = 2;
+  // Cold weights, as on AVX2: 4096x4096, 2 threads, Sapphire Rapids: 0.208 -> 0.158 ms.
+  static constexpr size_t kGemvPrefetchBytes = 1024;
   static constexpr size_t kPartialSteps = 1u << 20;
 
   static I load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }

@@ -26,7 +26,8 @@ struct V {
   static constexpr size_t kGemvStreams = 2;
   static constexpr size_t kPartialSteps = 64;
   // Cold weights: the hardware prefetcher alone left the two streams waiting on DRAM
-  // (4096x4096 cold, 2 threads, Zen 3: 0.197 -> 0.172 ms with 1 KiB ahead, hot unchanged).
+  // (4096x4096 cold, 2 threads, Zen 3: 0.197 -> 0.172 ms with 1 KiB ahead, hot unchanged;
+  // Sapphire Rapids: 0.222 -> 0.156 ms).
   static constexpr size_t kGemvPrefetchBytes = 1024;
 
   static I load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }

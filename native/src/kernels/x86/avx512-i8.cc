@@ -26,6 +26,8 @@ struct V {
   static constexpr size_t kRowTile = 4;
   // 32 vector registers: four streams of four rows of partial sums fit beside the activations.
   static constexpr size_t kGemvStreams = 4;
+  // Cold weights, as on AVX2: 4096x4096, 2 threads, Sapphire Rapids: 0.160 -> 0.136 ms.
+  static constexpr size_t kGemvPrefetchBytes = 1024;
   static constexpr size_t kGemmBatchTile = 4;
   static constexpr size_t kGemmChunkBytes = 8192;
   static constexpr size_t kPartialSteps = 64;
