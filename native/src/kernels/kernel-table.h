@@ -30,11 +30,19 @@ static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, si
 // go to memory between panels: 4096 x 4096 cold 0.18 against 0.17 ms, hot 0.105 against
 // 0.09), hence a copy beside the dense one rather than instead of it.
 constexpr size_t kTriplePanelGroups = 2;
-// Index of the first word of tile t, group g in the triple panel layout, for `tiles` tiles.
-static inline size_t tripleWordOffset(size_t tile, size_t group, size_t groups, size_t tiles, size_t rowsPerTile) {
-  const size_t first = group / kTriplePanelGroups * kTriplePanelGroups;
-  const size_t width = groups - first < kTriplePanelGroups ? groups - first : kTriplePanelGroups;
+// The split-triple panel layout (kCodeSplitTriplePanels, AVX2's sparse copy): the same, four
+// groups (60 columns, one sparse block) wide.
+constexpr size_t kSplitPanelGroups = 4;
+// Index of the first word of tile t, group g in a panel layout `panelGroups` groups wide, for
+// `tiles` tiles.
+static inline size_t panelWordOffset(size_t tile, size_t group, size_t groups, size_t tiles, size_t rowsPerTile,
+                                     size_t panelGroups) {
+  const size_t first = group / panelGroups * panelGroups;
+  const size_t width = groups - first < panelGroups ? groups - first : panelGroups;
   return (first * tiles + tile * width + group - first) * rowsPerTile;
+}
+static inline size_t tripleWordOffset(size_t tile, size_t group, size_t groups, size_t tiles, size_t rowsPerTile) {
+  return panelWordOffset(tile, group, groups, tiles, rowsPerTile, kTriplePanelGroups);
 }
 
 // Batch-1 fused kernels work on this many tiles at once, taken from as many far-apart parts
@@ -54,6 +62,8 @@ enum class FusedLayout {
   // 3 weights per two 3-bit indexes (for the 8-entry tables of AVX2's vpermps), 5 triples
   // (15 columns) per 32-bit word: 2.13 bits per weight. See ternary-layout.h.
   kCodeSplitTriples,
+  // The same words in column panels (panelWordOffset, kSplitPanelGroups wide).
+  kCodeSplitTriplePanels,
 };
 
 // Rows [rowBegin, rowEnd) of y = scale * (W x) for `batch` activation rows.
@@ -109,6 +119,9 @@ struct KernelTable {
   // Columns per block the sparse kernel skips whole (the path lists the nonzero ones in these
   // units): kSparseF32BlockColumns, or a panel's columns for the panel copy.
   size_t sparseFusedBlockColumns;
+  // Matrices of fewer rows have no sparse kernel and run dense (0: every size): the panel copy
+  // pays only where each panel is a long run to stream.
+  size_t sparseFusedMinRows;
 };
 
 }  // namespace bitbench

@@ -155,12 +155,20 @@ void repackSplitTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t ro
                     [&](size_t tile, size_t group, size_t groups, size_t) { return tileWordOffset(tile, group, groups, rowsPerTile); });
 }
 
+void repackSplitTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  repackTripleWords(packed, n, k, rowsPerTile, out, kSplitTripleColumnsPerWord, 6, splitTripleIndexes,
+                    [&](size_t tile, size_t group, size_t groups, size_t tiles) {
+                      return panelWordOffset(tile, group, groups, tiles, rowsPerTile, kSplitPanelGroups);
+                    });
+}
+
 size_t fusedColumnMultiple(FusedLayout layout) {
   switch (layout) {
     case FusedLayout::kCodePairs: return kColumnsPerWord;
     case FusedLayout::kCodeTriples:
     case FusedLayout::kCodeTriplePanels: return kTripleColumnsPerWord;
-    case FusedLayout::kCodeSplitTriples: return kSplitTripleColumnsPerWord;
+    case FusedLayout::kCodeSplitTriples:
+    case FusedLayout::kCodeSplitTriplePanels: return kSplitTripleColumnsPerWord;
   }
   return kColumnsPerWord;
 }
@@ -170,7 +178,8 @@ size_t fusedPreparedBytes(FusedLayout layout, size_t n, size_t k, size_t rowsPer
     case FusedLayout::kCodePairs: return rowTileBytes(n, k, rowsPerTile);
     case FusedLayout::kCodeTriples:
     case FusedLayout::kCodeTriplePanels: return tripleTileBytes(n, k, rowsPerTile);
-    case FusedLayout::kCodeSplitTriples: return splitTripleTileBytes(n, k, rowsPerTile);
+    case FusedLayout::kCodeSplitTriples:
+    case FusedLayout::kCodeSplitTriplePanels: return splitTripleTileBytes(n, k, rowsPerTile);
   }
   return 0;
 }
@@ -182,6 +191,7 @@ void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, 
     case FusedLayout::kCodeTriples: return repackTripleTiles(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeTriplePanels: return repackTriplePanels(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeSplitTriples: return repackSplitTripleTiles(packed, n, k, rowsPerTile, out);
+    case FusedLayout::kCodeSplitTriplePanels: return repackSplitTriplePanels(packed, n, k, rowsPerTile, out);
   }
 }
 

@@ -55,6 +55,8 @@ void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPe
 uint32_t splitTripleIndexes(uint32_t c0, uint32_t c1, uint32_t c2);
 size_t splitTripleTileBytes(size_t n, size_t k, size_t rowsPerTile);
 void repackSplitTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
+// The same words in column panels (kernel-table.h, panelWordOffset): AVX2's sparse copy.
+void repackSplitTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
 
 // Columns a fused layout's words cover: activations are zero-padded at least that far.
 size_t fusedColumnMultiple(FusedLayout layout);

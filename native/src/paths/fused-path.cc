@@ -15,16 +15,9 @@ namespace {
 
 const KernelTable& tableOf(const PathConfig& config) { return *config.implementation->table(cpuFeatures()); }
 
-// The panel copy pays only with long runs of each panel to stream: 2 threads, cold, 30% zero
-// blocks, against dense interleaved: 4096 x 4096 1.25x, 6912 x 2560 1.06x, but 2560 x 2560
-// 0.67x, 640 x 2560 0.61x (a thread's four streams read 2.5 KiB of a panel, then jump). Below
-// this many rows the path has no sparse kernel and runs dense.
-constexpr size_t kMinRowsForPanelCopy = 4096;
-
 bool hasSparse(const PathConfig& config) {
   const KernelTable& table = tableOf(config);
-  if (!config.sparseKernel || !table.sparseFusedRun) return false;
-  return !table.sparseFusedCopy || config.n >= kMinRowsForPanelCopy;
+  return config.sparseKernel && table.sparseFusedRun && config.n >= table.sparseFusedMinRows;
 }
 
 size_t blockColumnsOf(const PathConfig& config) { return tableOf(config).sparseFusedBlockColumns; }

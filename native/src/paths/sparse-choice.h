@@ -14,12 +14,12 @@ namespace bitbench {
 // 0.94-0.95x dense (the sparse kernel's partials round-trip through L1, the dense kernel's
 // do not), 31% at 1.0-1.18x, 50% at 1.3-1.9x. Below a quarter the dense kernel keeps its edge.
 constexpr double kSparseMinZeroBlocks = 0.25;
-// The same for fp32 `fused`, whose sparse kernels are the dense ones skipping the groups of zero
-// blocks on the dense layout (fused-tiles.inl, avx512-triples.inl). Measured as above, one run
-// each: hot, 12.5% zero blocks ran at 1.04x (AVX-512) and 1.08x (AVX2), 30% at 1.27x and
-// 1.35x, 50% at 1.66x and 1.75x; cold, where the weights stream from DRAM, 0.92-1.07x at every
-// share (the fp32 layouts' streams from DRAM, about 13 GB/s there against fused-i8's 25-30,
-// then set the time). From a quarter, as fused-i8.
+// The same for fp32 `fused`. Measured as above, one run each, when its sparse kernels were the
+// dense ones skipping the groups of zero blocks on the dense layout: hot, 12.5% zero blocks ran
+// at 1.04x (AVX-512) and 1.08x (AVX2), 30% at 1.27x and 1.35x, 50% at 1.66x and 1.75x; cold,
+// 0.92-1.07x at every share (the prefetcher read the skipped bytes anyway). AVX-512 and AVX2
+// now read a column-panel copy (avx512-triples.inl, avx2-split-triples.inl): cold, 4096 x 4096,
+// Sapphire Rapids, 28% zero blocks 1.25-1.32x, 45% 1.63-1.70x. From a quarter, as fused-i8.
 constexpr double kSparseMinZeroBlocksF32 = 0.25;
 
 // The column-block copy follows the dense one on a page boundary: its 4 KiB chunks are pages.

@@ -75,6 +75,7 @@ const KernelTable kTable = {
     .sparseFusedCopy = false,
     .sparseFusedLayout = FusedLayout::kCodePairs,
     .sparseFusedBlockColumns = kSparseF32BlockColumns,
+    .sparseFusedMinRows = 0,
 };
 
 }  // namespace

@@ -65,6 +65,7 @@ const KernelTable kTable = {
     .sparseFusedCopy = false,
     .sparseFusedLayout = FusedLayout::kCodePairs,
     .sparseFusedBlockColumns = kSparseF32BlockColumns,
+    .sparseFusedMinRows = 0,
 };
 
 }  // namespace

@@ -11,16 +11,19 @@
 // plain adds, one thread, 2016 x 4096 hot).
 // Batch > 1 (FMA-bound): the indexes become three weight vectors (five vpermps of constant
 // tables and two adds), each reused by up to kMaxBatchChunk activation rows.
-// Batch 1 with activation sparsity: the same lookups over the groups of the listed nonzero
-// blocks (kSplitGroupsPerBlock groups each) only, tables built for those groups only.
+// Batch 1 with activation sparsity: the same lookups over a second copy of the weights in
+// column panels (one sparse block of every tile, then the next), panel by panel, over the
+// listed nonzero blocks only, tables built for their groups only. In the tile-major layout a
+// skipped block is 128 bytes between read ones, which the prefetcher reads anyway (4096 x 4096
+// cold, 2 threads, Sapphire Rapids: 1.07x dense at 30% zero blocks, 1.10x at 50%).
 //
 // Included by avx2.cc inside its anonymous namespace, after V.
 
 constexpr size_t kSplitTriplesPerWord = kSplitTripleColumnsPerWord / 3;
 constexpr size_t kSplitTableFloats = 8;  // one vpermps table: one ymm register
 constexpr size_t kSplitGroupFloats = kSplitTriplesPerWord * 2 * kSplitTableFloats;
-// Sparse blocks: four words' columns (60), the pairs layout's 64 as near as 15 goes.
-constexpr size_t kSplitGroupsPerBlock = 4;
+// Sparse blocks: one panel, four words' columns (60), the pairs layout's 64 as near as 15 goes.
+constexpr size_t kSplitGroupsPerBlock = kSplitPanelGroups;
 constexpr size_t kSplitBlockColumns = kSplitGroupsPerBlock * kSplitTripleColumnsPerWord;
 
 // The weights each index stands for (ternary-layout.h), as vpermps tables: pair index a ->
@@ -221,14 +224,79 @@ void splitRun(const uint8_t* prepared, void* scratch, const KernelCall& c) {
     }
 }
 
-// Batch 1 with activation sparsity: only the groups of the listed nonzero blocks, whose
-// lookups add in the dense kernel's order (the outputs are the dense kernel's, short of the
-// sign of a zero).
-void splitSkipZeroBlocks(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
+// TILES tiles of one panel, tile[t]'s `width` words at words[t], their sums so far in
+// partial[t] (none yet when `first`).
+// `ahead[t]`: the same place in the next listed panel, asked for while this one is read (the
+// prefetcher's streams stop where the skipped panels leave a gap).
+template <size_t TILES>
+inline void splitGemvPanelTiles(const uint32_t* const (&words)[TILES], const uint32_t* const (&ahead)[TILES],
+                                size_t width, const float* tables, float* const (&partial)[TILES], bool first) {
+  for (size_t t = 0; t < TILES; ++t)
+    for (size_t line = 0; line < width * V::kLanes * sizeof(uint32_t); line += 64)
+      __builtin_prefetch(reinterpret_cast<const uint8_t*>(ahead[t]) + line, 0, 2);
+  __m256 acc[2][TILES];
+  for (size_t t = 0; t < TILES; ++t) {
+    acc[0][t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(partial[t]);
+    acc[1][t] = _mm256_setzero_ps();
+  }
+  for (size_t j = 0; j < width; ++j) {
+    __m256i w[TILES];
+    for (size_t t = 0; t < TILES; ++t) w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(words[t] + j * V::kLanes));
+    splitGemvWord<TILES>(acc, w, tables + j * kSplitGroupFloats, std::make_integer_sequence<int, 2 * kSplitTriplesPerWord>{});
+  }
+  for (size_t t = 0; t < TILES; ++t) _mm256_storeu_ps(partial[t], _mm256_add_ps(acc[0][t], acc[1][t]));
+}
+
+// Batch 1 with activation sparsity, over the panel copy: only the listed nonzero blocks (the
+// others' activations are all zero, and their weights are never read), tiles from far-apart
+// parts of the thread's rows as in splitGemvRows. Rows keep their sums in y between panels.
+void splitSkipZeroBlocks(const uint8_t* panels, void* scratch, const uint32_t* blocks, size_t count,
                          const KernelCall& c) {
-  const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
-  const ListedSplitGroups which{splitGroups(c.k), blocks, count};
+  const uint32_t* words = reinterpret_cast<const uint32_t*>(panels);
+  const size_t groups = splitGroups(c.k), tiles = (c.n + V::kLanes - 1) / V::kLanes;
+  const size_t tileBegin = c.rowBegin / V::kLanes;
+  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
   float* tables = static_cast<float*>(scratch);
-  buildSplitTables(c, tables, which);
-  splitGemvRows(words, which.groups, tables, c, which);
+  buildSplitTables(c, tables, ListedSplitGroups{groups, blocks, count});
+  // The matrix's last tile, when part of it lies past n, keeps its sums in `tail`.
+  alignas(32) float tail[V::kLanes];
+  auto partialOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
+  constexpr size_t S = kGemvStreams;
+  const size_t part = (tileEnd - tileBegin) / S;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t firstGroup = blocks[i] * kSplitPanelGroups;
+    const size_t width = groups - firstGroup < kSplitPanelGroups ? groups - firstGroup : kSplitPanelGroups;
+    const float* panelTables = tables + firstGroup * kSplitGroupFloats;
+    const uint32_t* panel = words + panelWordOffset(0, firstGroup, groups, tiles, V::kLanes, kSplitPanelGroups);
+    const size_t stride = part * width * V::kLanes;
+    // The next listed panel (this one again after the last: a harmless hint), as wide as this
+    // one but the matrix's last.
+    const size_t nextGroup = (i + 1 < count ? blocks[i + 1] : blocks[i]) * kSplitPanelGroups;
+    const uint32_t* next = words + panelWordOffset(0, nextGroup, groups, tiles, V::kLanes, kSplitPanelGroups);
+    const size_t nextWidth = groups - nextGroup < kSplitPanelGroups ? groups - nextGroup : kSplitPanelGroups;
+    const size_t nextStride = part * nextWidth * V::kLanes;
+    for (size_t j = 0; j < part; ++j) {
+      const size_t t = tileBegin + j;
+      const uint32_t* w0 = panel + t * width * V::kLanes;
+      const uint32_t* n0 = next + t * nextWidth * V::kLanes;
+      const uint32_t* const tileWords[S] = {w0, w0 + stride, w0 + 2 * stride, w0 + 3 * stride};
+      const uint32_t* const ahead[S] = {n0, n0 + nextStride, n0 + 2 * nextStride, n0 + 3 * nextStride};
+      float* const partial[S] = {partialOf(t), partialOf(t + part), partialOf(t + 2 * part), partialOf(t + 3 * part)};
+      splitGemvPanelTiles<S>(tileWords, ahead, width, panelTables, partial, i == 0);
+    }
+    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) {
+      const uint32_t* const tileWords[1] = {panel + t * width * V::kLanes};
+      const uint32_t* const ahead[1] = {next + t * nextWidth * V::kLanes};
+      float* const partial[1] = {partialOf(t)};
+      splitGemvPanelTiles<1>(tileWords, ahead, width, panelTables, partial, i == 0);
+    }
+  }
+  const __m256 scale = _mm256_set1_ps(c.scale);
+  for (size_t t = tileBegin; t < tileEnd; ++t) {
+    const size_t row0 = t * V::kLanes;
+    // No block at all (every activation zero): every sum is zero.
+    const __m256 out = count == 0 ? _mm256_setzero_ps() : _mm256_mul_ps(_mm256_loadu_ps(partialOf(t)), scale);
+    if (row0 + V::kLanes <= c.n) V::storeu(c.y + row0, out);
+    else V::storePartial(c.y + row0, out, c.n - row0);
+  }
 }
