@@ -20,6 +20,9 @@
 // Included by avx2.cc inside its anonymous namespace, after V.
 
 constexpr size_t kSplitTriplesPerWord = kSplitTripleColumnsPerWord / 3;
+// How far ahead in each stream batch 1 asks for the weights (prefetcht0, once per 64-byte
+// line: two groups of a tile): 4096x4096 cold, 2 threads, Sapphire Rapids: 0.243 -> 0.214 ms.
+constexpr size_t kSplitGemvPrefetchBytes = 1024;
 constexpr size_t kSplitTableFloats = 8;  // one vpermps table: one ymm register
 constexpr size_t kSplitGroupFloats = kSplitTriplesPerWord * 2 * kSplitTableFloats;
 // Sparse blocks: one panel, four words' columns (60), the pairs layout's 64 as near as 15 goes.
@@ -129,7 +132,10 @@ inline void splitGemvTiles(const uint32_t* words, size_t groups, size_t first, s
   for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
   which.forEach([&](size_t g) {
     __m256i w[TILES];
-    for (size_t t = 0; t < TILES; ++t) w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base[t] + g * V::kLanes));
+    for (size_t t = 0; t < TILES; ++t) {
+      if (g % 2 == 0) __builtin_prefetch(reinterpret_cast<const uint8_t*>(base[t] + g * V::kLanes) + kSplitGemvPrefetchBytes, 0, 3);
+      w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base[t] + g * V::kLanes));
+    }
     splitGemvWord<TILES>(acc, w, tables + g * kSplitGroupFloats,
                          std::make_integer_sequence<int, 2 * kSplitTriplesPerWord>{});
   });

@@ -17,6 +17,10 @@
 // Included by avx512.cc inside its anonymous namespace.
 
 constexpr size_t kTriplesPerWord = kTripleColumnsPerWord / 3;
+// How far ahead in each stream batch 1 asks for the weights (prefetcht0): the hardware
+// prefetcher alone left the four streams waiting on DRAM (4096x4096 cold, 2 threads, Sapphire
+// Rapids: 0.172 -> 0.144 ms, hot unchanged; 2B-4T decode 19.2 -> 21.0 tokens/s).
+constexpr size_t kTripleGemvPrefetchBytes = 1024;
 constexpr size_t kTableFloats = 32;  // one table: two zmm registers
 
 constexpr float tripleWeight(int index, int column) {
@@ -96,7 +100,10 @@ inline void tripleGemvTiles(const uint32_t* words, size_t groups, size_t first, 
   for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
   which.forEach([&](size_t g) {
     __m512i w[TILES];
-    for (size_t t = 0; t < TILES; ++t) w[t] = _mm512_loadu_si512(base[t] + g * V::kLanes);
+    for (size_t t = 0; t < TILES; ++t) {
+      __builtin_prefetch(reinterpret_cast<const uint8_t*>(base[t] + g * V::kLanes) + kTripleGemvPrefetchBytes, 0, 3);
+      w[t] = _mm512_loadu_si512(base[t] + g * V::kLanes);
+    }
     tripleGemvWord<TILES>(acc, w, tables + g * kTriplesPerWord * kTableFloats,
                           std::make_integer_sequence<int, kTriplesPerWord>{});
   });
