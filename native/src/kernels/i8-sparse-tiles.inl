@@ -25,7 +25,7 @@ inline void i8SparseStep(const uint8_t* tileBase, const uint32_t* blocks, const 
   }
   for (size_t r = rowBegin; r < rowEnd; ++r) {
     if (r % kRowsPerLine == 0)
-      for (size_t g = 0; g < G; ++g) __builtin_prefetch(next[g] + r * V::kBytes, 0, 2);
+      for (size_t g = 0; g < G; ++g) __builtin_prefetch(next[g] + r * V::kBytes, 0, 3);
     typename A::P partial = p[r];
     for (size_t g = 0; g < G; ++g) A::add(partial, V::load(w[g] + r * V::kBytes), a[g]);
     p[r] = partial;
