@@ -637,6 +637,20 @@ void checkInvalidCodes(const Implementation& impl, PathKind kind, Tally& tally) 
   tally.record(problem.empty(), name + " non-zero padding rejected" + (problem.empty() ? ": " + message : " -> " + problem));
 }
 
+// Large buffers are mapped on a 2 MiB boundary (for transparent huge pages) and trimmed to
+// their size: every byte up to the end is writable, and moving one keeps the mapping.
+void checkLargeBuffers(Tally& tally) {
+  for (size_t bytes : {AlignedBuffer::kMapThreshold, AlignedBuffer::kMapThreshold + 1, size_t{5} << 21, (size_t{3} << 21) + 4095}) {
+    AlignedBuffer buffer(bytes);
+    const uintptr_t address = reinterpret_cast<uintptr_t>(buffer.as<uint8_t>());
+    std::memset(buffer.as<uint8_t>(), 0x5a, bytes);
+    AlignedBuffer moved = std::move(buffer);
+    const bool ok = address % (uintptr_t{1} << 21) == 0 && moved.bytes() == bytes &&
+                    moved.as<uint8_t>()[bytes - 1] == 0x5a && buffer.as<uint8_t>() == nullptr;
+    tally.record(ok, "large buffer of " + std::to_string(bytes) + " bytes: 2 MiB aligned, writable to its end");
+  }
+}
+
 void checkDispatch(Tally& tally) {
   const Implementation& best = bestImplementation();
 #if defined(__aarch64__)
@@ -707,6 +721,7 @@ int main() {
   printPlatform();
   Tally tally;
   checkDispatch(tally);
+  checkLargeBuffers(tally);
   const Implementation& scalar = supportedImplementation("scalar");
   for (const Implementation& impl : allImplementations()) {
     if (!isSupported(impl, cpuFeatures())) continue;
