@@ -239,7 +239,7 @@ inline void splitGemvPanelTiles(const uint32_t* const (&words)[TILES], const uin
                                 size_t width, const float* tables, float* const (&partial)[TILES], bool first) {
   for (size_t t = 0; t < TILES; ++t)
     for (size_t line = 0; line < width * V::kLanes * sizeof(uint32_t); line += 64)
-      __builtin_prefetch(reinterpret_cast<const uint8_t*>(ahead[t]) + line, 0, 3);
+      __builtin_prefetch(reinterpret_cast<const uint8_t*>(ahead[t]) + line, 0, 2);
   __m256 acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) {
     acc[0][t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(partial[t]);
