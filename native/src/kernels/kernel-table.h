@@ -35,10 +35,14 @@ constexpr size_t kTriplePanelGroups = 2;
 constexpr size_t kSplitPanelGroups = 4;
 // Index of the first word of tile t, group g in a panel layout `panelGroups` groups wide, for
 // `tiles` tiles.
+// Groups in the panel that starts at group `first`: panelGroups, but the matrix's last.
+static inline size_t panelWidth(size_t first, size_t groups, size_t panelGroups) {
+  return groups - first < panelGroups ? groups - first : panelGroups;
+}
 static inline size_t panelWordOffset(size_t tile, size_t group, size_t groups, size_t tiles, size_t rowsPerTile,
                                      size_t panelGroups) {
   const size_t first = group / panelGroups * panelGroups;
-  const size_t width = groups - first < panelGroups ? groups - first : panelGroups;
+  const size_t width = panelWidth(first, groups, panelGroups);
   return (first * tiles + tile * width + group - first) * rowsPerTile;
 }
 static inline size_t tripleWordOffset(size_t tile, size_t group, size_t groups, size_t tiles, size_t rowsPerTile) {

@@ -124,14 +124,14 @@ inline void splitGemvWord(__m256 (&acc)[2][TILES], const __m256i (&words)[TILES]
 }
 
 // Tiles first, first + stride, ...: see kGemvStreams.
-template <size_t TILES, typename Groups>
+template <size_t TILES>
 inline void splitGemvTiles(const uint32_t* words, size_t groups, size_t first, size_t stride, const float* tables,
-                           const KernelCall& c, const Groups& which) {
+                           const KernelCall& c) {
   __m256 acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
   const uint32_t* base[TILES];
   for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
-  which.forEach([&](size_t g) {
+  for (size_t g = 0; g < groups; ++g) {
     __m256i w[TILES];
     for (size_t t = 0; t < TILES; ++t) {
       if (g % 2 == 0) __builtin_prefetch(reinterpret_cast<const uint8_t*>(base[t] + g * V::kLanes) + kSplitGemvPrefetchBytes, 0, 3);
@@ -139,7 +139,7 @@ inline void splitGemvTiles(const uint32_t* words, size_t groups, size_t first, s
     }
     splitGemvWord<TILES>(acc, w, tables + g * kSplitGroupFloats,
                          std::make_integer_sequence<int, 2 * kSplitTriplesPerWord>{});
-  });
+  }
   const __m256 scale = _mm256_set1_ps(c.scale);
   for (size_t t = 0; t < TILES; ++t) {
     const size_t row0 = (first + t * stride) * V::kLanes;
@@ -149,15 +149,14 @@ inline void splitGemvTiles(const uint32_t* words, size_t groups, size_t first, s
   }
 }
 
-template <typename Groups>
-void splitGemvRows(const uint32_t* words, size_t groups, const float* tables, const KernelCall& c, const Groups& which) {
+void splitGemvRows(const uint32_t* words, size_t groups, const float* tables, const KernelCall& c) {
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
   const size_t part = (tileEnd - tileBegin) / kGemvStreams;
   for (size_t i = 0; i < part; ++i)
-    splitGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, tables, c, which);
+    splitGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, tables, c);
   for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t)
-    splitGemvTiles<1>(words, groups, t, 0, tables, c, which);
+    splitGemvTiles<1>(words, groups, t, 0, tables, c);
 }
 
 template <size_t BC, int... T>
@@ -220,7 +219,7 @@ void splitRun(const uint8_t* prepared, void* scratch, const KernelCall& c) {
   if (c.batch == 1) {
     float* tables = static_cast<float*>(scratch);
     buildSplitTables(c, tables, AllSplitGroups{groups});
-    return splitGemvRows(words, groups, tables, c, AllSplitGroups{groups});
+    return splitGemvRows(words, groups, tables, c);
   }
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
@@ -272,15 +271,14 @@ void splitSkipZeroBlocks(const uint8_t* panels, void* scratch, const uint32_t* b
   const size_t part = (tileEnd - tileBegin) / S;
   for (size_t i = 0; i < count; ++i) {
     const size_t firstGroup = blocks[i] * kSplitPanelGroups;
-    const size_t width = groups - firstGroup < kSplitPanelGroups ? groups - firstGroup : kSplitPanelGroups;
+    const size_t width = panelWidth(firstGroup, groups, kSplitPanelGroups);
     const float* panelTables = tables + firstGroup * kSplitGroupFloats;
     const uint32_t* panel = words + panelWordOffset(0, firstGroup, groups, tiles, V::kLanes, kSplitPanelGroups);
     const size_t stride = part * width * V::kLanes;
-    // The next listed panel (this one again after the last: a harmless hint), as wide as this
-    // one but the matrix's last.
+    // The next listed panel (this one again after the last: a harmless hint).
     const size_t nextGroup = (i + 1 < count ? blocks[i + 1] : blocks[i]) * kSplitPanelGroups;
     const uint32_t* next = words + panelWordOffset(0, nextGroup, groups, tiles, V::kLanes, kSplitPanelGroups);
-    const size_t nextWidth = groups - nextGroup < kSplitPanelGroups ? groups - nextGroup : kSplitPanelGroups;
+    const size_t nextWidth = panelWidth(nextGroup, groups, kSplitPanelGroups);
     const size_t nextStride = part * nextWidth * V::kLanes;
     for (size_t j = 0; j < part; ++j) {
       const size_t t = tileBegin + j;

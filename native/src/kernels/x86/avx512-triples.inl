@@ -180,7 +180,7 @@ void tripleGemvPanels(const uint8_t* prepared, void* scratch, const KernelCall& 
   auto partialOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
   bool first = true;
   which.forEachPanel([&](size_t firstGroup) {
-    const size_t width = groups - firstGroup < kTriplePanelGroups ? groups - firstGroup : kTriplePanelGroups;
+    const size_t width = panelWidth(firstGroup, groups, kTriplePanelGroups);
     buildPanelTables(c, firstGroup, width, tables);
     const uint32_t* panel = words + tripleWordOffset(0, firstGroup, groups, tiles, V::kLanes);
     // kGemvStreams tiles from far-apart parts of the thread's tiles at once: as many
