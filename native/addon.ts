@@ -180,6 +180,10 @@ export interface AddonModelBenchmark {
   kvBytesPerStep: number;
   /** Attention time inside each decode step (all layers). */
   attentionNs: Float64Array;
+  /** Time in the ternary projections' calls inside each decode step (all layers). */
+  projectionNs: Float64Array;
+  /** LM head time inside each decode step. */
+  lmHeadNs: Float64Array;
   fillNs: number;
   kvBytesPerSequence: number;
   context: number;

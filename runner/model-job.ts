@@ -131,6 +131,15 @@ export interface ModelResult {
   attentionMsPerStep?: number;
   attentionShare?: number;
   attentionKernel?: string;
+  /**
+   * The ternary projections' calls (activation quantization, kernels and the threads' meetings;
+   * all layers) and the LM head, per decode step, means, and their shares of the step's time;
+   * bitbench engine only (the first trial's, on a combined result).
+   */
+  projectionMsPerStep?: number;
+  projectionShare?: number;
+  lmHeadMsPerStep?: number;
+  lmHeadShare?: number;
   /** The KV cache of one sequence at `context`, scales included. */
   kvBytesPerSequence?: number;
   /**
@@ -264,7 +273,12 @@ export async function runModelJob(
   const bytesPerStep = run.weightBytesPerStep + run.kvBytesPerStep;
   const decodeTokS = decodeNs > 0 ? (spec.batch * spec.tokens * 1e9) / decodeNs : NaN;
   const rooflineTokS = (spec.batch * bandwidthGBs * 1e9) / bytesPerStep;
-  const attentionNs = Array.from(run.attentionNs).reduce((sum, ns) => sum + ns, 0);
+  const total = (values: Float64Array) => values.reduce((sum, ns) => sum + ns, 0);
+  const attentionNs = total(run.attentionNs);
+  const projectionNs = total(run.projectionNs);
+  const lmHeadNs = total(run.lmHeadNs);
+  const perStepMs = (ns: number) => (run.stepNs.length > 0 ? ns / run.stepNs.length / 1e6 : NaN);
+  const shareOfSteps = (ns: number) => (decodeNs > 0 ? ns / decodeNs : NaN);
   const context = run.context;
   return {
     preset: name,
@@ -282,9 +296,13 @@ export async function runModelJob(
     // With no positions to fill, the cache is the prompt's prefill.
     fill: context > spec.prompt ? (spec.fill ?? 'tiled') : 'prefill',
     fillMs: run.fillNs / 1e6,
-    attentionMsPerStep: run.attentionNs.length > 0 ? attentionNs / run.attentionNs.length / 1e6 : NaN,
-    attentionShare: decodeNs > 0 ? attentionNs / decodeNs : NaN,
+    attentionMsPerStep: perStepMs(attentionNs),
+    attentionShare: shareOfSteps(attentionNs),
     attentionKernel: run.attentionKernel,
+    projectionMsPerStep: perStepMs(projectionNs),
+    projectionShare: shareOfSteps(projectionNs),
+    lmHeadMsPerStep: perStepMs(lmHeadNs),
+    lmHeadShare: shareOfSteps(lmHeadNs),
     kvBytesPerSequence: run.kvBytesPerSequence,
     kvCosineMin: (spec.kv ?? 'bf16') === 'bf16' ? 1 : (run.kvCosineMin ?? null),
     lmHead: spec.lmHead ?? 'bf16',

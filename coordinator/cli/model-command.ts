@@ -247,6 +247,24 @@ function ms(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
 }
 
+/**
+ * Where a decode step's time went (bitbench engine): the ternary projections, the LM head,
+ * attention, and the rest (norms, RoPE, KV writes, sparsity selection, residual adds), each
+ * per step and as a share of it, all from the same trial.
+ */
+function describeStep(r: ModelResult): string[] {
+  const parts = [
+    ['ternary layers', r.projectionMsPerStep, r.projectionShare],
+    ['LM head', r.lmHeadMsPerStep, r.lmHeadShare],
+    ['attention', r.attentionMsPerStep, r.attentionShare],
+  ] as const;
+  if (!parts.every(([, time, share]) => Number.isFinite(time) && Number.isFinite(share) && share! > 0)) return [];
+  const stepMs = r.projectionMsPerStep! / r.projectionShare!;
+  const restShare = Math.max(0, 1 - parts.reduce((sum, [, , share]) => sum + share!, 0));
+  const describe = (name: string, time: number, share: number) => `${name} ${ms(time)} ms (${(100 * share).toFixed(0)}%)`;
+  return [`  step       ${[...parts.map(([name, time, share]) => describe(name, time!, share!)), describe('the rest', restShare * stepMs, restShare)].join(', ')}`];
+}
+
 /** The KV cache lines: where decode ran, what attention cost there, how close to bf16. */
 function describeKv(r: ModelResult): string[] {
   if (r.context === undefined || r.kvBytesPerSequence === undefined) return [];
@@ -276,6 +294,7 @@ export function describeModelResult(r: ModelResult): string {
       : []),
     `  prefill    ${r.prefillTokS.toFixed(1)} tokens/s  (time to first token ${ms(r.ttftMs)} ms)`,
     `  roofline   ${r.rooflineTokS.toFixed(2)} tokens/s at ${r.bandwidthGBs.toFixed(1)} GB/s measured; reached ${(100 * r.rooflineFraction).toFixed(0)}%`,
+    ...describeStep(r),
     ...describeKv(r),
     ...describeAttentionSparsity(r),
     ...describeSparsity(r),

@@ -106,6 +106,24 @@ describe('bitbench model', () => {
     expect(r.kvCosineMin).toBeLessThanOrEqual(1 + 1e-9);
   });
 
+  it('says where a decode step went: ternary layers, LM head, attention and the rest, inside the step', () => {
+    const args = ['model', '--preset', 'tiny', '--path', 'fused-i8', '--lm-head', 'int8', '--prompt', '4', '--tokens', '4', '--threads', '2', '--trials', '1'];
+    const run = bitbench([...args, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    const meanStepMs = r.stepNs.reduce((a: number, b: number) => a + b, 0) / r.stepNs.length / 1e6;
+    for (const [time, share] of [[r.projectionMsPerStep, r.projectionShare], [r.lmHeadMsPerStep, r.lmHeadShare], [r.attentionMsPerStep, r.attentionShare]]) {
+      expect(time).toBeGreaterThan(0);
+      // Each is timed inside the step, so its share is its time over the mean step.
+      expect(share).toBeCloseTo(time / meanStepMs, 6);
+    }
+    // Timed inside the steps, apart from each other: together never more than the steps.
+    expect(r.projectionShare + r.lmHeadShare + r.attentionShare).toBeLessThanOrEqual(1);
+    const text = bitbench(args);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}step {7}ternary layers [\d.]+ ms \(\d+%\), LM head [\d.]+ ms \(\d+%\), attention [\d.]+ ms \(\d+%\), the rest [\d.]+ ms \(\d+%\)$/m);
+  });
+
   it.each([
     [['--attention-sparsity', 'top-k', '--attention-level', '0.25'], { mode: 'top-k', level: 0.25 }],
     [['--attention-sparsity', 'window', '--attention-window', '64', '--attention-global', '4'], { mode: 'window', window: 64, global: 4 }],

@@ -68,9 +68,14 @@ class BenchmarkModelWorker : public PromiseWorker<Napi::AsyncProgressWorker<Prog
     result.Set("stepNs", steps);
     result.Set("weightBytesPerStep", static_cast<double>(outcome_.weightBytesPerStep));
     result.Set("kvBytesPerStep", outcome_.kvBytesPerStep);
-    Napi::Float64Array attention = Napi::Float64Array::New(env, outcome_.attentionNs.size());
-    std::copy(outcome_.attentionNs.begin(), outcome_.attentionNs.end(), attention.Data());
-    result.Set("attentionNs", attention);
+    auto perStep = [&](const std::vector<double>& values) {
+      Napi::Float64Array array = Napi::Float64Array::New(env, values.size());
+      std::copy(values.begin(), values.end(), array.Data());
+      return array;
+    };
+    result.Set("attentionNs", perStep(outcome_.attentionNs));
+    result.Set("projectionNs", perStep(outcome_.projectionNs));
+    result.Set("lmHeadNs", perStep(outcome_.lmHeadNs));
     result.Set("fillNs", outcome_.fillNs);
     result.Set("kvBytesPerSequence", static_cast<double>(outcome_.kvBytesPerSequence));
     result.Set("context", static_cast<double>(std::max(options_.context, options_.promptTokens)));

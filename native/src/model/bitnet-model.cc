@@ -15,6 +15,10 @@ namespace bitbench {
 
 namespace {
 
+double nsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+}
+
 constexpr int kInputNorm = 0, kAttentionSubNorm = 1, kPostAttentionNorm = 2, kFfnSubNorm = 3;
 
 // Eight independent partial sums: one running sum is a chain of dependent double adds (four
@@ -305,7 +309,7 @@ void BitNetModel::attend(size_t layer, const TokenRow* rows, size_t count, const
   const auto start = std::chrono::steady_clock::now();
   const AttentionCounts counts = attendRows(*kv_, *attentionKernels_, d, layer, attentionRows_.data(), count, q, out,
                                             spec_.threads, *attentionScratch_, sparsity);
-  attentionNs_ += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  stepTimes_.attentionNs += nsSince(start);
   if (!kvQualityPass_ && !attentionQualityPass_) {
     attentionCounts_.kept += counts.kept, attentionCounts_.total += counts.total;
     return;
@@ -417,7 +421,9 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     const ComputePath::GroupMember qkv[] = {layer.projections[static_cast<int>(Projection::kQ)].into(q.data()),
                                             layer.projections[static_cast<int>(Projection::kK)].into(k.data()),
                                             layer.projections[static_cast<int>(Projection::kV)].into(v.data())};
+    auto projectionStart = std::chrono::steady_clock::now();
     ComputePath::runGroup(qkv, 3, normed.data(), count, threads);
+    stepTimes_.projectionNs += nsSince(projectionStart);
     for (size_t r = 0; r < count; ++r) {
       applyRope(&q[r * d.hidden], d.heads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
       applyRope(&k[r * kvWidth], d.kvHeads, d.headDim, &a.cosines[r * half], &a.sines[r * half]);
@@ -427,7 +433,9 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&attention[r * d.hidden], layer.norms[kAttentionSubNorm].data(), d.hidden, d.rmsEps, &normed[r * d.hidden]);
     sparsify(normed.data(), count, d.hidden);
+    projectionStart = std::chrono::steady_clock::now();
     layer.projections[static_cast<int>(Projection::kO)].run(normed.data(), count, projected.data(), threads);
+    stepTimes_.projectionNs += nsSince(projectionStart);
     for (size_t i = 0; i < count * d.hidden; ++i) x[i] += projected[i];
 
     for (size_t r = 0; r < count; ++r)
@@ -435,12 +443,16 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     sparsify(normed.data(), count, d.hidden);
     const ComputePath::GroupMember gateUp[] = {layer.projections[static_cast<int>(Projection::kGate)].into(gate.data()),
                                                layer.projections[static_cast<int>(Projection::kUp)].into(up.data())};
+    projectionStart = std::chrono::steady_clock::now();
     ComputePath::runGroup(gateUp, 2, normed.data(), count, threads);
+    stepTimes_.projectionNs += nsSince(projectionStart);
     squaredReluGate(gate.data(), up.data(), count * d.ffn);
     for (size_t r = 0; r < count; ++r)
       rmsNorm(&gate[r * d.ffn], layer.norms[kFfnSubNorm].data(), d.ffn, d.rmsEps, &up[r * d.ffn]);
     sparsify(up.data(), count, d.ffn);
+    projectionStart = std::chrono::steady_clock::now();
     layer.projections[static_cast<int>(Projection::kDown)].run(up.data(), count, projected.data(), threads);
+    stepTimes_.projectionNs += nsSince(projectionStart);
     for (size_t i = 0; i < count * d.hidden; ++i) x[i] += projected[i];
   }
   size_t outRows = 0;
@@ -449,7 +461,9 @@ void BitNetModel::forward(const TokenRow* rows, size_t count, const bool* logitR
     rmsNorm(&x[r * d.hidden], finalNorm_.data(), d.hidden, d.rmsEps, &normed[outRows * d.hidden]);
     ++outRows;
   }
+  const auto headStart = std::chrono::steady_clock::now();
   lmHead(normed.data(), outRows, logits);
+  stepTimes_.lmHeadNs += nsSince(headStart);
 }
 
 size_t BitNetModel::weightBytesPerStep(size_t sequences) const {

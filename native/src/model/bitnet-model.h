@@ -47,9 +47,17 @@ class BitNetModel {
   // Bytes the KV cache of one sequence holds at `positions` positions (all layers).
   size_t kvBytesPerSequence(size_t positions) const;
 
-  // Nanoseconds spent in attention (every layer, every forward pass) since the last reset.
-  double attentionNs() const { return attentionNs_; }
-  void resetAttentionNs() { attentionNs_ = 0; }
+  // Where forward passes spent their time since the last reset, in nanoseconds: attention
+  // (every layer), the ternary projections (their calls: quantization and kernels, the
+  // threads' meetings included) and the LM head. What is left of a step is the rest: norms,
+  // RoPE, the KV writes, activation sparsity's selection, residual adds, the embedding.
+  struct StepTimes {
+    double attentionNs = 0;
+    double projectionNs = 0;
+    double lmHeadNs = 0;
+  };
+  const StepTimes& stepTimes() const { return stepTimes_; }
+  void resetStepTimes() { stepTimes_ = {}; }
   // While on (and the spec keeps a bf16 reference cache), each layer's attention also runs
   // over the reference, untimed, and the smallest cosine between the two outputs is kept.
   // With attention sparsity it also runs dense attention over the same cache and keeps the
@@ -113,7 +121,7 @@ class BitNetModel {
   std::unique_ptr<AttentionScratch> attentionScratch_;
   std::vector<float> referenceAttention_;
   std::vector<AttentionRow> attentionRows_;  // maxRows, so a step allocates nothing
-  double attentionNs_ = 0;
+  StepTimes stepTimes_;
   bool kvQualityPass_ = false;
   double kvCosineMin_ = 1;
   std::vector<float> denseAttention_;  // maxRows x hidden, when spec.attentionSparsity is on

@@ -99,7 +99,7 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
       outcome.denseStepNs.push_back(nsSince(denseStart));
       model.setSparsity(true);
     }
-    model.resetAttentionNs();
+    model.resetStepTimes();
     const auto start = Clock::now();
     model.forward(step.data(), step.size(), nullptr, logits.data());
     for (size_t s = 0; s < o.sequences; ++s) next[s] = argmax(&logits[s * vocab], vocab);
@@ -111,7 +111,10 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
       cosineSum += c;
       ++cosines;
     }
-    outcome.attentionNs.push_back(model.attentionNs());
+    const BitNetModel::StepTimes& times = model.stepTimes();
+    outcome.attentionNs.push_back(times.attentionNs);
+    outcome.projectionNs.push_back(times.projectionNs);
+    outcome.lmHeadNs.push_back(times.lmHeadNs);
     kvBytes += static_cast<double>(model.kvBytesPerStep(o.sequences, position + 1));
     done += o.sequences;
     progress(done, total);

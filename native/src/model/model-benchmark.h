@@ -31,7 +31,10 @@ struct ModelRunOutcome {
   double prefillNs = 0;
   double fillNs = 0;
   std::vector<double> stepNs;
-  std::vector<double> attentionNs;  // per decode step, inside stepNs
+  // Per decode step, inside stepNs (BitNetModel::StepTimes).
+  std::vector<double> attentionNs;
+  std::vector<double> projectionNs;
+  std::vector<double> lmHeadNs;
   size_t weightBytesPerStep = 0;
   double kvBytesPerStep = 0;  // mean over the decode steps
   size_t kvBytesPerSequence = 0;  // the cache of one sequence at the context position
