@@ -123,24 +123,48 @@ const CpuFeatures& cpuFeatures() {
   return detected;
 }
 
-bool slowCrossLanePermute() {
+namespace {
+
+// Family and model of an AMD CPU (CPUID leaf 1, extended fields folded in); family 0 elsewhere.
+struct AmdModel {
+  unsigned family = 0, model = 0;
+};
+
+AmdModel amdModel() {
+  AmdModel m;
 #if defined(__x86_64__) || defined(_M_X64)
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return m;
+  const bool amd = ebx == 0x68747541u && edx == 0x69746e65u && ecx == 0x444d4163u;  // "AuthenticAMD"
+  if (!amd || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return m;
+  const unsigned baseFamily = (eax >> 8) & 0xfu;
+  m.family = baseFamily == 0xfu ? baseFamily + ((eax >> 20) & 0xffu) : baseFamily;
+  m.model = ((eax >> 4) & 0xfu) | (baseFamily == 0xfu ? ((eax >> 12) & 0xf0u) : 0u);
+#endif
+  return m;
+}
+
+// Family 19h: Zen 3 is models 00h-0Fh and 20h-5Fh, Zen 4 10h-1Fh, 60h-7Fh and A0h-AFh.
+bool isZen4(const AmdModel& m) {
+  return m.family == 0x19 && ((m.model >= 0x10 && m.model < 0x20) || (m.model >= 0x60 && m.model < 0x80) ||
+                              (m.model >= 0xa0 && m.model < 0xb0));
+}
+
+}  // namespace
+
+bool slowCrossLanePermute() {
   static const bool slow = [] {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
-    const bool amd = ebx == 0x68747541u && edx == 0x69746e65u && ecx == 0x444d4163u;  // "AuthenticAMD"
-    if (!amd || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
-    const unsigned baseFamily = (eax >> 8) & 0xfu;
-    const unsigned family = baseFamily == 0xfu ? baseFamily + ((eax >> 20) & 0xffu) : baseFamily;
-    const unsigned model = ((eax >> 4) & 0xfu) | (baseFamily == 0xfu ? ((eax >> 12) & 0xf0u) : 0u);
-    if (family < 0x19) return true;  // Bulldozer to Zen 2
-    // Family 19h: Zen 3 is models 00h-0Fh and 20h-5Fh; Zen 4 (10h-1Fh, 60h-7Fh, A0h-AFh) is fast.
-    return family == 0x19 && (model < 0x10 || (model >= 0x20 && model < 0x60));
+    const AmdModel m = amdModel();
+    if (m.family == 0) return false;
+    if (m.family < 0x19) return true;  // Bulldozer to Zen 2
+    return m.family == 0x19 && (m.model < 0x10 || (m.model >= 0x20 && m.model < 0x60));
   }();
   return slow;
-#else
-  return false;
-#endif
+}
+
+bool streamsOnHardwarePrefetch() {
+  static const bool zen4 = isZen4(amdModel());
+  return zen4;
 }
 
 const char* buildArchitecture() {

@@ -50,6 +50,11 @@ const CpuFeatures& cpuFeatures();
 // Picks the AVX2 fused kernel (dispatch/implementations.cc).
 bool slowCrossLanePermute();
 
+// AMD Zen 4 (family 19h, models 10h-1Fh, 60h-7Fh, A0h-AFh): the fused-i8 batch-1 streams read
+// cold weights faster on the hardware prefetcher alone than with software prefetch ahead of
+// them, where Intel and Zen 5 are the other way round. Picks the AVX-512 VNNI fused-i8 table.
+bool streamsOnHardwarePrefetch();
+
 // Name of the CPU architecture this binary was built for: "x86_64", "aarch64", ...
 const char* buildArchitecture();
 

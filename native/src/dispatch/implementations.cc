@@ -38,6 +38,7 @@ const KernelTable* avx2ForCpu(const CpuFeatures&) {
   return chosen;
 }
 const I8KernelTable* avx512VnniI8ForCpu(const CpuFeatures& cpu) {
+  if (streamsOnHardwarePrefetch()) return &avx512VnniI8HardwarePrefetchTable();  // Zen 4: no AMX
   if (!cpu.has(Feature::kAmxTile) || !cpu.has(Feature::kAmxInt8) || amxPermissionRefusal().empty())
     return &avx512VnniI8Table();
   // An AMX CPU on which the OS refused tile data: the result says why AMX did not run.

@@ -84,8 +84,9 @@ constexpr size_t i8GemvPrefetchBytes() {
 // Batch 1: STREAMS tiles from far-apart parts of the thread's rows at once (each a long
 // sequential stream: a core keeps several in flight where it would wait on one, which is what
 // cold weights need), sharing each block's four activation loads; each row's products gather
-// in a Partial for as many blocks as it holds.
-template <size_t STREAMS>
+// in a Partial for as many blocks as it holds. PREFETCH: how far ahead each stream asks for
+// its weights in software (0: the hardware prefetcher alone).
+template <size_t STREAMS, size_t PREFETCH>
 inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, size_t blocks, const I8KernelCall& c) {
   constexpr size_t R = V::kRowTile;
   constexpr size_t kChunkBlocks = V::kPartialSteps / kI8PlanesPerBlock;
@@ -109,8 +110,8 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
         // alone and the evicted line skips L2, so weights that fit in L2 came from DRAM on
         // every call (Sapphire Rapids, avx512-vnni 4096x4096, 2 threads: hot 0.27 -> 0.057 ms,
         // cold 0.33 -> 0.15 ms).
-        if constexpr (i8GemvPrefetchBytes<V>() > 0)
-          for (size_t r = 0; r < R * V::kBytes; r += 64) __builtin_prefetch(w[t] + i8GemvPrefetchBytes<V>() + r, 0, 3);
+        if constexpr (PREFETCH > 0)
+          for (size_t r = 0; r < R * V::kBytes; r += 64) __builtin_prefetch(w[t] + PREFETCH + r, 0, 3);
         for (size_t r = 0; r < R; ++r) {
           const typename V::I packed = V::load(w[t] + r * V::kBytes);
           G::add(p[t][r], packed, a);
@@ -299,15 +300,16 @@ inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint
     for (size_t r = 0; r < R; ++r) storeRow(c, b, tile * R + r, V::hsum(acc[b * R + r]));
 }
 
-inline void i8RunTiles(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
+template <size_t PREFETCH = i8GemvPrefetchBytes<V>()>
+void i8RunTiles(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
   const size_t blocks = i8Blocks(c);
   const size_t tileBegin = c.rowBegin / V::kRowTile;
   const size_t tileEnd = (c.rowEnd + V::kRowTile - 1) / V::kRowTile;
   if (c.batch == 1) {
     constexpr size_t S = V::kGemvStreams;
     const size_t part = (tileEnd - tileBegin) / S;
-    for (size_t i = 0; i < part; ++i) i8GemvTiles<S>(prepared, tileBegin + i, part, blocks, c);
-    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) i8GemvTiles<1>(prepared, t, 0, blocks, c);
+    for (size_t i = 0; i < part; ++i) i8GemvTiles<S, PREFETCH>(prepared, tileBegin + i, part, blocks, c);
+    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) i8GemvTiles<1, PREFETCH>(prepared, t, 0, blocks, c);
     return;
   }
   for (size_t t = tileBegin; t < tileEnd; ++t) i8GemmTile(prepared, t, blocks, static_cast<uint8_t*>(scratch), c);
