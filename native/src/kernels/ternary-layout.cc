@@ -219,12 +219,4 @@ void dequantizeRowsBf16(const uint8_t* packed, size_t k, size_t kStride, size_t 
   }
 }
 
-uint16_t floatToBf16(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);
-  const uint32_t roundingBias = 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>((bits + roundingBias) >> 16);
-}
-
 }  // namespace bitbench

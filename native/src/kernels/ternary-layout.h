@@ -12,6 +12,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "kernel-table.h"
@@ -70,7 +71,14 @@ void dequantizeRowsF32(const uint8_t* packed, size_t k, size_t kStride, size_t r
 void dequantizeRowsBf16(const uint8_t* packed, size_t k, size_t kStride, size_t rowBegin,
                         size_t rowEnd, uint16_t* out);
 
-// Round-to-nearest-even fp32 -> bf16 (NaN kept quiet).
-uint16_t floatToBf16(float value);
+// Round-to-nearest-even fp32 -> bf16 (NaN kept quiet). Inline: the KV cache converts every
+// key and value it stores through it, a call per element when it was out of line.
+inline uint16_t floatToBf16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);
+  const uint32_t roundingBias = 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>((bits + roundingBias) >> 16);
+}
 
 }  // namespace bitbench
