@@ -25,6 +25,7 @@
 #include "../src/kernels/i8-layout.h"
 #include "../src/kernels/sparse-layout.h"
 #include "../src/kernels/ternary-layout.h"
+#include "../src/model/activation-sparsity.h"
 #include "../src/paths/compute-path.h"
 #include "../src/runtime/aligned-buffer.h"
 #include "../src/runtime/synthetic-data.h"
@@ -651,6 +652,55 @@ void checkLargeBuffers(Tally& tally) {
   }
 }
 
+// Activation top-k (model/activation-sparsity.cc, a radix select) against sorting: every entry
+// below the keep-th largest magnitude zeroed, every other one untouched, bit for bit, over rows
+// of normal values, ties, zeros with tiny or huge values, signed zeros and subnormals.
+void checkTopK(Tally& tally) {
+  uint64_t state = 0x9e3779b97f4a7c15u;
+  auto next = [&state] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  auto uniform = [&] { return static_cast<float>((next() >> 11) * 0x1.0p-53) * 2.0f - 1.0f; };
+  const char* kinds[] = {"uniform", "ties", "zeros and tiny", "huge", "signed zeros and ones", "zeros and subnormals"};
+  int failures = 0, rows = 0;
+  std::string firstFailure;
+  for (int trial = 0; trial < 600; ++trial) {
+    const size_t k = 1 + next() % 3000;
+    const int kind = trial % 6;
+    std::vector<float> x(k);
+    for (float& v : x) {
+      const float r = uniform();
+      switch (kind) {
+        case 0: v = r; break;
+        case 1: v = std::round(r * 4.0f) / 4.0f; break;
+        case 2: v = next() % 3 == 0 ? 0.0f : r * 1e-30f; break;
+        case 3: v = r * 1e30f; break;
+        case 4: v = next() % 2 ? -0.0f : 1.0f; break;
+        default: v = next() % 2 ? 0.0f : r * 1e-40f; break;
+      }
+    }
+    const double level = static_cast<double>(1 + next() % 100) / 100.0;
+    ActivationSparsifier sparsifier({SparsityMode::kTopK, level}, 3000);
+    std::vector<float> y = x;
+    sparsifier.apply(y.data(), 1, k);
+    const size_t keep = static_cast<size_t>(std::ceil(level * static_cast<double>(k)));
+    std::vector<float> magnitudes(k);
+    for (size_t i = 0; i < k; ++i) magnitudes[i] = std::fabs(x[i]);
+    std::sort(magnitudes.begin(), magnitudes.end(), std::greater<float>());
+    bool ok = true;
+    for (size_t i = 0; i < k && ok; ++i) {
+      const bool kept = keep >= k || std::fabs(x[i]) >= magnitudes[keep - 1];
+      ok = kept ? std::memcmp(&x[i], &y[i], sizeof(float)) == 0 : y[i] == 0.0f;
+    }
+    ++rows;
+    if (!ok && failures++ == 0)
+      firstFailure = std::string(kinds[kind]) + " k=" + std::to_string(k) + " level=" + std::to_string(level);
+  }
+  tally.record(failures == 0, "activation top-k: " + std::to_string(rows) + " rows equal to a sorted reference" +
+                                  (failures ? " -> " + std::to_string(failures) + " differ, first " + firstFailure : ""));
+}
+
 void checkDispatch(Tally& tally) {
   const Implementation& best = bestImplementation();
 #if defined(__aarch64__)
@@ -722,6 +772,7 @@ int main() {
   Tally tally;
   checkDispatch(tally);
   checkLargeBuffers(tally);
+  checkTopK(tally);
   const Implementation& scalar = supportedImplementation("scalar");
   for (const Implementation& impl : allImplementations()) {
     if (!isSupported(impl, cpuFeatures())) continue;

@@ -146,6 +146,11 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       }
     });
 
+    it('checked activation top-k against a sorted reference (the radix select, on AArch64 too)', () => {
+      const { run, report } = outcome();
+      expect(run.stdout, report).toMatch(/^PASS activation top-k: 600 rows equal to a sorted reference$/m);
+    });
+
     it('reports 0 failed and a non-zero number passed', () => {
       const { run, report } = outcome();
       const lines = run.stdout.trimEnd().split('\n');

@@ -52,7 +52,8 @@ class ActivationSparsifier {
   ActivationSparsity sparsity_;
   size_t blockColumns_;
   std::vector<float> magnitudes_;  // scratch: sized once, a decode step allocates nothing
-  std::array<uint32_t, 2048> histogram_{};
+  static constexpr size_t kLanes = 4;
+  std::array<std::array<uint32_t, 2048>, kLanes> histogram_{};
   std::vector<float> energyScratch_;  // reserved for maxK blocks: apply() allocates nothing
   size_t rows_ = 0;
   double zeroSum_ = 0;
