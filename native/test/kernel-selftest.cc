@@ -26,6 +26,7 @@
 #include "../src/kernels/sparse-layout.h"
 #include "../src/kernels/ternary-layout.h"
 #include "../src/model/activation-sparsity.h"
+#include "../src/model/model-benchmark.h"
 #include "../src/paths/compute-path.h"
 #include "../src/runtime/aligned-buffer.h"
 #include "../src/runtime/synthetic-data.h"
@@ -701,6 +702,27 @@ void checkTopK(Tally& tally) {
                                   (failures ? " -> " + std::to_string(failures) + " differ, first " + firstFailure : ""));
 }
 
+// The greedy pick against std::max_element over rows with ties and every length up to a few
+// lanes past the vectorized part.
+void checkArgmax(Tally& tally) {
+  uint64_t state = 0x2545f4914f6cdd1du;
+  auto next = [&state] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  int failures = 0, rows = 0;
+  for (size_t n = 1; n <= 300; ++n)
+    for (int kind = 0; kind < 3; ++kind) {
+      std::vector<float> logits(n);
+      for (float& v : logits) v = kind == 0 ? static_cast<float>(next() % 1000) : kind == 1 ? static_cast<float>(next() % 3) : -1.0f;
+      const auto expected = std::max_element(logits.begin(), logits.end()) - logits.begin();
+      failures += argmaxLogits(logits.data(), n) != expected;
+      ++rows;
+    }
+  tally.record(failures == 0, "argmax: " + std::to_string(rows) + " rows equal to std::max_element" +
+                                  (failures ? " -> " + std::to_string(failures) + " differ" : ""));
+}
+
 void checkDispatch(Tally& tally) {
   const Implementation& best = bestImplementation();
 #if defined(__aarch64__)
@@ -773,6 +795,7 @@ int main() {
   checkDispatch(tally);
   checkLargeBuffers(tally);
   checkTopK(tally);
+  checkArgmax(tally);
   const Implementation& scalar = supportedImplementation("scalar");
   for (const Implementation& impl : allImplementations()) {
     if (!isSupported(impl, cpuFeatures())) continue;

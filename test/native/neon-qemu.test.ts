@@ -146,9 +146,10 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       }
     });
 
-    it('checked activation top-k against a sorted reference (the radix select, on AArch64 too)', () => {
+    it('checked activation top-k against a sorted reference and the greedy argmax against std::max_element', () => {
       const { run, report } = outcome();
       expect(run.stdout, report).toMatch(/^PASS activation top-k: 600 rows equal to a sorted reference$/m);
+      expect(run.stdout, report).toMatch(/^PASS argmax: 900 rows equal to std::max_element$/m);
     });
 
     it('reports 0 failed and a non-zero number passed', () => {

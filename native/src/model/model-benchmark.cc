@@ -16,16 +16,39 @@ double nsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
 }
 
-int32_t argmax(const float* logits, size_t vocab) {
-  return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
-}
-
 double logitsCosine(const float* a, const float* b, size_t n) {
   double dot = 0, aa = 0, bb = 0;
   for (size_t i = 0; i < n; ++i) dot += double{a[i]} * b[i], aa += double{a[i]} * a[i], bb += double{b[i]} * b[i];
   return aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb) : 1.0;
 }
 }  // namespace
+
+// The first index of the largest logit, as std::max_element gives it, in eight lanes that the
+// compiler vectorizes (max_element's one running maximum does not): the greedy pick is inside
+// every timed step, 0.1 ms of it over the 2B-4T vocabulary on Zen 4, about 0.04 ms this way.
+int32_t argmaxLogits(const float* logits, size_t vocab) {
+  constexpr size_t kLanes = 8;
+  if (vocab < 2 * kLanes) return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
+  float best[kLanes];
+  uint32_t where[kLanes];
+  for (size_t j = 0; j < kLanes; ++j) best[j] = logits[j], where[j] = static_cast<uint32_t>(j);
+  size_t i = kLanes;
+  for (; i + kLanes <= vocab; i += kLanes)
+    for (size_t j = 0; j < kLanes; ++j) {
+      const bool larger = logits[i + j] > best[j];
+      best[j] = larger ? logits[i + j] : best[j];
+      where[j] = larger ? static_cast<uint32_t>(i + j) : where[j];
+    }
+  // Each lane holds its first maximum; of equal lanes the earliest index wins.
+  size_t top = 0;
+  for (size_t j = 1; j < kLanes; ++j)
+    if (best[j] > best[top] || (best[j] == best[top] && where[j] < where[top])) top = j;
+  float value = best[top];
+  uint32_t index = where[top];
+  for (; i < vocab; ++i)
+    if (logits[i] > value) value = logits[i], index = static_cast<uint32_t>(i);
+  return static_cast<int32_t>(index);
+}
 
 size_t positionsNeeded(const ModelRunOptions& o) {
   return std::max(o.context, o.promptTokens) + o.decodeTokens + o.qualitySteps + 1;
@@ -55,7 +78,7 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
   model.forward(rows.data(), rows.size(), logitRows.get(), logits.data());
   outcome.prefillNs = nsSince(prefillStart);
   std::vector<int32_t> next(o.sequences);
-  for (size_t s = 0; s < o.sequences; ++s) next[s] = argmax(&logits[s * vocab], vocab);
+  for (size_t s = 0; s < o.sequences; ++s) next[s] = argmaxLogits(&logits[s * vocab], vocab);
   size_t done = o.sequences * o.promptTokens;
   progress(done, total);
 
@@ -74,7 +97,7 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
           rows.push_back({prompt[s * o.promptTokens + p % o.promptTokens], s, p});
         }
       model.forward(rows.data(), rows.size(), logitRows.get(), logits.data());
-      for (size_t s = 0; s < o.sequences; ++s) next[s] = argmax(&logits[s * vocab], vocab);
+      for (size_t s = 0; s < o.sequences; ++s) next[s] = argmaxLogits(&logits[s * vocab], vocab);
     }
   }
   outcome.fillNs = nsSince(fillStart);
@@ -102,7 +125,7 @@ ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& o,
     model.resetStepTimes();
     const auto start = Clock::now();
     model.forward(step.data(), step.size(), nullptr, logits.data());
-    for (size_t s = 0; s < o.sequences; ++s) next[s] = argmax(&logits[s * vocab], vocab);
+    for (size_t s = 0; s < o.sequences; ++s) next[s] = argmaxLogits(&logits[s * vocab], vocab);
     if (!timed) continue;
     outcome.stepNs.push_back(nsSince(start));
     for (size_t s = 0; againstDense && s < o.sequences; ++s) {

@@ -57,6 +57,9 @@ struct ModelRunOutcome {
 // Positions a run needs in the cache (what the model must be built for).
 size_t positionsNeeded(const ModelRunOptions& options);
 
+// The greedy pick: the first index of the largest of `vocab` logits (std::max_element's).
+int32_t argmaxLogits(const float* logits, size_t vocab);
+
 // progress(tokensDone, tokensTotal) is called from this thread after each step.
 ModelRunOutcome runModelBenchmark(BitNetModel& model, const ModelRunOptions& options,
                                   const std::function<void(size_t, size_t)>& progress);
