@@ -69,10 +69,10 @@ constexpr Shape kI8Shapes[] = {{1, 7}, {7, 5}, {37, 70}, {19, 257}, {33, 256}, {
 // output within this times |scale| * sum |w x|.
 constexpr double kSparseF32RelativeTolerance = 1e-5;
 constexpr float kSparseScale = 0.75f;
-// n = 1; n past one sparse tile (256 rows of 16-byte planes, 128 and 64 of wider ones) and not
-// a multiple of any tile; k less than one block, not a multiple of a block, and (2560) whole
-// blocks of every plane width.
-constexpr Shape kSparseShapes[] = {{1, 70}, {37, 70}, {19, 131}, {300, 1000}, {257, 2560}, {513, 333}};
+// n = 1; n past the fused-i8 kernel's row group (kSparseRowGroup, 1024; 1100) and past the
+// fp32 kernels' tiles, not a multiple of any; k less than one block, not a multiple of a
+// block, and (2560) whole blocks of every plane width.
+constexpr Shape kSparseShapes[] = {{1, 70}, {37, 70}, {19, 131}, {300, 1000}, {257, 2560}, {513, 333}, {1100, 300}};
 // Which column blocks are all zero: none, a random half (plus single zeros elsewhere, which no
 // kernel may mind), all but one at random, all but the last (the partial one when k is not a
 // multiple of a block), every one.
@@ -565,7 +565,7 @@ void checkSparseI8(const Implementation& impl, Tally& tally) {
     repackI8Planes(packed.data(), n, k, table.planeBytes, table.rowTile, dense.as<uint8_t>());
     AlignedBuffer sparse(sparsePreparedBytes(n, k, table.planeBytes));
     repackSparseBlocks(packed.data(), n, k, table.planeBytes, sparse.as<uint8_t>());
-    AlignedBuffer scratch(table.threadScratchBytes(stride, 1));
+    AlignedBuffer scratch(table.threadScratchBytes(stride, 1)), sparseScratch(kSparseThreadScratchBytes);
     AlignedBuffer xBuffer(stride * sizeof(float)), qBuffer(stride);
     float* x = xBuffer.as<float>();
     int8_t* q = qBuffer.as<int8_t>();
@@ -591,7 +591,7 @@ void checkSparseI8(const Implementation& impl, Tally& tally) {
         });
         if (problem.empty())
           problem = runSplit(n, table.rowTile, threads, ySparse, [&](size_t b, size_t e, float* y) {
-            table.sparseRun(sparse.as<uint8_t>(), list.data(), listed, call(b, e, y));
+            table.sparseRun(sparse.as<uint8_t>(), sparseScratch.as<void>(), list.data(), listed, call(b, e, y));
           });
         for (size_t i = 0; i < n && problem.empty(); ++i)
           if (std::memcmp(&ySparse[i], &yDense[i], sizeof(float)) != 0)

@@ -93,10 +93,10 @@ function zeroAllBlocksBut(rng: Rng, x: Float32Array, blockColumns: number, kept:
   for (let i = 1; i < x.length; i += 7) if (rng.next() < 0.5) x[i] = 0;
 }
 
-// Batch 1 (the sparse kernels' only batch), n past the sparse layout's 128- and 256-row tiles
-// and not a multiple of them, rows split over two threads. Zeroed so that each path's sparse
+// Batch 1 (the sparse kernels' only batch), n not a multiple of the fp32 sparse layouts' row
+// tiles, rows split over two threads. Zeroed so that each path's sparse
 // kernel runs (sparse-choice.h): fused from nine tenths of its 64-column blocks (38 of 40
-// here), fused-i8 from a quarter of its 64- or 128-column blocks (half here).
+// here), fused-i8 from 15% of its 64- or 128-column blocks (half here).
 const sparseProblem = (() => {
   const n = 300, k = 2560, threads = 2, scale = 0.75;
   const rng = createRng(20250121);

@@ -11,9 +11,10 @@ import { createRng, randomActivations, randomTernaryWeights, type Rng } from '..
 const FP32_RELATIVE_TOLERANCE = 1e-5;
 const SCALE = 0.37;
 // k: several 256-column blocks with a partial last one (2501), exactly whole blocks (2560), and
-// less than one AVX-512 block (200); n: past the sparse layout's 64- to 256-row tiles, not a
-// multiple of them, so threads split inside a tile; 4100 rows: past the 4096 from which fused
-// on AVX-512 has its sparse kernel (the column-panel copy; below it the path runs dense).
+// less than one AVX-512 block (200); n: not a multiple of the fp32 sparse layouts' tiles, so
+// threads split inside a tile; 4100 rows: past the fused-i8 kernel's 1024-row groups, and past
+// the 4096 from which fused on AVX-512 has its sparse kernel (the column-panel copy; below it
+// the path runs dense).
 const SHAPES = [
   { n: 300, k: 2501 },
   { n: 257, k: 2560 },
@@ -38,8 +39,8 @@ function zeroBlocks(rng: Rng, x: Float32Array, k: number, fraction: number, bloc
   for (let i = 0; i < k; i += 7) if (rng.next() < 0.5) x[i] = 0;
 }
 
-// Enough zero blocks that each path's sparse kernel runs (sparse-choice.h: fused-i8 from a
-// quarter of its 64- to 256-column blocks, fused from a quarter of its 36- to 64-column ones:
+// Enough zero blocks that each path's sparse kernel runs (sparse-choice.h: fused-i8 from
+// 15% of its 64- to 256-column blocks, fused from a quarter of its 36- to 64-column ones:
 // 93% of 64-column blocks zeroed leaves most of those all zero on every ISA).
 const ZEROED = { 'fused-i8': { fraction: 0.6, blockColumns: 256 }, fused: { fraction: 0.93, blockColumns: 64 } } as const;
 

@@ -50,8 +50,10 @@ struct I8KernelTable {
   void (*denseRows)(const int8_t* weights, const float* rowScales, const I8KernelCall& call);
   // Batch 1 over the column-block layout (sparse-layout.h, planes of planeBytes): reads only
   // the `count` column blocks listed in `blocks` (every other block of call.q is all zero).
-  // Bitwise the dense kernel's result. May be null: no sparse kernel, the path runs dense.
-  void (*sparseRun)(const uint8_t* sparsePrepared, const uint32_t* blocks, size_t count, const I8KernelCall& call);
+  // Bitwise the dense kernel's result. threadScratch: kSparseThreadScratchBytes of the
+  // thread's own. May be null: no sparse kernel, the path runs dense.
+  void (*sparseRun)(const uint8_t* sparsePrepared, void* threadScratch, const uint32_t* blocks, size_t count,
+                    const I8KernelCall& call);
 };
 
 }  // namespace bitbench

@@ -5,11 +5,12 @@
 namespace bitbench {
 
 size_t sparsePreparedBytes(size_t n, size_t k, size_t planeBytes) {
-  return i8PreparedBytes(n, k, planeBytes, sparseRowTile(planeBytes));
+  return i8PreparedBytes(n, k, planeBytes, n);
 }
 
 void repackSparseBlocks(const uint8_t* packed, size_t n, size_t k, size_t planeBytes, uint8_t* out) {
-  repackI8Planes(packed, n, k, planeBytes, sparseRowTile(planeBytes), out);
+  // One tile of n rows: i8PlaneOffset(0, block, row, ...) is sparsePlaneOffset(block, row, ...).
+  repackI8Planes(packed, n, k, planeBytes, n, out);
 }
 
 size_t nonzeroBlocksI8(const int8_t* q, size_t blocks, size_t blockColumns, uint32_t* out) {

@@ -1,10 +1,9 @@
 // The column-block layout of the sparse kernels (activation sparsity): the code planes of
-// i8-layout.h, with tiles of kSparseChunkBytes / planeBytes rows instead of a few. One
-// (tile, column block) -- the weights of a tile's rows in one block of 4 * planeBytes columns --
-// is then one contiguous 4 KiB chunk, and the chunks of a tile follow each other block by
-// block. A block of activations that is all zero skips a whole chunk: pages that are never
-// touched, so neither the loads nor the hardware prefetcher bring them in (the dense layout's
-// tiles of 4 rows would skip 256 bytes inside a stream the prefetcher reads anyway).
+// i8-layout.h in one tile of all n rows, so each column block (4 * planeBytes columns) holds
+// its n rows one after another: [block][row][planeBytes]. A block of activations that is all
+// zero skips n * planeBytes contiguous bytes, pages that are never touched, so neither the
+// loads nor the hardware prefetcher bring them in; a listed block is one long sequential
+// stream per thread (its rows), which the hardware prefetcher follows without help.
 // Plain constants and C types only: ISA translation units include this (kernel-table.h).
 #pragma once
 #include <cstddef>
@@ -12,12 +11,19 @@
 
 namespace bitbench {
 
-constexpr size_t kSparseChunkBytes = 4096;
-
-constexpr size_t sparseRowTile(size_t planeBytes) { return kSparseChunkBytes / planeBytes; }
+// Rows one pass of the sparse fused-i8 kernel takes across all listed blocks, their int32
+// accumulators kept in thread scratch between blocks: 64 KiB streams of 64-byte planes per
+// block, and at most 64 KiB of accumulators (one 64-byte vector per row), which stay in L2.
+constexpr size_t kSparseRowGroup = 1024;
+constexpr size_t kSparseThreadScratchBytes = kSparseRowGroup * 64;
 
 size_t sparsePreparedBytes(size_t n, size_t k, size_t planeBytes);
 void repackSparseBlocks(const uint8_t* packed, size_t n, size_t k, size_t planeBytes, uint8_t* out);
+
+// Offset in bytes of (block, row) in the layout.
+inline size_t sparsePlaneOffset(size_t block, size_t row, size_t n, size_t planeBytes) {
+  return (block * n + row) * planeBytes;
+}
 
 // Writes the indexes of the column blocks (blockColumns activations each, `blocks` of them)
 // that hold a nonzero value; returns how many.

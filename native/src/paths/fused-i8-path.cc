@@ -39,7 +39,7 @@ class FusedI8Path : public ComputePath {
   bool hasSparseKernel() const override { return sparse_; }
   size_t sparseBlockColumns() const override { return i8ColumnMultiple(i8_.planeBytes); }
   std::string kernelName() const override {
-    return sparse_ ? std::string(i8_.name) + "; sparse: listed column blocks of 4 KiB chunks" : i8_.name;
+    return sparse_ ? std::string(i8_.name) + "; sparse: listed column blocks, one stream each" : i8_.name;
   }
 
  protected:
@@ -62,7 +62,8 @@ class FusedI8Path : public ComputePath {
       runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocks);
     }
     threadScratch_.assign(threads, nullptr);
-    const size_t bytes = i8_.threadScratchBytes(kStride_, call.batch);
+    const size_t denseBytes = i8_.threadScratchBytes(kStride_, call.batch);
+    const size_t bytes = runSparse_ && denseBytes < kSparseThreadScratchBytes ? kSparseThreadScratchBytes : denseBytes;
     if (bytes == 0) return;
     for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, bytes);
   }
@@ -70,7 +71,8 @@ class FusedI8Path : public ComputePath {
     const I8KernelCall i8Call{call.n,  call.k,     q_,     kStride_,     rows_,
                               call.batch, call.scale, call.y, call.rowBegin, call.rowEnd};
     if (runSparse_)
-      return i8_.sparseRun(prepared + sparseCopyOffset(denseBytes()), nonzeroBlocks_.data(), nonzeroCount_, i8Call);
+      return i8_.sparseRun(prepared + sparseCopyOffset(denseBytes()), threadScratch_[thread], nonzeroBlocks_.data(),
+                           nonzeroCount_, i8Call);
     i8_.run(prepared, threadScratch_[thread], i8Call);
   }
 

@@ -62,15 +62,13 @@ void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall
 }
 
 // The sparse reference: the dense loop over the column-block layout, listed blocks only.
-void sparseRows(const uint8_t* prepared, const uint32_t* blocks, size_t count, const I8KernelCall& c) {
-  constexpr size_t kTileRows = sparseRowTile(kPlaneBytes);
+void sparseRows(const uint8_t* prepared, void*, const uint32_t* blocks, size_t count, const I8KernelCall& c) {
   const size_t blockColumns = 4 * kPlaneBytes;
-  const size_t allBlocks = (c.k + blockColumns - 1) / blockColumns;
   for (size_t row = c.rowBegin; row < c.rowEnd; ++row) {
     int32_t dot = 0;
     for (size_t i = 0; i < count; ++i) {
       const size_t block = blocks[i];
-      const uint8_t* w = prepared + i8PlaneOffset(row / kTileRows, block, row % kTileRows, allBlocks, kPlaneBytes, kTileRows);
+      const uint8_t* w = prepared + sparsePlaneOffset(block, row, c.n, kPlaneBytes);
       for (size_t s = 0; s < 4; ++s)
         for (size_t j = 0; j < kPlaneBytes; ++j)
           dot += ((w[j] >> (2 * s)) & 3) * c.q[block * blockColumns + s * kPlaneBytes + j];
