@@ -8,17 +8,23 @@
 // thread: two ran 1.03x dense on avx512-vnni where four ran 1.2x, and 1.07-1.14x on avx2
 // against 1.23x; Zen 4, 4096x4096 cold, 30% zero blocks). Each row's products of a step
 // gather in registers and fold once into its int32 accumulator in scratch (L2), one vector
-// loaded and stored per row and step. The hardware prefetcher follows these streams as it
-// follows the dense kernel's. Where 16 vector registers cannot hold four blocks' activations
-// (avx2, avx-vnni), the multiplies take them from L1 as memory operands.
+// loaded and stored per row and step. Each stream asks for its weights ahead in software
+// where the dense kernel does (Emerald Rapids, 16 vCPUs, 4096x4096 cold at 30% zero blocks,
+// 2 threads: 1.06x dense without, 1.32x with 1 KiB ahead, 1.30x with 2 KiB), and on the
+// hardware prefetcher alone where that is faster (Zen 4). Where 16 vector registers cannot
+// hold four blocks' activations (avx2, avx-vnni), the multiplies take them from L1 as memory
+// operands.
 //
 // The layout before, tiles of 64 rows whose 4 KiB chunks were read four at a time with
 // software prefetch of the next ones and two-register partials in L1, ran slower per byte
 // than dense. Zen 4, 2 threads, dense/sparse, interleaved: avx512-vnni 4096x4096 cold 1.16x ->
 // 1.25-1.32x at 30% zero blocks and 1.52x -> 1.63-1.77x at 50%, hot 1.05x -> 1.28-1.30x;
 // avx512 hot 1.35x -> 1.53x; avx2 cold about equal (1.19-1.31x either way), hot 1.31x -> 1.45x.
+// Emerald Rapids (avx512-vnni, 2 and 16 threads) about equal on the GEMV (1.32x and 1.17x at
+// 30%, 1.67x and 1.45x at 50%, against 1.33x, 1.19x, 1.76x, 1.50x), but the 2B-4T decode with
+// top-k-blocks 0.7 at 1.15-1.16x dense with 2 threads against 1.07x.
 
-template <size_t G, bool FIRST>
+template <size_t G, bool FIRST, size_t PREFETCH>
 inline void i8SparseStep(const uint8_t* prepared, size_t n, const uint32_t* blocks, size_t rowBegin, size_t rowEnd,
                          const int8_t* q, typename V::Acc* acc) {
   using A = GemvAccumulator<V>;
@@ -29,7 +35,11 @@ inline void i8SparseStep(const uint8_t* prepared, size_t n, const uint32_t* bloc
     for (size_t s = 0; s < kI8PlanesPerBlock; ++s) a[g][s] = V::load(qb + s * V::kBytes);
     w[g] = prepared + sparsePlaneOffset(blocks[g], rowBegin, n, V::kBytes);
   }
+  constexpr size_t kRowsPerLine = V::kBytes >= 64 ? 1 : 64 / V::kBytes;
   for (size_t r = 0; r < rowEnd - rowBegin; ++r) {
+    if constexpr (PREFETCH > 0)
+      if (r % kRowsPerLine == 0)
+        for (size_t g = 0; g < G; ++g) __builtin_prefetch(w[g] + r * V::kBytes + PREFETCH, 0, 3);
     typename A::P partial = A::zero();
     for (size_t g = 0; g < G; ++g) A::add(partial, V::load(w[g] + r * V::kBytes), a[g]);
     typename V::Acc total = FIRST ? V::accZero() : acc[r];
@@ -38,8 +48,10 @@ inline void i8SparseStep(const uint8_t* prepared, size_t n, const uint32_t* bloc
   }
 }
 
-inline void i8SparseRun(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count,
-                        const I8KernelCall& c) {
+// PREFETCH: how far ahead each stream asks for its weights in software, as the dense batch-1
+// kernel (0: the hardware prefetcher alone).
+template <size_t PREFETCH = i8GemvPrefetchBytes<V>()>
+void i8SparseRun(const uint8_t* prepared, void* scratch, const uint32_t* blocks, size_t count, const I8KernelCall& c) {
   static_assert(kSparseRowGroup * sizeof(typename V::Acc) <= kSparseThreadScratchBytes);
   // Four blocks per step fit every partial (kPartialSteps / 4 blocks at least 16).
   static_assert(V::kPartialSteps / kI8PlanesPerBlock >= 4);
@@ -50,9 +62,9 @@ inline void i8SparseRun(const uint8_t* prepared, void* scratch, const uint32_t* 
     auto step = [&](auto blocksInStep) {
       constexpr size_t G = decltype(blocksInStep)::value;
       if (i == 0)
-        i8SparseStep<G, true>(prepared, c.n, blocks + i, begin, end, c.q, acc);
+        i8SparseStep<G, true, PREFETCH>(prepared, c.n, blocks + i, begin, end, c.q, acc);
       else
-        i8SparseStep<G, false>(prepared, c.n, blocks + i, begin, end, c.q, acc);
+        i8SparseStep<G, false, PREFETCH>(prepared, c.n, blocks + i, begin, end, c.q, acc);
       i += G;
     };
     while (i + 4 <= count) step(std::integral_constant<size_t, 4>{});

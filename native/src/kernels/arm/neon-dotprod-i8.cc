@@ -74,7 +74,7 @@ const I8KernelTable kTable = {
     .run = i8RunTiles<>,
     .quantize = quantizeRowNeon,
     .denseRows = denseRows,
-    .sparseRun = i8SparseRun,
+    .sparseRun = i8SparseRun<>,
 };
 
 }  // namespace

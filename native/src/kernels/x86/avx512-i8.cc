@@ -82,7 +82,7 @@ const I8KernelTable kTable = {
     .run = i8RunTiles<>,
     .quantize = quantizeRowAvx2,
     .denseRows = i8DenseRowPairs,
-    .sparseRun = i8SparseRun,
+    .sparseRun = i8SparseRun<>,
 };
 
 }  // namespace
