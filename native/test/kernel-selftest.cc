@@ -69,10 +69,10 @@ constexpr Shape kI8Shapes[] = {{1, 7}, {7, 5}, {37, 70}, {19, 257}, {33, 256}, {
 // output within this times |scale| * sum |w x|.
 constexpr double kSparseF32RelativeTolerance = 1e-5;
 constexpr float kSparseScale = 0.75f;
-// n = 1; n past the fused-i8 kernel's row group (kSparseRowGroup, 1024; 1100) and past the
+// n = 1; n past the fused-i8 kernel's row group (kSparseRowGroup, 4096; 4100) and past the
 // fp32 kernels' tiles, not a multiple of any; k less than one block, not a multiple of a
 // block, and (2560) whole blocks of every plane width.
-constexpr Shape kSparseShapes[] = {{1, 70}, {37, 70}, {19, 131}, {300, 1000}, {257, 2560}, {513, 333}, {1100, 300}};
+constexpr Shape kSparseShapes[] = {{1, 70}, {37, 70}, {19, 131}, {300, 1000}, {257, 2560}, {513, 333}, {4100, 300}};
 // Which column blocks are all zero: none, a random half (plus single zeros elsewhere, which no
 // kernel may mind), all but one at random, all but the last (the partial one when k is not a
 // multiple of a block), every one.

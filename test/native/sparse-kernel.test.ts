@@ -12,7 +12,7 @@ const FP32_RELATIVE_TOLERANCE = 1e-5;
 const SCALE = 0.37;
 // k: several 256-column blocks with a partial last one (2501), exactly whole blocks (2560), and
 // less than one AVX-512 block (200); n: not a multiple of the fp32 sparse layouts' tiles, so
-// threads split inside a tile; 4100 rows: past the fused-i8 kernel's 1024-row groups, and past
+// threads split inside a tile; 4100 rows: past the fused-i8 kernel's 4096-row groups, and past
 // the 4096 from which fused on AVX-512 has its sparse kernel (the column-panel copy; below it
 // the path runs dense).
 const SHAPES = [
