@@ -20,9 +20,9 @@
 // than dense. Zen 4, 2 threads, dense/sparse, interleaved: avx512-vnni 4096x4096 cold 1.16x ->
 // 1.25-1.32x at 30% zero blocks and 1.52x -> 1.63-1.77x at 50%, hot 1.05x -> 1.28-1.30x;
 // avx512 hot 1.35x -> 1.53x; avx2 cold about equal (1.19-1.31x either way), hot 1.31x -> 1.45x.
-// Emerald Rapids (avx512-vnni, 2 and 16 threads) about equal on the GEMV (1.32x and 1.17x at
-// 30%, 1.67x and 1.45x at 50%, against 1.33x, 1.19x, 1.76x, 1.50x), but the 2B-4T decode with
-// top-k-blocks 0.7 at 1.15-1.16x dense with 2 threads against 1.07x.
+// Emerald Rapids (avx512-vnni, 2 and 16 threads), GEMV about equal: 1.34x and 1.19x at 30%,
+// 1.66x and 1.48x at 50%, against 1.33-1.38x, 1.17-1.19x, 1.76-1.82x, 1.48-1.50x; but the 2B-4T
+// decode with top-k-blocks 0.7 at 1.15-1.17x dense with 2 threads against 1.06-1.08x.
 
 template <size_t G, bool FIRST, size_t PREFETCH>
 inline void i8SparseStep(const uint8_t* prepared, size_t n, const uint32_t* blocks, size_t rowBegin, size_t rowEnd,
