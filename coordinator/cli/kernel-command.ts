@@ -115,10 +115,13 @@ export async function kernelCommand(args: string[]): Promise<void> {
   printOut(values.json ? jsonLine(result) : describeKernelResult(result));
 }
 
-function describeKernelSparsity(s: KernelSparsity): string {
+function describeKernelSparsity(s: KernelSparsity, r: KernelResult): string {
   const achieved = `  sparsity ${(100 * s.zeroFraction).toFixed(1)}% of activations zero (asked ${(100 * s.requested).toFixed(1)}%), ${(100 * s.zeroBlockFraction).toFixed(1)}% of the kernel's column blocks`;
   if (s.denseMedianNs === null || s.speedup === null) return `${achieved}; this path has no sparse kernel (it ran dense)`;
+  // The rate line counts every weight byte; the sparse calls skip the zero blocks' bytes.
+  const readBytes = r.weightBytes * (1 - s.zeroBlockFraction * s.sparseCallFraction);
   return `${achieved}; sparse kernel on ${(100 * s.sparseCallFraction).toFixed(0)}% of calls\n` +
+    `  read     ${(readBytes / 1e6).toFixed(2)} MB of the ${(r.weightBytes / 1e6).toFixed(2)} MB per call, ${(readBytes / r.medianNs).toFixed(2)} GB/s\n` +
     `  vs dense ${ms(s.denseMedianNs)} ms dense median (interleaved, trial 1): ${s.speedup.toFixed(2)}x`;
 }
 
@@ -142,7 +145,7 @@ export function describeKernelResult(r: KernelResult): string {
     `  rate     ${r.gops.toFixed(2)} GOPS, ${r.weightGBs.toFixed(2)} GB/s of weights (${(r.weightBytes / 1e6).toFixed(2)} MB per call)`,
     `  prepare  ${r.prepareMs.toFixed(1)} ms` +
       (r.cache === 'cold' ? `; ${r.copies} weight copies spanning ${(r.footprintBytes / 2 ** 30).toFixed(2)} GiB` : ''),
-    ...(r.sparsity ? [describeKernelSparsity(r.sparsity)] : []),
+    ...(r.sparsity ? [describeKernelSparsity(r.sparsity, r)] : []),
   ];
   return lines.join('\n') + '\n';
 }

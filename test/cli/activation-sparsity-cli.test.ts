@@ -40,6 +40,17 @@ describe('activation sparsity flags', () => {
     expect(s.speedup).toBeGreaterThan(0);
   });
 
+  it('kernel --sparsity 0.5 in text: the bytes the sparse kernel reads, half the weights', () => {
+    const run = bitbench(['kernel', '--path', 'fused-i8', '--n', '512', '--k', '2048', '--threads', '1', '--sparsity', '0.5',
+      '--trials', '1', '--min-samples', '5', '--max-samples', '5', '--min-time-ms', '0']);
+    expect(run.status, run.stderr).toBe(0);
+    const weights = Number(/GB\/s of weights \(([\d.]+) MB per call\)/.exec(run.stdout)?.[1]);
+    const read = /\n {2}read {5}([\d.]+) MB of the ([\d.]+) MB per call, [\d.]+ GB\/s\n/.exec(run.stdout);
+    expect(read, run.stdout).not.toBeNull();
+    expect(Number(read![2])).toBe(weights);
+    expect(Number(read![1])).toBeCloseTo(weights / 2, 2);
+  });
+
   // fused on AVX-512 has its sparse kernel from 4096 rows only (the column-panel copy): the
   // tiny models' fused runs take the scalar ISA, which has one at every size.
   it.each([['fused-i8', []], ['fused', ['--isa', 'scalar']]] as const)('model on %s: every input zeroed runs the sparse kernel on every call', (path, isa) => {

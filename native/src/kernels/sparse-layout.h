@@ -18,7 +18,10 @@ namespace bitbench {
 // cold at 30% zero blocks, one thread: 1.14x dense with groups of 1024 rows, 1.20x with 4096
 // (two threads: equal at 2B-4T's 6912x2560, 1.66x -> 1.74x at 50%).
 constexpr size_t kSparseRowGroup = 4096;
-constexpr size_t kSparseThreadScratchBytes = kSparseRowGroup * 64;
+// The accumulators' offset within a page is chosen against the weights' (i8-sparse-tiles.inl):
+// up to a page more of scratch, and alignment.
+constexpr size_t kSparseAliasPage = 4096;
+constexpr size_t kSparseThreadScratchBytes = kSparseRowGroup * 64 + 2 * kSparseAliasPage;
 
 size_t sparsePreparedBytes(size_t n, size_t k, size_t planeBytes);
 void repackSparseBlocks(const uint8_t* packed, size_t n, size_t k, size_t planeBytes, uint8_t* out);
