@@ -1,0 +1,107 @@
+// `npm run bench:sparsity`: activation sparsity that pays, this machine's figures for the
+// seed notebook's sparse table. The sparse GEMV (4096 x 4096, batch 1, cold weights) at 30%
+// and 50% zero column blocks on every ISA's sparse kernel, each call against a dense call
+// interleaved in the same run; then 2B-4T decode (fused-i8, int8 head, batch 1) with top-k
+// and top-k-blocks keeping 70%, each timed step against a dense step at the same position.
+// Compare the ratios: the absolute times move with the host.
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { implementations, type IsaName, type PathName } from '../native/index.js';
+import { MemoryGuardError } from '../runner/memory-guard.js';
+import { checkModelFits, type ModelResult } from '../runner/model-job.js';
+import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
+import { maxOf } from '../reports/number-extremes.js';
+import { cpuModel } from './cpu-model.js';
+
+const N = 4096;
+const K = 4096;
+const FRACTIONS = [0.3, 0.5] as const;
+/** Issue targets: the sparse GEMV this much faster than dense at each zeroed fraction. */
+const GEMV_TARGET: Record<(typeof FRACTIONS)[number], number> = { 0.3: 1.2, 0.5: 1.6 };
+const preset = process.env.BITBENCH_PRESET ?? 'bitnet-b1.58-2b-4t';
+const threads = Number(process.env.BITBENCH_THREADS ?? availableParallelism());
+const cli = fileURLToPath(new URL('../../bin/bitbench.js', import.meta.url));
+
+const printTable = (rows: string[][]) => {
+  const widths = rows[0]!.map((_, i) => maxOf(rows.map((row) => (row[i] ?? '').length)));
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+};
+
+console.log(`bitbench sparsity table: ${N}x${K} GEMV and ${preset} decode, ${threads} threads, ${cpuModel()}`);
+
+// fused-i8 on every ISA but scalar (each has its own sparse kernel), fused fp32 on the best.
+const isas = implementations().filter((impl) => impl.supported && impl.name !== 'scalar').map((impl) => impl.name);
+const cells: { path: PathName; isa: IsaName }[] = isas.map((isa) => ({ path: 'fused-i8', isa }));
+if (isas[0]) cells.push({ path: 'fused', isa: isas[0] });
+const gemv: string[][] = [['path', 'isa', 'zero blocks', 'sparse ms', 'dense ms', 'dense/sparse', 'target', 'read GB/s']];
+let step = 0;
+for (const cell of cells) {
+  for (const fraction of FRACTIONS) {
+    process.stderr.write(`\r  GEMV ${++step}/${cells.length * FRACTIONS.length}: ${cell.path} ${cell.isa} ${fraction}        `);
+    const r: KernelResult = await runKernelJob({ ...cell, n: N, k: K, batch: 1, threads, cache: 'cold', sparsity: fraction, minSamples: 15, minTimeMs: 400 });
+    const s = r.sparsity;
+    if (!s || s.denseMedianNs === null || s.speedup === null) {
+      gemv.push([cell.path, r.isa, `${(100 * (s?.zeroBlockFraction ?? 0)).toFixed(0)}%`, 'no sparse kernel']);
+      continue;
+    }
+    const read = r.weightBytes * (1 - s.zeroBlockFraction * s.sparseCallFraction);
+    gemv.push([
+      cell.path,
+      r.isa,
+      `${(100 * s.zeroBlockFraction).toFixed(0)}%`,
+      (r.medianNs / 1e6).toFixed(4),
+      (s.denseMedianNs / 1e6).toFixed(4),
+      `${s.speedup.toFixed(2)}x`,
+      `${GEMV_TARGET[fraction].toFixed(1)}x ${s.speedup >= GEMV_TARGET[fraction] ? 'met' : 'not met'}`,
+      (read / r.medianNs).toFixed(1),
+    ]);
+  }
+}
+process.stderr.write('\r' + ' '.repeat(80) + '\r');
+printTable(gemv);
+console.log('');
+
+// Decode: each cell in its own `bitbench model` process, as bench:model runs them.
+const MODES = ['top-k', 'top-k-blocks'] as const;
+const decode: string[][] = [['sparsity', 'decode tok/s', 'dense tok/s', 'vs dense', 'zero inputs', 'zero blocks', 'sparse calls', 'logits cosine min']];
+const run = { path: 'fused-i8', lmHead: 'int8', batch: 1, prompt: 16, tokens: 32 } as const;
+// The sparse copy of the ternary weights makes these runs the largest: checked as they run.
+let fits = true;
+try {
+  checkModelFits({ preset, threads, ...run, sparsity: 'top-k-blocks', sparsityLevel: 0.7 });
+} catch (error) {
+  if (!(error instanceof MemoryGuardError)) throw error;
+  fits = false;
+  console.log(`decode: ${preset} with sparsity does not fit in memory here (needs about ${(error.estimateBytes / 1e9).toFixed(1)} GB)`);
+}
+for (const mode of fits ? MODES : []) {
+  process.stderr.write(`\r  decode ${mode} 0.7...        `);
+  const args = ['model', '--json', '--preset', preset, '--threads', String(threads), '--path', run.path, '--lm-head', run.lmHead,
+    '--batch', String(run.batch), '--prompt', String(run.prompt), '--tokens', String(run.tokens), '--sparsity', mode, '--sparsity-level', '0.7',
+    // One trial: the dense figure comes from the first trial's interleaved steps, so every
+    // column of the row is then the same run's.
+    '--trials', '1'];
+  const child = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  if (child.status !== 0) {
+    decode.push([`${mode} 0.7`, `failed: ${child.stderr.trim().split('\n').pop()}`]);
+    continue;
+  }
+  const r = JSON.parse(child.stdout) as ModelResult;
+  const s = r.sparsity!;
+  decode.push([
+    `${mode} 0.7`,
+    r.decodeTokS.toFixed(2),
+    s.denseDecodeTokS.toFixed(2),
+    `${s.speedup.toFixed(3)}x`,
+    `${(100 * s.zeroFraction).toFixed(1)}%`,
+    `${(100 * s.zeroBlockFraction).toFixed(1)}%`,
+    `${(100 * s.sparseCallFraction).toFixed(0)}%`,
+    s.logitsCosineMin === null ? 'n/a' : s.logitsCosineMin.toFixed(4),
+  ]);
+}
+process.stderr.write('\r' + ' '.repeat(60) + '\r');
+if (fits) {
+  console.log(`decode: ${preset}, ${run.path} (${run.lmHead} head), batch 1, ${threads} threads; target: faster than dense`);
+  printTable(decode);
+}
