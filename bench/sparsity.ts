@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { implementations, type IsaName, type PathName } from '../native/index.js';
 import { MemoryGuardError } from '../runner/memory-guard.js';
 import { checkModelFits, type ModelResult } from '../runner/model-job.js';
-import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
+import { bytesReadPerCall, runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { maxOf } from '../reports/number-extremes.js';
 import { cpuModel } from './cpu-model.js';
 
@@ -45,7 +45,7 @@ for (const cell of cells) {
       gemv.push([cell.path, r.isa, `${(100 * (s?.zeroBlockFraction ?? 0)).toFixed(0)}%`, 'no sparse kernel']);
       continue;
     }
-    const read = r.weightBytes * (1 - s.zeroBlockFraction * s.sparseCallFraction);
+    const read = bytesReadPerCall(r.weightBytes, s);
     gemv.push([
       cell.path,
       r.isa,

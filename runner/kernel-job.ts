@@ -47,6 +47,14 @@ export interface KernelSparsity {
   speedup: number | null;
 }
 
+/**
+ * Weight bytes a call read: the sparse calls skip their all-zero blocks' bytes (weightBytes
+ * counts every one).
+ */
+export function bytesReadPerCall(weightBytes: number, s: KernelSparsity | undefined): number {
+  return s ? weightBytes * (1 - s.zeroBlockFraction * s.sparseCallFraction) : weightBytes;
+}
+
 export interface KernelResult {
   path: PathName;
   isa: IsaName;

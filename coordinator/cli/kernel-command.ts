@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ISAS, PATHS, type IsaName } from '../../native/index.js';
 import { resolveIsa } from '../../native/index.js';
-import { KERNEL_JOB_DEFAULTS, type KernelResult, type KernelSparsity } from '../../runner/kernel-job.js';
+import { bytesReadPerCall, KERNEL_JOB_DEFAULTS, type KernelResult, type KernelSparsity } from '../../runner/kernel-job.js';
 import { MAX_TRIALS } from '../../runner/protocol/sampling-defaults.js';
 import { runKernelTrials, TRIAL_PROCESS_MODES } from '../../runner/trials/run-cli-trials.js';
 import { UsageError } from './cli-error.js';
@@ -118,8 +118,7 @@ export async function kernelCommand(args: string[]): Promise<void> {
 function describeKernelSparsity(s: KernelSparsity, r: KernelResult): string {
   const achieved = `  sparsity ${(100 * s.zeroFraction).toFixed(1)}% of activations zero (asked ${(100 * s.requested).toFixed(1)}%), ${(100 * s.zeroBlockFraction).toFixed(1)}% of the kernel's column blocks`;
   if (s.denseMedianNs === null || s.speedup === null) return `${achieved}; this path has no sparse kernel (it ran dense)`;
-  // The rate line counts every weight byte; the sparse calls skip the zero blocks' bytes.
-  const readBytes = r.weightBytes * (1 - s.zeroBlockFraction * s.sparseCallFraction);
+  const readBytes = bytesReadPerCall(r.weightBytes, s);
   return `${achieved}; sparse kernel on ${(100 * s.sparseCallFraction).toFixed(0)}% of calls\n` +
     `  read     ${(readBytes / 1e6).toFixed(2)} MB of the ${(r.weightBytes / 1e6).toFixed(2)} MB per call, ${(readBytes / r.medianNs).toFixed(2)} GB/s\n` +
     `  vs dense ${ms(s.denseMedianNs)} ms dense median (interleaved, trial 1): ${s.speedup.toFixed(2)}x`;
