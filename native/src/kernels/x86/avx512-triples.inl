@@ -9,10 +9,10 @@
 // Batch > 1 (FMA-bound): the index is turned into three weight vectors, each reused by up to
 // kMaxBatchChunk activation rows.
 // Batch 1 with activation sparsity: the same lookups over a second copy of the weights in
-// column panels (kTriplePanelGroups groups of every tile, then the next panel), panel by
-// panel, skipping the panels whose activations are all zero: whole runs of memory never
-// touched (in the tile-major layout they are a few bytes between read ones, which the
-// prefetcher reads anyway: the skip gave 0.92x dense cold there, 1.3x here at 30%).
+// column panels (kernel-table.h, tripleWordOffset), panel by panel, skipping the panels whose
+// activations are all zero: whole runs of memory never touched (in the tile-major layout they
+// are a few bytes between read ones, which the prefetcher reads anyway: the skip gave 0.92x
+// dense cold there).
 //
 // Included by avx512.cc inside its anonymous namespace.
 
@@ -165,8 +165,11 @@ inline void tripleGemvPanelTiles(const uint32_t* const (&words)[TILES], size_t w
   for (size_t t = 0; t < TILES; ++t) _mm512_storeu_ps(partial[t], _mm512_add_ps(acc[0][t], acc[1][t]));
 }
 
-// Batch 1 over the panel copy: the panels `which` lists, tiles from far-apart parts of the
-// thread's rows as in tripleGemvTiles.
+// Batch 1 over the panel copy: the panels `which` lists, kGemvStreams tiles at once, each from
+// its own stream, all at one panel. The thread's whole chunks (kTriplePanelChunkTiles) go four
+// at a time, one per stream, so each stream is one run of memory through the listed panels; the
+// tiles left (a chunk cut by the thread's bounds, fewer than four chunks) go as four equal parts,
+// as the dense kernel splits its rows.
 template <typename Panels>
 void tripleGemvPanels(const uint8_t* prepared, void* scratch, const KernelCall& c, const Panels& which) {
   const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
@@ -178,25 +181,41 @@ void tripleGemvPanels(const uint8_t* prepared, void* scratch, const KernelCall& 
   // past n, in `tail`.
   alignas(64) float tail[V::kLanes];
   auto partialOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
+  constexpr size_t S = kGemvStreams, C = kTriplePanelChunkTiles;
+  // Whole chunks [chunked, chunkedEnd), four at a time; the rest, [tileBegin, chunked) and
+  // [chunkedEnd, tileEnd), as one list of `rest` tiles.
+  const size_t chunked = (tileBegin + C - 1) / C * C;
+  const size_t quads = chunked < tileEnd ? (tileEnd - chunked) / (S * C) : 0;
+  const size_t chunkedEnd = quads > 0 ? chunked + quads * S * C : tileBegin;
+  const size_t head = quads > 0 ? chunked - tileBegin : 0;
+  const size_t rest = tileEnd - tileBegin - quads * S * C;
+  auto restTile = [&](size_t i) { return i < head ? tileBegin + i : chunkedEnd + (i - head); };
+  const size_t part = rest / S;
   bool first = true;
   which.forEachPanel([&](size_t firstGroup) {
     const size_t width = panelWidth(firstGroup, groups, kTriplePanelGroups);
     buildPanelTables(c, firstGroup, width, tables);
-    const uint32_t* panel = words + tripleWordOffset(0, firstGroup, groups, tiles, V::kLanes);
-    // kGemvStreams tiles from far-apart parts of the thread's tiles at once: as many
-    // sequential streams in flight (and as many accumulator chains).
-    constexpr size_t S = kGemvStreams;
-    const size_t part = (tileEnd - tileBegin) / S;
-    const size_t stride = part * width * V::kLanes;
+    auto at = [&](size_t t) { return words + tripleWordOffset(t, firstGroup, groups, tiles, V::kLanes); };
+    for (size_t q = 0; q < quads; ++q) {
+      const size_t t0 = chunked + q * S * C;
+      // Within a chunk, a panel's tiles lie one after another.
+      const uint32_t* const base[S] = {at(t0), at(t0 + C), at(t0 + 2 * C), at(t0 + 3 * C)};
+      for (size_t i = 0; i < C; ++i) {
+        const size_t t = t0 + i, step = i * width * V::kLanes;
+        const uint32_t* const tileWords[S] = {base[0] + step, base[1] + step, base[2] + step, base[3] + step};
+        float* const partial[S] = {partialOf(t), partialOf(t + C), partialOf(t + 2 * C), partialOf(t + 3 * C)};
+        tripleGemvPanelTiles<S>(tileWords, width, tables, partial, first);
+      }
+    }
     for (size_t i = 0; i < part; ++i) {
-      const size_t t = tileBegin + i;
-      const uint32_t* w0 = panel + t * width * V::kLanes;
-      const uint32_t* const tileWords[S] = {w0, w0 + stride, w0 + 2 * stride, w0 + 3 * stride};
-      float* const partial[S] = {partialOf(t), partialOf(t + part), partialOf(t + 2 * part), partialOf(t + 3 * part)};
+      const size_t t[S] = {restTile(i), restTile(i + part), restTile(i + 2 * part), restTile(i + 3 * part)};
+      const uint32_t* const tileWords[S] = {at(t[0]), at(t[1]), at(t[2]), at(t[3])};
+      float* const partial[S] = {partialOf(t[0]), partialOf(t[1]), partialOf(t[2]), partialOf(t[3])};
       tripleGemvPanelTiles<S>(tileWords, width, tables, partial, first);
     }
-    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) {
-      const uint32_t* const tileWords[1] = {panel + t * width * V::kLanes};
+    for (size_t i = S * part; i < rest; ++i) {
+      const size_t t = restTile(i);
+      const uint32_t* const tileWords[1] = {at(t)};
       float* const partial[1] = {partialOf(t)};
       tripleGemvPanelTiles<1>(tileWords, width, tables, partial, first);
     }

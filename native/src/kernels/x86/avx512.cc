@@ -63,9 +63,9 @@ const KernelTable kTable = {
     .sparseFusedCopy = true,
     .sparseFusedLayout = FusedLayout::kCodeTriplePanels,
     .sparseFusedBlockColumns = kTriplePanelGroups * kTripleColumnsPerWord,
-    // 2 threads, cold, 30% zero blocks, against dense interleaved: 4096 x 4096 1.25x, 6912 x 2560
-    // 1.06x, but 2560 x 2560 0.67x, 640 x 2560 0.61x (a thread's four streams read 2.5 KiB of a
-    // panel, then jump, and each panel's tables are built anew).
+    // 2 threads, cold, 30% zero blocks, against dense interleaved (Zen 4, chunked panels):
+    // 4096 x 4096 1.26x, 6912 x 2560 0.95x, 2560 x 2560 0.89x, 640 x 2560 0.55x (a thread's
+    // rows are fewer than four whole chunks, so its streams are short pieces of each panel).
     .sparseFusedMinRows = 4096,
 };
 
