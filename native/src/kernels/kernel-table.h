@@ -22,41 +22,45 @@ static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, si
   return (tile * groups + group) * rowsPerTile;
 }
 
-// The triple panel layout (kCodeTriplePanels, the sparse kernel's copy): the rows in chunks of
-// kTriplePanelChunkTiles tiles; in each chunk, kTriplePanelGroups groups (36 columns) of every
-// tile, tile after tile, then the next panel. A batch-1 call walks the panels, so columns whose
-// activations are all zero are whole runs of memory it never touches (in a tile-major layout
-// they are a few bytes between read ones, and the prefetcher reads them anyway), and one
-// chunk's listed panels are one run of memory read front to back. As the dense layout it
-// measured slower (its partial sums go to memory between panels: 4096 x 4096 cold 0.18 against
-// 0.17 ms, hot 0.105 against 0.09), hence a copy beside the dense one rather than instead of it.
+// The panel layouts (kCodeTriplePanels, kCodeSplitTriplePanels: the sparse kernels' copies):
+// panelGroups groups of every tile, tile after tile, then the next panel. A batch-1 call walks
+// them panel by panel, so columns whose activations are all zero are whole runs of memory it
+// never touches (in a tile-major layout they are a few bytes between read ones, and the
+// prefetcher reads them anyway). As the dense layout it measured slower (its partial sums go to
+// memory between panels: 4096 x 4096 cold 0.18 against 0.17 ms, hot 0.105 against 0.09),
+// hence a copy beside the dense one rather than instead of it.
+// Triple panels: two groups (36 columns), the rows in chunks of kPanelChunkTiles tiles, each
+// chunk panel after panel (chunkedPanelWordOffset), so that one chunk's listed panels are one
+// run of memory read front to back. Split-triple panels: four groups (60 columns, one sparse
+// block), every tile in one panel (panelWordOffset).
 constexpr size_t kTriplePanelGroups = 2;
-// The split-triple panel layout (kCodeSplitTriplePanels, AVX2's sparse copy): the same, four
-// groups (60 columns, one sparse block) wide.
 constexpr size_t kSplitPanelGroups = 4;
-// Index of the first word of tile t, group g in a panel layout `panelGroups` groups wide, for
-// `tiles` tiles.
+// Tiles per chunk of the triple panels: a chunk's stretch of one panel is 4 KiB (32 tiles of two
+// 64-byte words). Without chunks a thread's stream read a few KiB of each panel and jumped to the
+// next, and the prefetcher started over at each one (AVX-512 on Zen 4, 4096 x 4096 cold, 2
+// threads, 30% zero blocks: 1.01x dense; in chunks 1.26x). The same chunks measured worse for
+// AVX2's split-triple panels (1.18x against 1.27x cold, 1.53x against 1.62x at 50%: its kernel
+// is compute-bound and already asks for the next listed panel ahead), so those have none.
+constexpr size_t kPanelChunkTiles = 32;
 // Groups in the panel that starts at group `first`: panelGroups, but the matrix's last.
 static inline size_t panelWidth(size_t first, size_t groups, size_t panelGroups) {
   return groups - first < panelGroups ? groups - first : panelGroups;
 }
+// Index of the first word of tile t, group g in a panel layout `panelGroups` groups wide, for
+// `tiles` tiles.
 static inline size_t panelWordOffset(size_t tile, size_t group, size_t groups, size_t tiles, size_t rowsPerTile,
                                      size_t panelGroups) {
   const size_t first = group / panelGroups * panelGroups;
   const size_t width = panelWidth(first, groups, panelGroups);
   return (first * tiles + tile * width + group - first) * rowsPerTile;
 }
-// Tiles per chunk of the triple panel layout: a chunk's stretch of one panel is 4 KiB (32 tiles
-// of two 64-byte words). Before the chunks, each panel held every tile: a thread's stream read
-// a few KiB of it and jumped to the next panel, and the prefetcher started over at each one
-// (Zen 4, 4096 x 4096 cold, 2 threads, 30% zero blocks: 1.01x dense; in chunks 1.26x).
-constexpr size_t kTriplePanelChunkTiles = 32;
-static inline size_t tripleWordOffset(size_t tile, size_t group, size_t groups, size_t tiles, size_t rowsPerTile) {
-  const size_t chunk = tile / kTriplePanelChunkTiles;
-  const size_t chunkBegin = chunk * kTriplePanelChunkTiles;
-  const size_t chunkTiles = tiles - chunkBegin < kTriplePanelChunkTiles ? tiles - chunkBegin : kTriplePanelChunkTiles;
+// The same in chunks of kPanelChunkTiles tiles, each a panel layout of its own.
+static inline size_t chunkedPanelWordOffset(size_t tile, size_t group, size_t groups, size_t tiles,
+                                            size_t rowsPerTile, size_t panelGroups) {
+  const size_t chunkBegin = tile / kPanelChunkTiles * kPanelChunkTiles;
+  const size_t chunkTiles = tiles - chunkBegin < kPanelChunkTiles ? tiles - chunkBegin : kPanelChunkTiles;
   return chunkBegin * groups * rowsPerTile +
-         panelWordOffset(tile - chunkBegin, group, groups, chunkTiles, rowsPerTile, kTriplePanelGroups);
+         panelWordOffset(tile - chunkBegin, group, groups, chunkTiles, rowsPerTile, panelGroups);
 }
 
 // Batch-1 fused kernels work on this many tiles at once, taken from as many far-apart parts
@@ -71,7 +75,7 @@ enum class FusedLayout {
   // 3 weights per 5-bit index (27 of 32 values), 6 indexes (18 columns) per 32-bit word:
   // 1.78 bits per weight read instead of 2.
   kCodeTriples,
-  // The same words in column panels (tripleWordOffset).
+  // The same words in chunked column panels (chunkedPanelWordOffset, kTriplePanelGroups wide).
   kCodeTriplePanels,
   // 3 weights per two 3-bit indexes (for the 8-entry tables of AVX2's vpermps), 5 triples
   // (15 columns) per 32-bit word: 2.13 bits per weight. See ternary-layout.h.

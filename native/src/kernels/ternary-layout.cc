@@ -134,7 +134,7 @@ void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPer
 
 void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
   repackTriples(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t tiles) {
-    return tripleWordOffset(tile, group, groups, tiles, rowsPerTile);
+    return chunkedPanelWordOffset(tile, group, groups, tiles, rowsPerTile, kTriplePanelGroups);
   });
 }
 

@@ -40,7 +40,8 @@ void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTil
 
 // Triple-tile layout: as the row-tile layout, but each 32-bit word holds 18 columns as six
 // 5-bit indexes c0 + 3 c1 + 9 c2 (codes of columns 3t, 3t+1, 3t+2 of the group) at bits 5t.
-// The panel variant holds the same words in column panels (kernel-table.h, tripleWordOffset).
+// The panel variant holds the same words in chunked column panels (kernel-table.h,
+// chunkedPanelWordOffset).
 size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile);
 void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
 void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);

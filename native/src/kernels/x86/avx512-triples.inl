@@ -9,7 +9,7 @@
 // Batch > 1 (FMA-bound): the index is turned into three weight vectors, each reused by up to
 // kMaxBatchChunk activation rows.
 // Batch 1 with activation sparsity: the same lookups over a second copy of the weights in
-// column panels (kernel-table.h, tripleWordOffset), panel by panel, skipping the panels whose
+// chunked column panels (kernel-table.h, chunkedPanelWordOffset), panel by panel, skipping the panels whose
 // activations are all zero: whole runs of memory never touched (in the tile-major layout they
 // are a few bytes between read ones, which the prefetcher reads anyway: the skip gave 0.92x
 // dense cold there).
@@ -165,11 +165,26 @@ inline void tripleGemvPanelTiles(const uint32_t* const (&words)[TILES], size_t w
   for (size_t t = 0; t < TILES; ++t) _mm512_storeu_ps(partial[t], _mm512_add_ps(acc[0][t], acc[1][t]));
 }
 
-// Batch 1 over the panel copy: the panels `which` lists, kGemvStreams tiles at once, each from
-// its own stream, all at one panel. The thread's whole chunks (kTriplePanelChunkTiles) go four
-// at a time, one per stream, so each stream is one run of memory through the listed panels; the
-// tiles left (a chunk cut by the thread's bounds, fewer than four chunks) go as four equal parts,
-// as the dense kernel splits its rows.
+// Which tiles the panel kernel reads together, kGemvStreams at a time, each from its own stream:
+// the thread's whole chunks four at a time, one per stream (`quads` of them from tile
+// `chunked`), so each stream is one run of memory through the listed panels; the tiles left (a
+// chunk cut by the thread's bounds, fewer than four chunks), `rest` of them, restTile(0 ..
+// rest - 1), as four equal parts, as the dense kernel splits its rows.
+struct PanelStreams {
+  size_t tileBegin, chunked, quads, head, chunkedEnd, rest;
+  PanelStreams(size_t begin, size_t end) : tileBegin(begin) {
+    constexpr size_t C = kPanelChunkTiles, S = kGemvStreams;
+    chunked = (begin + C - 1) / C * C;
+    quads = chunked < end ? (end - chunked) / (S * C) : 0;
+    head = quads > 0 ? chunked - begin : 0;
+    chunkedEnd = quads > 0 ? chunked + quads * S * C : begin;
+    rest = end - begin - quads * S * C;
+  }
+  size_t restTile(size_t i) const { return i < head ? tileBegin + i : chunkedEnd + (i - head); }
+};
+
+// Batch 1 over the panel copy: the panels `which` lists, kGemvStreams tiles at once, all at one
+// panel, as PanelStreams says.
 template <typename Panels>
 void tripleGemvPanels(const uint8_t* prepared, void* scratch, const KernelCall& c, const Panels& which) {
   const uint32_t* words = reinterpret_cast<const uint32_t*>(prepared);
@@ -181,40 +196,43 @@ void tripleGemvPanels(const uint8_t* prepared, void* scratch, const KernelCall& 
   // past n, in `tail`.
   alignas(64) float tail[V::kLanes];
   auto partialOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
-  constexpr size_t S = kGemvStreams, C = kTriplePanelChunkTiles;
-  // Whole chunks [chunked, chunkedEnd), four at a time; the rest, [tileBegin, chunked) and
-  // [chunkedEnd, tileEnd), as one list of `rest` tiles.
-  const size_t chunked = (tileBegin + C - 1) / C * C;
-  const size_t quads = chunked < tileEnd ? (tileEnd - chunked) / (S * C) : 0;
-  const size_t chunkedEnd = quads > 0 ? chunked + quads * S * C : tileBegin;
-  const size_t head = quads > 0 ? chunked - tileBegin : 0;
-  const size_t rest = tileEnd - tileBegin - quads * S * C;
-  auto restTile = [&](size_t i) { return i < head ? tileBegin + i : chunkedEnd + (i - head); };
-  const size_t part = rest / S;
+  constexpr size_t S = kGemvStreams, C = kPanelChunkTiles;
+  const PanelStreams streams(tileBegin, tileEnd);
+  const size_t part = streams.rest / S;
   bool first = true;
   which.forEachPanel([&](size_t firstGroup) {
     const size_t width = panelWidth(firstGroup, groups, kTriplePanelGroups);
+    // Within a chunk, a panel's tiles lie `step` words apart; the word offsets are worked out
+    // once per chunk (per tile they cost as much as the lookups).
+    const size_t step = width * V::kLanes;
+    auto at = [&](size_t t) {
+      return words + chunkedPanelWordOffset(t, firstGroup, groups, tiles, V::kLanes, kTriplePanelGroups);
+    };
     buildPanelTables(c, firstGroup, width, tables);
-    auto at = [&](size_t t) { return words + tripleWordOffset(t, firstGroup, groups, tiles, V::kLanes); };
-    for (size_t q = 0; q < quads; ++q) {
-      const size_t t0 = chunked + q * S * C;
-      // Within a chunk, a panel's tiles lie one after another.
+    for (size_t q = 0; q < streams.quads; ++q) {
+      const size_t t0 = streams.chunked + q * S * C;
       const uint32_t* const base[S] = {at(t0), at(t0 + C), at(t0 + 2 * C), at(t0 + 3 * C)};
       for (size_t i = 0; i < C; ++i) {
-        const size_t t = t0 + i, step = i * width * V::kLanes;
-        const uint32_t* const tileWords[S] = {base[0] + step, base[1] + step, base[2] + step, base[3] + step};
+        const size_t t = t0 + i;
+        const uint32_t* const tileWords[S] = {base[0] + i * step, base[1] + i * step, base[2] + i * step,
+                                              base[3] + i * step};
         float* const partial[S] = {partialOf(t), partialOf(t + C), partialOf(t + 2 * C), partialOf(t + 3 * C)};
         tripleGemvPanelTiles<S>(tileWords, width, tables, partial, first);
       }
     }
+    const uint32_t* cursor[S] = {};
     for (size_t i = 0; i < part; ++i) {
-      const size_t t[S] = {restTile(i), restTile(i + part), restTile(i + 2 * part), restTile(i + 3 * part)};
-      const uint32_t* const tileWords[S] = {at(t[0]), at(t[1]), at(t[2]), at(t[3])};
-      float* const partial[S] = {partialOf(t[0]), partialOf(t[1]), partialOf(t[2]), partialOf(t[3])};
-      tripleGemvPanelTiles<S>(tileWords, width, tables, partial, first);
+      size_t t[S];
+      float* partial[S];
+      for (size_t s = 0; s < S; ++s) {
+        t[s] = streams.restTile(i + s * part);
+        cursor[s] = i == 0 || t[s] % C == 0 ? at(t[s]) : cursor[s] + step;
+        partial[s] = partialOf(t[s]);
+      }
+      tripleGemvPanelTiles<S>(cursor, width, tables, partial, first);
     }
-    for (size_t i = S * part; i < rest; ++i) {
-      const size_t t = restTile(i);
+    for (size_t i = S * part; i < streams.rest; ++i) {
+      const size_t t = streams.restTile(i);
       const uint32_t* const tileWords[1] = {at(t)};
       float* const partial[1] = {partialOf(t)};
       tripleGemvPanelTiles<1>(tileWords, width, tables, partial, first);
