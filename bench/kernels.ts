@@ -9,6 +9,7 @@ import { median } from '../runner/statistics.js';
 import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { cpuModel } from './cpu-model.js';
 import { maxOf } from '../reports/number-extremes.js';
+import { clearProgress, showProgress } from './progress.js';
 
 const N = 4096;
 const K = 4096;
@@ -58,14 +59,14 @@ const total = cells.length * shapes.length * caches.length;
 for (const shape of shapes) {
   for (const cache of caches) {
     for (const cell of cells) {
-      process.stderr.write(`\r  measuring ${results.length + 1}/${total}: ${cell.path} ${cell.isa} ${shape.label} ${cache}        `);
+      showProgress(`measuring ${results.length + 1}/${total}: ${cell.path} ${cell.isa} ${shape.label} ${cache}`);
       results.push(
         await runKernelJob({ ...cell, n: N, k: K, batch: shape.batch, threads, cache, minSamples: 7, minTimeMs: 400 }),
       );
     }
   }
 }
-process.stderr.write('\r' + ' '.repeat(80) + '\r');
+clearProgress();
 
 function find(path: PathName, batch: number, cache: string, isa?: IsaName): KernelResult | undefined {
   const ran = isa && (cellIsa.get(`${path}|${isa}`) ?? isa);
@@ -124,14 +125,14 @@ if (i8ColdGemv) {
   const rates: number[] = [];
   const bandwidths: number[] = [];
   for (let i = 0; i < pairs; i++) {
-    process.stderr.write(`\r  bandwidth share: pair ${i + 1}/${pairs}        `);
+    showProgress(`bandwidth share: pair ${i + 1}/${pairs}`);
     const cell = await runKernelJob({ path: 'fused-i8', isa: bestIsa, n: N, k: K, batch: 1, threads, cache: 'cold', minSamples: 7, minTimeMs: 400 });
     const bandwidth = await measureReadGBs(threads, bestIsa);
     rates.push(cell.weightGBs);
     bandwidths.push(bandwidth);
     shares.push(cell.weightGBs / bandwidth);
   }
-  process.stderr.write('\r' + ' '.repeat(80) + '\r');
+  clearProgress();
   const mid = (values: number[]) => median(Float64Array.from(values).sort());
   console.log(
     `cold GEMV: fused-i8 (${bestIsa}) reads weights at ${(100 * mid(shares)).toFixed(0)}% of the read bandwidth at ${threads} threads ` +

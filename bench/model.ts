@@ -9,6 +9,7 @@ import { PATHS } from '../native/index.js';
 import { MemoryGuardError } from '../runner/memory-guard.js';
 import { checkModelFits, type ModelResult } from '../runner/model-job.js';
 import { maxOf } from '../reports/number-extremes.js';
+import { clearProgress, showProgress } from './progress.js';
 
 const preset = process.env.BITBENCH_PRESET ?? 'bitnet-b1.58-2b-4t';
 const threads = Number(process.env.BITBENCH_THREADS ?? availableParallelism());
@@ -29,7 +30,7 @@ const cellLabel = (path: string, lmHead: string) => (lmHead === 'int8' ? `${path
 
 /** Runs one `bitbench model` cell in its own process and adds its row, or why it failed. */
 function runCell(label: string, run: (typeof runs)[number], args: string[]): void {
-  process.stderr.write(`\r  ${label} batch ${run.batch}...                    `);
+  showProgress(`${label} batch ${run.batch}...`);
   for (const [flag, value] of Object.entries(run)) args.push(`--${flag}`, String(value));
   const child = spawnSync(process.execPath, [cli, 'model', '--json', '--preset', preset, '--threads', String(threads), ...args], {
     encoding: 'utf8',
@@ -71,7 +72,7 @@ const LLAMA_QUANTS = ['tq2_0', 'tq1_0', 'bf16'] as const;
 for (const run of runs) {
   for (const quant of LLAMA_QUANTS) runCell(`llama.cpp ${quant}`, run, ['--engine', 'llama.cpp', '--quant', quant]);
 }
-process.stderr.write('\r' + ' '.repeat(60) + '\r');
+clearProgress();
 const widths = header.map((_, i) => maxOf(rows.map((row) => (row[i] ?? '').length)));
 for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
 

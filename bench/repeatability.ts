@@ -27,6 +27,7 @@ import { loadMatrix } from '../coordinator/matrix/load-matrix.js';
 import { resolveRepetitions } from '../runner/protocol/job-spec.js';
 import { cpuModel } from './cpu-model.js';
 import { maxOf, minOf } from '../reports/number-extremes.js';
+import { clearProgress, showProgress } from './progress.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin', 'bitbench.js');
@@ -96,11 +97,11 @@ for (let k = 0; k < repeats; k++) {
   // Interleaved, in a rotating order: drift of the machine lands on every protocol alike.
   for (let p = 0; p < protocols.length; p++) {
     const protocol = protocols[(k + p) % protocols.length]!;
-    process.stderr.write(`\r  run ${k + 1}/${repeats}: ${protocol.name}        `);
+    showProgress(`run ${k + 1}/${repeats}: ${protocol.name}`);
     runs.get(protocol.name)!.push(runOnce(protocol.args));
   }
 }
-process.stderr.write('\r\x1b[K');
+clearProgress();
 const us = (ns: number) => (ns / 1000).toFixed(1);
 const baseSeconds = runs.get('samples')!.reduce((s, r) => s + r.seconds, 0) / repeats;
 for (const protocol of protocols) {

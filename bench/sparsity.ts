@@ -13,6 +13,7 @@ import { checkModelFits, type ModelResult } from '../runner/model-job.js';
 import { bytesReadPerCall, runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { maxOf } from '../reports/number-extremes.js';
 import { cpuModel } from './cpu-model.js';
+import { clearProgress, showProgress } from './progress.js';
 
 const N = 4096;
 const K = 4096;
@@ -38,7 +39,7 @@ const gemv: string[][] = [['path', 'isa', 'zero blocks', 'sparse ms', 'dense ms'
 let step = 0;
 for (const cell of cells) {
   for (const fraction of FRACTIONS) {
-    process.stderr.write(`\r  GEMV ${++step}/${cells.length * FRACTIONS.length}: ${cell.path} ${cell.isa} ${fraction}        `);
+    showProgress(`GEMV ${++step}/${cells.length * FRACTIONS.length}: ${cell.path} ${cell.isa} ${fraction}`);
     const r: KernelResult = await runKernelJob({ ...cell, n: N, k: K, batch: 1, threads, cache: 'cold', sparsity: fraction, minSamples: 15, minTimeMs: 400 });
     const s = r.sparsity;
     if (!s || s.denseMedianNs === null || s.speedup === null) {
@@ -58,7 +59,7 @@ for (const cell of cells) {
     ]);
   }
 }
-process.stderr.write('\r' + ' '.repeat(80) + '\r');
+clearProgress();
 printTable(gemv);
 console.log('');
 
@@ -76,7 +77,7 @@ try {
   console.log(`decode: ${preset} with sparsity does not fit in memory here (needs about ${(error.estimateBytes / 1e9).toFixed(1)} GB)`);
 }
 for (const mode of fits ? MODES : []) {
-  process.stderr.write(`\r  decode ${mode} 0.7...        `);
+  showProgress(`decode ${mode} 0.7...`);
   const args = ['model', '--json', '--preset', preset, '--threads', String(threads), '--path', run.path, '--lm-head', run.lmHead,
     '--batch', String(run.batch), '--prompt', String(run.prompt), '--tokens', String(run.tokens), '--sparsity', mode, '--sparsity-level', '0.7',
     // One trial: the dense figure comes from the first trial's interleaved steps, so every
@@ -100,7 +101,7 @@ for (const mode of fits ? MODES : []) {
     s.logitsCosineMin === null ? 'n/a' : s.logitsCosineMin.toFixed(4),
   ]);
 }
-process.stderr.write('\r' + ' '.repeat(60) + '\r');
+clearProgress();
 if (fits) {
   console.log(`decode: ${preset}, ${run.path} (${run.lmHead} head), batch 1, ${threads} threads; target: faster than dense`);
   printTable(decode);

@@ -9,10 +9,10 @@
 // Batch > 1 (FMA-bound): the index is turned into three weight vectors, each reused by up to
 // kMaxBatchChunk activation rows.
 // Batch 1 with activation sparsity: the same lookups over a second copy of the weights in
-// chunked column panels (kernel-table.h, chunkedPanelWordOffset), panel by panel, skipping the panels whose
-// activations are all zero: whole runs of memory never touched (in the tile-major layout they
-// are a few bytes between read ones, which the prefetcher reads anyway: the skip gave 0.92x
-// dense cold there).
+// chunked column panels (kernel-table.h, chunkedPanelWordOffset), panel by panel, skipping the
+// panels whose activations are all zero: whole runs of memory never touched (in the tile-major
+// layout they are a few bytes between read ones, which the prefetcher reads anyway: the skip
+// gave 0.92x dense cold there).
 //
 // Included by avx512.cc inside its anonymous namespace.
 
