@@ -71,8 +71,11 @@ constexpr double kSparseF32RelativeTolerance = 1e-5;
 constexpr float kSparseScale = 0.75f;
 // n = 1; n past the fused-i8 kernel's row group (kSparseRowGroup, 4096; 4100) and past the
 // fp32 kernels' tiles, not a multiple of any; k less than one block, not a multiple of a
-// block, and (2560) whole blocks of every plane width.
-constexpr Shape kSparseShapes[] = {{1, 70}, {37, 70}, {19, 131}, {300, 1000}, {257, 2560}, {513, 333}, {4100, 300}};
+// block, and (2560) whole blocks of every plane width. 2600 and 3100 rows: after the first four
+// whole chunks of the AVX-512 fp32 panel copy (kPanelChunkTiles), runs of one, two and three
+// chunks (whole and cut) for one thread, and for two.
+constexpr Shape kSparseShapes[] = {{1, 70},     {37, 70},    {19, 131},   {300, 1000}, {257, 2560},
+                                   {513, 333},  {4100, 300}, {2600, 300}, {3100, 300}};
 // Which column blocks are all zero: none, a random half (plus single zeros elsewhere, which no
 // kernel may mind), all but one at random, all but the last (the partial one when k is not a
 // multiple of a block), every one.
