@@ -38,9 +38,9 @@ constexpr size_t kSplitPanelGroups = 4;
 // Tiles per chunk of the triple panels: a chunk's stretch of one panel is 4 KiB (32 tiles of two
 // 64-byte words). Without chunks a thread's stream read a few KiB of each panel and jumped to the
 // next, and the prefetcher started over at each one (AVX-512 on Zen 4, 4096 x 4096 cold, 2
-// threads, 30% zero blocks: 1.01x dense; in chunks 1.26x). The same chunks measured worse for
-// AVX2's split-triple panels (1.18x against 1.27x cold, 1.53x against 1.62x at 50%: its kernel
-// is compute-bound and already asks for the next listed panel ahead), so those have none.
+// threads, 30% zero blocks: 1.01x dense; in chunks 1.26x). The same chunks did not pay for
+// AVX2's split-triple panels (cold, 30%: 1.22x against 1.27x and 1.25x; its kernel is
+// compute-bound and already asks for the next listed panel ahead), so those have none.
 constexpr size_t kPanelChunkTiles = 32;
 // Groups in the panel that starts at group `first`: panelGroups, but the matrix's last.
 static inline size_t panelWidth(size_t first, size_t groups, size_t panelGroups) {
