@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ISA_NAMES } from '../../runner/protocol/names.js';
 import { EXIT_USAGE, exitCodeFor, isUsageError, UsageError } from './cli-error.js';
 import { normalizeFlagAliases } from './flag-aliases.js';
+import { dropOutputToClosedReaders } from './closed-output.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { printErr } from '../../reports/text-safety/terminal-text.js';
 
@@ -66,6 +67,7 @@ function attachNegativeValues(args: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  dropOutputToClosedReaders();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp());

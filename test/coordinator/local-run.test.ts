@@ -1,5 +1,5 @@
 // `bitbench local` end to end on a tiny matrix: rows in the store, the printed table, crash
-// isolation, resume, and a bad matrix rejected before anything is written.
+// isolation, resume, a closed pipe, and a bad matrix rejected before anything is written.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,6 +177,21 @@ describe('bitbench local', () => {
     const kept = store.results({ runIds: [run!.id] }).length;
     expect(kept).toBeGreaterThanOrEqual(1);
     expect(kept).toBeLessThan(5);
+    store.close();
+  });
+
+  it('finishes and stores every job when its output has no reader (`| head` closed the pipe)', async () => {
+    const w = workspace();
+    const child = spawn(process.execPath, [cli, 'local', w.matrix, '--db', w.db, '--no-imds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader goes away before the first line, as `head -0` would, and stderr's with it.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    const store = ResultStore.open(w.db, { readonly: true });
+    const [run] = store.listRuns();
+    expect(run!.status).toBe('finished');
+    expect(store.results({ runIds: [run!.id] })).toHaveLength(5);
     store.close();
   });
 
