@@ -40,7 +40,7 @@ function zeroBlocks(rng: Rng, x: Float32Array, k: number, fraction: number, bloc
 }
 
 // Enough zero blocks that each path's sparse kernel runs (sparse-choice.h: fused-i8 from
-// 15% of its 64- to 256-column blocks, fused from a quarter of its 36- to 64-column ones:
+// 15% of its 64- to 256-column blocks, fused from a fifth of its 36- to 64-column ones:
 // 93% of 64-column blocks zeroed leaves most of those all zero on every ISA).
 const ZEROED = { 'fused-i8': { fraction: 0.6, blockColumns: 256 }, fused: { fraction: 0.93, blockColumns: 64 } } as const;
 
