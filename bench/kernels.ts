@@ -10,6 +10,7 @@ import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { cpuModel } from './cpu-model.js';
 import { maxOf } from '../reports/number-extremes.js';
 import { clearProgress, showProgress } from './progress.js';
+import { distinctKernelIsas, kernelIsas } from './kernel-isas.js';
 
 const N = 4096;
 const K = 4096;
@@ -29,27 +30,11 @@ const cells: { path: PathName; isa: IsaName }[] = [];
 for (const path of dense) {
   for (const isa of blas ? supported.slice(0, 1) : supported) cells.push({ path, isa });
 }
-// Each kernel once: ISAs that differ only in their int8 kernels (amx-int8, avx512-vnni and
-// avx512; avx-vnni and avx2) run the same fused and cached-bf16 kernels, so those paths run on
-// the plainest ISA that has each kernel (avx512, avx2), and a figure asked for another ISA of
-// the group is that cell's.
-type PerIsaPath = 'cached-bf16' | 'fused' | 'fused-i8';
-const kernelOf: Record<PerIsaPath, (impl: (typeof supportedImpls)[number]) => string | undefined> = {
-  'cached-bf16': (impl) => impl.bf16Kernel,
-  fused: (impl) => impl.fusedKernel,
-  'fused-i8': (impl) => impl.i8Kernel,
-};
+// Each kernel once (kernel-isas.ts): a figure asked for another ISA of a group is its cell's.
 const cellIsa = new Map<string, IsaName>();
-for (const path of Object.keys(kernelOf) as PerIsaPath[]) {
-  const byKernel = new Map<string | undefined, IsaName>();
-  for (const impl of [...supportedImpls].reverse()) {
-    const kernel = kernelOf[path](impl);
-    if (!byKernel.has(kernel)) byKernel.set(kernel, impl.name);
-    cellIsa.set(`${path}|${impl.name}`, byKernel.get(kernel)!);
-  }
-  for (const impl of supportedImpls) {
-    if (cellIsa.get(`${path}|${impl.name}`) === impl.name) cells.push({ path, isa: impl.name });
-  }
+for (const path of ['cached-bf16', 'fused', 'fused-i8'] as const) {
+  for (const [isa, cell] of kernelIsas(path, supportedImpls)) cellIsa.set(`${path}|${isa}`, cell);
+  for (const isa of distinctKernelIsas(path, supportedImpls)) cells.push({ path, isa });
 }
 
 console.log(`bitbench kernel table: ${N}x${K}, ${threads} threads, ${cpuModel()}`);

@@ -14,6 +14,7 @@ import { bytesReadPerCall, runKernelJob, type KernelResult } from '../runner/ker
 import { maxOf } from '../reports/number-extremes.js';
 import { cpuModel } from './cpu-model.js';
 import { clearProgress, showProgress } from './progress.js';
+import { distinctKernelIsas } from './kernel-isas.js';
 
 const N = 4096;
 const K = 4096;
@@ -31,12 +32,11 @@ const printTable = (rows: string[][]) => {
 
 console.log(`bitbench sparsity table: ${N}x${K} GEMV and ${preset} decode, ${threads} threads, ${cpuModel()}`);
 
-// fused-i8 on every ISA but scalar (each has its own sparse kernel); fused fp32 on the best, and
-// on avx2 beside it where that is another kernel (the split-triple panels AVX2-only CPUs run).
-const isas = implementations().filter((impl) => impl.supported && impl.name !== 'scalar').map((impl) => impl.name);
-const cells: { path: PathName; isa: IsaName }[] = isas.map((isa) => ({ path: 'fused-i8', isa }));
-if (isas[0]) cells.push({ path: 'fused', isa: isas[0] });
-if (isas[0] && isas[0] !== 'avx2' && isas.includes('avx2')) cells.push({ path: 'fused', isa: 'avx2' });
+// fused-i8 on every ISA but scalar (each has its own sparse kernel); fused fp32 once per kernel
+// (kernel-isas.ts: avx512's triple panels and avx2's split-triple panels, which AVX2-only CPUs run).
+const impls = implementations().filter((impl) => impl.supported && impl.name !== 'scalar');
+const cells: { path: PathName; isa: IsaName }[] = impls.map((impl) => ({ path: 'fused-i8', isa: impl.name }));
+for (const isa of distinctKernelIsas('fused', impls)) cells.push({ path: 'fused', isa });
 const gemv: string[][] = [['path', 'isa', 'zero blocks', 'sparse ms', 'dense ms', 'dense/sparse', 'target', 'read GB/s']];
 let step = 0;
 for (const cell of cells) {
