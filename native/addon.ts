@@ -59,7 +59,12 @@ export interface AddonBenchmarkSpec extends AddonKernelSpec {
   seed?: number;
   /** Fraction of activations zeroed in aligned 256-column blocks (0: none); with fused or fused-i8, dense calls are interleaved. */
   sparsity?: number;
+  /** How they are zeroed: in aligned blocks (default), or one by one as top-k leaves them. */
+  sparsityPattern?: SparsityPattern;
 }
+
+/** How the kernel benchmark zeroes its activations (runtime/zeroed-blocks.h). */
+export type SparsityPattern = 'blocks' | 'scattered';
 
 /** Activation sparsity of a kernel benchmark (present when sparsity > 0). */
 export interface AddonKernelSparsity {
@@ -68,6 +73,8 @@ export interface AddonKernelSparsity {
   /** Mean fraction of the kernel's column blocks all zero, and of the timed calls that ran the sparse kernel. */
   zeroBlockFraction: number;
   sparseCallFraction: number;
+  /** Mean fraction of the weights a timed call did not read (0 for the calls that ran dense). */
+  skippedFraction: number;
   /** The interleaved dense calls (empty where the path has no sparse kernel). */
   denseSamplesNs: Float64Array;
 }

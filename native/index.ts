@@ -17,6 +17,7 @@ export {
   type IsaName,
   type PathName,
   type CacheMode,
+  type SparsityPattern,
 } from './kernels.js';
 export {
   estimateModelBytes,

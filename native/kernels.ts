@@ -8,10 +8,11 @@ import {
   type CacheMode,
   type IsaName,
   type PathName,
+  type SparsityPattern,
 } from './addon.js';
 import { withWeightsNamed } from './weights-argument.js';
 
-export type { CacheMode, IsaName, PathName };
+export type { CacheMode, IsaName, PathName, SparsityPattern };
 
 export const PATHS: readonly PathName[] = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'];
 export const ISAS: readonly IsaName[] = ['amx-int8', 'avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'];
@@ -135,6 +136,8 @@ export interface TimeKernelOptions {
   weights?: Uint8Array;
   /** Fraction of activations zeroed in aligned 256-column blocks; dense calls interleaved (fused, fused-i8). */
   sparsity?: number;
+  /** blocks (default) or scattered: one by one, as top-k leaves them. */
+  sparsityPattern?: SparsityPattern;
 }
 
 export type KernelTiming = AddonBenchmarkResult;

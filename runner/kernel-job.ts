@@ -1,6 +1,6 @@
 // One kernel measurement: run the native timing loop for a spec and derive the figures a
 // person compares (median with its confidence interval, GOPS, weight bandwidth).
-import { timeKernel, type CacheMode, type IsaName, type PathName } from '../native/index.js';
+import { timeKernel, type CacheMode, type IsaName, type PathName, type SparsityPattern } from '../native/index.js';
 import { coldFootprint } from './cold-footprint.js';
 import { readCpuTimes, stealFraction } from './cpu-steal.js';
 import { summarize, type SampleSummary } from './statistics.js';
@@ -31,16 +31,25 @@ export interface KernelJobSpec {
    * fused and fused-i8 then run their sparse kernel, each call followed by a dense one.
    */
   sparsity?: number;
+  /** How: in aligned blocks (absent or blocks), or scattered one by one as top-k leaves them. */
+  sparsityPattern?: SparsityPattern;
 }
 
 /** Activation sparsity of a kernel result: what was zeroed, and the sparse kernel against dense. */
 export interface KernelSparsity {
   /** The fraction asked for, and of activation values zero in fact. */
   requested: number;
+  /** blocks or scattered (kernel-job spec). */
+  pattern: SparsityPattern;
   zeroFraction: number;
   /** Mean fraction of the kernel's column blocks all zero; of the timed calls that ran sparse. */
   zeroBlockFraction: number;
   sparseCallFraction: number;
+  /**
+   * Mean fraction of the weights a timed call did not read: all-zero column blocks, or (fused-i8's
+   * column stripes) single zero columns; 0 for a call that ran dense.
+   */
+  skippedFraction: number;
   /** Median of the dense calls interleaved with the timed ones (null: no sparse kernel on this path). */
   denseMedianNs: number | null;
   /** denseMedianNs over this trial's median (the sparse calls'). */
@@ -52,7 +61,7 @@ export interface KernelSparsity {
  * counts every one).
  */
 export function bytesReadPerCall(weightBytes: number, s: KernelSparsity | undefined): number {
-  return s ? weightBytes * (1 - s.zeroBlockFraction * s.sparseCallFraction) : weightBytes;
+  return s ? weightBytes * (1 - s.skippedFraction) : weightBytes;
 }
 
 export interface KernelResult {
@@ -132,6 +141,7 @@ export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
     useBlas: spec.useBlas ?? true,
     ...(spec.isa ? { isa: spec.isa } : {}),
     ...(spec.sparsity ? { sparsity: spec.sparsity } : {}),
+    ...(spec.sparsity && spec.sparsityPattern ? { sparsityPattern: spec.sparsityPattern } : {}),
   });
   const stats: SampleSummary = summarize(timing.samplesNs);
   const dense = timing.sparsity && timing.sparsity.denseSamplesNs.length > 0 ? summarize(timing.sparsity.denseSamplesNs).medianNs : null;
@@ -167,9 +177,11 @@ export async function runKernelJob(spec: KernelJobSpec): Promise<KernelResult> {
       ? {
           sparsity: {
             requested: spec.sparsity,
+            pattern: spec.sparsityPattern ?? 'blocks',
             zeroFraction: timing.sparsity.zeroFraction,
             zeroBlockFraction: timing.sparsity.zeroBlockFraction,
             sparseCallFraction: timing.sparsity.sparseCallFraction,
+            skippedFraction: timing.sparsity.skippedFraction,
             denseMedianNs: dense,
             speedup: dense === null ? null : dense / stats.medianNs,
           },

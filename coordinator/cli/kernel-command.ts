@@ -5,6 +5,7 @@ import { resolveIsa } from '../../native/index.js';
 import { bytesReadPerCall, KERNEL_JOB_DEFAULTS, type KernelResult, type KernelSparsity } from '../../runner/kernel-job.js';
 import { MAX_TRIALS } from '../../runner/protocol/sampling-defaults.js';
 import { runKernelTrials, TRIAL_PROCESS_MODES } from '../../runner/trials/run-cli-trials.js';
+import { SPARSITY_PATTERNS, type SparsityPattern } from '../../runner/protocol/names.js';
 import { UsageError } from './cli-error.js';
 import { nonNegativeNumber, oneOf, positiveInteger, ratio, threadCount } from './option-parsing.js';
 import { printOut } from '../../reports/text-safety/terminal-text.js';
@@ -32,9 +33,14 @@ Options:
                        together exceed the last-level cache (>= 1 GiB)   (default: ${KERNEL_COMMAND_DEFAULTS.cache})
   --no-blas            dense fp32 through the builtin SIMD loop instead of OpenBLAS
   --sparsity R         zero a fraction R in (0, 1] of the activations, in aligned blocks of
-                       256 columns (the shape a sparse kernel can skip; not element by
-                       element); fused and fused-i8 then time their sparse kernel, each call
-                       followed by a dense one: prints achieved sparsity and time vs dense
+                       256 columns (the shape a sparse kernel can skip); fused and fused-i8
+                       then time their sparse kernel, each call followed by a dense one:
+                       prints achieved sparsity, bytes read and time vs dense
+  --sparsity-pattern blocks|scattered
+                       with --sparsity: scattered zeroes values one by one, as top-k and the
+                       squared ReLU do; fused-i8 on avx512-vnni and amx-int8 then skips single
+                       zero columns (its column stripes, from 45% zeros and 1024 rows), every
+                       other kernel runs dense                          (default: blocks)
   --warmup N           untimed calls first                               (default: ${KERNEL_JOB_DEFAULTS.warmup})
   --min-samples N      at least this many timed calls                    (default: ${KERNEL_JOB_DEFAULTS.minSamples})
   --max-samples N      at most this many timed calls                     (default: ${KERNEL_JOB_DEFAULTS.maxSamples})
@@ -65,6 +71,7 @@ export async function kernelCommand(args: string[]): Promise<void> {
       isa: { type: 'string' },
       cache: { type: 'string' },
       sparsity: { type: 'string' },
+      'sparsity-pattern': { type: 'string' },
       'no-blas': { type: 'boolean' },
       warmup: { type: 'string' },
       'min-samples': { type: 'string' },
@@ -92,6 +99,10 @@ export async function kernelCommand(args: string[]): Promise<void> {
   const trials = positiveInteger('trials', values.trials, KERNEL_JOB_DEFAULTS.trials);
   if (trials > MAX_TRIALS) throw new UsageError(`--trials: at most ${MAX_TRIALS}`);
   const trialProcess = oneOf('trial-process', values['trial-process'], TRIAL_PROCESS_MODES, 'fresh');
+  const sparsityPattern = values['sparsity-pattern'] === undefined
+    ? undefined
+    : oneOf<SparsityPattern>('sparsity-pattern', values['sparsity-pattern'], SPARSITY_PATTERNS, 'blocks');
+  if (sparsityPattern && values.sparsity === undefined) throw new UsageError('--sparsity-pattern: needs --sparsity (the fraction zeroed)');
   // An ISA this CPU lacks is refused here, before any trial process starts.
   if (isa) resolveIsa(isa);
   const result = await runKernelTrials({
@@ -111,12 +122,13 @@ export async function kernelCommand(args: string[]): Promise<void> {
     seed: values.seed === '0' ? 0 : positiveInteger('seed', values.seed, KERNEL_JOB_DEFAULTS.seed),
     ...(isa ? { isa } : {}),
     ...(values.sparsity !== undefined ? { sparsity: ratio('sparsity', values.sparsity) } : {}),
+    ...(sparsityPattern ? { sparsityPattern } : {}),
   }, trials, trialProcess);
   printOut(values.json ? jsonLine(result) : describeKernelResult(result));
 }
 
 function describeKernelSparsity(s: KernelSparsity, r: KernelResult): string {
-  const achieved = `  sparsity ${(100 * s.zeroFraction).toFixed(1)}% of activations zero (asked ${(100 * s.requested).toFixed(1)}%), ${(100 * s.zeroBlockFraction).toFixed(1)}% of the kernel's column blocks`;
+  const achieved = `  sparsity ${(100 * s.zeroFraction).toFixed(1)}% of activations zero (asked ${(100 * s.requested).toFixed(1)}%${s.pattern === 'scattered' ? ', one by one' : ''}), ${(100 * s.zeroBlockFraction).toFixed(1)}% of the kernel's column blocks`;
   if (s.denseMedianNs === null || s.speedup === null) return `${achieved}; this path has no sparse kernel (it ran dense)`;
   const readBytes = bytesReadPerCall(r.weightBytes, s);
   return `${achieved}; sparse kernel on ${(100 * s.sparseCallFraction).toFixed(0)}% of calls\n` +

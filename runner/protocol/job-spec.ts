@@ -23,6 +23,7 @@ import {
   positiveNumber,
   presetName,
   runIdName,
+  sparsityPattern,
   unitRatio,
   worded,
 } from './value-schemas.js';
@@ -108,6 +109,8 @@ const kernelJobShape = {
   repetitions: repetitionPolicySchema,
   /** Fraction of the activations zeroed in aligned column blocks; absent: dense (ids unchanged). */
   sparsity: unitRatio.optional(),
+  /** With sparsity: zeroed one by one (scattered) instead; absent: blocks (ids unchanged). */
+  sparsityPattern: sparsityPattern.optional(),
 };
 
 const modelJobShape = {
@@ -188,7 +191,12 @@ export class JobSpecError extends Error {
 /** Problems that need the whole spec: the id must hash from it, the run must fit the model. */
 export function jobSpecProblems(spec: JobSpec): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
-  if (spec.kind === 'kernel') problems.push(...repetitionPolicyProblems(spec.repetitions, 'repetitions'));
+  if (spec.kind === 'kernel') {
+    problems.push(...repetitionPolicyProblems(spec.repetitions, 'repetitions'));
+    if (spec.sparsityPattern !== undefined && spec.sparsity === undefined) {
+      problems.push({ path: 'sparsityPattern', message: 'needs sparsity (the fraction zeroed)' });
+    }
+  }
   if (spec.kind === 'model') {
     if (spec.engine === 'llama.cpp') {
       if (spec.quant === undefined) problems.push({ path: 'quant', message: 'a llama.cpp job needs a quant' });

@@ -8,6 +8,7 @@ import type {
   KvFill as NativeKvFill,
   LmHeadDtype as NativeLmHeadDtype,
   PathName as NativePathName,
+  SparsityPattern as NativeSparsityPattern,
 } from '../../native/index.js';
 import type { ActivationSparsityMode as NativeActivationSparsityMode, AttentionSparsityMode as NativeAttentionSparsityMode } from '../../native/model.js';
 import { PRESET_NAMES as MODEL_PRESET_NAMES, type PresetName } from '../model-config.js';
@@ -15,6 +16,8 @@ import { PRESET_NAMES as MODEL_PRESET_NAMES, type PresetName } from '../model-co
 export const PATH_NAMES = ['baseline', 'cached-f32', 'cached-bf16', 'fused', 'fused-i8'] as const;
 export const ISA_NAMES = ['amx-int8', 'avx512-vnni', 'avx512', 'avx-vnni', 'avx2', 'neon-dotprod', 'neon', 'scalar'] as const;
 export const CACHE_MODES = ['hot', 'cold'] as const;
+/** How a kernel job zeroes its activations: aligned column blocks, or values one by one. */
+export const SPARSITY_PATTERNS = ['blocks', 'scattered'] as const;
 export const KV_DTYPES = ['bf16', 'int8', 'fp8-e4m3', 'fp8-e5m2'] as const;
 /** How the KV cache is filled up to `context`: real prefill, or the prompt's entries tiled. */
 export const KV_FILLS = ['tiled', 'prefill'] as const;
@@ -33,6 +36,7 @@ export const PRESET_NAMES = MODEL_PRESET_NAMES as readonly PresetName[] as reado
 export type PathName = (typeof PATH_NAMES)[number];
 export type IsaName = (typeof ISA_NAMES)[number];
 export type CacheMode = (typeof CACHE_MODES)[number];
+export type SparsityPattern = (typeof SPARSITY_PATTERNS)[number];
 export type KvDtype = (typeof KV_DTYPES)[number];
 export type KvFill = (typeof KV_FILLS)[number];
 export type LmHeadDtype = (typeof LM_HEAD_DTYPES)[number];
@@ -48,12 +52,13 @@ const namesMatchTheAddon: [
   Same<PathName, NativePathName>,
   Same<IsaName, NativeIsaName>,
   Same<CacheMode, NativeCacheMode>,
+  Same<SparsityPattern, NativeSparsityPattern>,
   Same<KvDtype, NativeKvDtype>,
   Same<KvFill, NativeKvFill>,
   Same<LmHeadDtype, NativeLmHeadDtype>,
   Same<ActivationSparsityMode, NativeActivationSparsityMode>,
   Same<AttentionSparsityMode, NativeAttentionSparsityMode>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void namesMatchTheAddon;
 
 /** Who runs a model job: bitbench's own paths, or llama.cpp on the same synthetic model. */

@@ -1,7 +1,7 @@
 // The small schemas jobs and matrices are built from, each with its own wording, so a bad value
 // reads the same wherever it appears ("expected a positive integer").
 import * as z from 'zod';
-import { ACTIVATION_SPARSITY_MODES, ATTENTION_SPARSITY_MODES, CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, KV_FILLS, MAX_CONTEXT, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES } from './names.js';
+import { ACTIVATION_SPARSITY_MODES, ATTENTION_SPARSITY_MODES, CACHE_MODES, ENGINE_NAMES, ISA_NAMES, KV_DTYPES, KV_FILLS, MAX_CONTEXT, LLAMA_QUANTS, LM_HEAD_DTYPES, PATH_NAMES, PRESET_NAMES, SPARSITY_PATTERNS } from './names.js';
 import { describeValue } from './validation-problems.js';
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -38,6 +38,7 @@ export const positiveNumber = z
 export const pathName = z.enum(PATH_NAMES, { error: worded(oneOf(PATH_NAMES)) });
 export const isaName = z.enum(ISA_NAMES, { error: worded(oneOf(ISA_NAMES)) });
 export const cacheMode = z.enum(CACHE_MODES, { error: worded(oneOf(CACHE_MODES)) });
+export const sparsityPattern = z.enum(SPARSITY_PATTERNS, { error: worded(oneOf(SPARSITY_PATTERNS)) });
 export const kvDtype = z.enum(KV_DTYPES, { error: worded(oneOf(KV_DTYPES)) });
 export const kvFill = z.enum(KV_FILLS, { error: worded(oneOf(KV_FILLS)) });
 /** The KV cache position decode steps are measured at. */

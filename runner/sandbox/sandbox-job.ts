@@ -32,6 +32,7 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
         maxTimeMs: r.maxTimeMs,
         ...(job.isa ? { isa: job.isa } : {}),
         ...(job.sparsity !== undefined ? { sparsity: job.sparsity } : {}),
+        ...(job.sparsityPattern !== undefined ? { sparsityPattern: job.sparsityPattern } : {}),
       },
     };
   }
@@ -64,7 +65,7 @@ export function sandboxJobFor(job: JobSpec, fingerprint: Fingerprint): SandboxJo
 }
 
 export function describeJob(job: JobSpec): string {
-  if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.sparsity !== undefined ? ` sparsity ${job.sparsity}` : ''}${job.isa ? ' ' + job.isa : ''}`;
+  if (job.kind === 'kernel') return `kernel ${job.path} ${job.n}x${job.k} batch ${job.batch} ${job.cache} ${job.threads}t${job.sparsity !== undefined ? ` sparsity ${job.sparsity}${job.sparsityPattern === 'scattered' ? ' scattered' : ''}` : ''}${job.isa ? ' ' + job.isa : ''}`;
   const sparsity = job.sparsity !== undefined && job.sparsity !== 'none' ? ` sparsity ${job.sparsity} ${job.sparsityLevel}` : '';
   const attention = job.attentionSparsity === undefined || job.attentionSparsity === 'none'
     ? ''

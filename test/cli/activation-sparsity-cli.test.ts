@@ -24,6 +24,8 @@ describe('activation sparsity flags', () => {
     [['kernel', '--sparsity', '0'], /^bitbench: --sparsity: expected a ratio in \(0, 1\] but received '0'\n$/],
     [['kernel', '--sparsity', '1.01'], /^bitbench: --sparsity: expected a ratio in \(0, 1\]/],
     [['kernel', '--sparsity', 'half'], /^bitbench: --sparsity: expected a ratio in \(0, 1\]/],
+    [['kernel', '--sparsity', '0.5', '--sparsity-pattern', 'diagonal'], /^bitbench: --sparsity-pattern: expected one of blocks, scattered but received 'diagonal'\n$/],
+    [['kernel', '--sparsity-pattern', 'scattered'], /^bitbench: --sparsity-pattern: needs --sparsity/],
   ])('%j exits 2 naming the flag', (args, message) => {
     const run = bitbench(args);
     expect(run.status).toBe(2);
@@ -38,6 +40,20 @@ describe('activation sparsity flags', () => {
     expect(s).toMatchObject({ requested: 0.5, zeroFraction: 0.5, zeroBlockFraction: 0.5, sparseCallFraction: 1 });
     expect(s.denseMedianNs).toBeGreaterThan(0);
     expect(s.speedup).toBeGreaterThan(0);
+  });
+
+  // Zeros one by one leave no 256-column block empty: only fused-i8's column stripes (AVX-512
+  // VNNI and AMX, which say so in the kernel's name) skip them; every other kernel runs dense.
+  it('kernel --sparsity 0.6 --sparsity-pattern scattered: the column stripes where the ISA has them, else dense', () => {
+    const run = bitbench(['kernel', '--path', 'fused-i8', '--n', '1100', '--k', '1000', '--threads', '2', '--sparsity', '0.6',
+      '--sparsity-pattern', 'scattered', '--trials', '1', '--min-samples', '5', '--max-samples', '5', '--min-time-ms', '0', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    const stripes = r.kernel.includes('column stripes');
+    expect(r.sparsity).toMatchObject({ requested: 0.6, pattern: 'scattered', zeroFraction: 0.6, zeroBlockFraction: 0, sparseCallFraction: stripes ? 1 : 0 });
+    // Quantizing may zero a few more values than were zeroed (those below half a step).
+    expect(r.sparsity.skippedFraction).toBeGreaterThanOrEqual(stripes ? 0.6 : 0);
+    expect(r.sparsity.skippedFraction).toBeLessThan(stripes ? 0.62 : 1e-12);
   });
 
   it('kernel --sparsity 0.5 in text: the bytes the sparse kernel reads, half the weights', () => {

@@ -88,6 +88,28 @@ describe.each(supported.map((impl) => [impl.name] as const))('sparse kernels on 
     );
   }
 
+  // fused-i8's column stripes (stripe-layout.h; AVX-512 VNNI and AMX) on zeros one by one, from
+  // 45% zero and 1024 rows: columns split among the threads (1 to 3, the third's share past
+  // a whole number of eight-column sweeps), every thread's dots added per row; n not a multiple
+  // of the 256-row chunk; k from fewer than one sweep to past the kernel's 256-column batches.
+  it.each([
+    { n: 1100, k: 7, threads: 2 },
+    { n: 1024, k: 300, threads: 1 },
+    { n: 2500, k: 1000, threads: 3 },
+    { n: 4100, k: 2560, threads: 2 },
+  ])('fused-i8 sparse = dense on scattered zeros, n $n k $k, $threads threads', async ({ n, k, threads }) => {
+    const rng = createRng(n + 7 * k);
+    const weights = packTernary(randomTernaryWeights(rng, n, k), n, k);
+    for (const zero of [0.5, 0.9, 1]) {
+      const x = randomActivations(rng, 1, k);
+      for (let i = 0; i < k; i++) if (rng.next() < zero) x[i] = 0;
+      const common = { path: 'fused-i8', isa, weights, n, k, x, threads, scale: SCALE } as const;
+      const dense = await runPath(common);
+      const sparse = await runPath({ ...common, sparseKernel: true });
+      expect(new Uint32Array(sparse.buffer), `${zero} zero`).toEqual(new Uint32Array(dense.buffer));
+    }
+  });
+
   // fused runs its sparse kernel only when almost every block is zero (sparse-choice.h).
   it.each([['fused-i8', 0.5], ['fused', 1]] as const)('%s: the timing loop runs the sparse kernel on activations %f zero and dense calls beside it', async (path, sparsity) => {
     const timing = await timeKernel({

@@ -80,6 +80,7 @@ BenchmarkSpec readBenchmarkSpec(const Napi::CallbackInfo& info) {
   o.seed = optionalInteger(spec, "seed", 0, (size_t{1} << 53), 1);
   o.sparsity = optionalNumber(spec, "sparsity", 0, 1, 0);
   if (o.sparsity > 0) out.kernel.path.sparseKernel = true;
+  o.scatteredSparsity = optionalChoice(spec, "sparsityPattern", {"blocks", "scattered"}, "blocks") == "scattered";
   if (has(spec, "packed"))
     out.kernel.packed = requireUint8Array(spec, "packed", packedBytes(n, k), "n * ceil(k / 4)");
   return out;

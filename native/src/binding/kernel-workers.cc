@@ -83,6 +83,7 @@ class BenchmarkKernelWorker : public PromiseWorker<Napi::AsyncWorker> {
       sparsity.Set("zeroFraction", outcome_.zeroFraction);
       sparsity.Set("zeroBlockFraction", calls > 0 ? counters.zeroBlocks / calls : 0.0);
       sparsity.Set("sparseCallFraction", calls > 0 ? static_cast<double>(counters.sparseCalls) / calls : 0.0);
+      sparsity.Set("skippedFraction", calls > 0 ? counters.skipped / calls : 0.0);
       sparsity.Set("denseSamplesNs", dense);
       result.Set("sparsity", sparsity);
     }

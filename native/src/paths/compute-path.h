@@ -40,6 +40,7 @@ struct SparsityCounters {
   uint64_t calls = 0;        // batch-1 calls that could have run the sparse kernel
   uint64_t sparseCalls = 0;  // of them, the calls that did
   double zeroBlocks = 0;     // sum over calls of the fraction of column blocks all zero
+  double skipped = 0;        // sum over calls of the fraction of the weights the call did not read
   double zeroValues = 0;     // sum over calls of the fraction of (quantized) activations zero
 };
 

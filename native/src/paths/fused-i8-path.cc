@@ -1,10 +1,14 @@
 // fused-i8 (W1.58A8, as BitNet b1.58 computes): each call quantizes the activations to int8
 // per row (absmax), then the ISA's integer kernel multiplies them by the packed codes,
 // repacked once into code planes (i8-layout.h), and rescales each output once.
+#include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "../kernels/i8-layout.h"
 #include "../kernels/sparse-layout.h"
+#include "../kernels/stripe-layout.h"
+#include "../runtime/thread-pool.h"
 #include "../kernels/ternary-layout.h"
 #include "paths.h"
 #include "sparse-choice.h"
@@ -23,23 +27,31 @@ class FusedI8Path : public ComputePath {
       : ComputePath(config, i8ColumnMultiple(i8TableOf(config).planeBytes)),
         i8_(i8TableOf(config)),
         sparse_(config.sparseKernel && i8_.sparseRun),
+        stripes_(sparse_ && i8_.stripeRun && config.k <= kStripeMaxColumns && config.n >= kStripeMinRows),
         blocks_(kStride_ / i8ColumnMultiple(i8_.planeBytes)),
-        nonzeroBlocks_(sparse_ ? blocks_ : 0) {}
+        nonzeroBlocks_(sparse_ ? blocks_ : 0),
+        // One slot past k: nonzeroColumnsI8 stores before it counts.
+        nonzeroColumns_(stripes_ ? config.k + 1 : 0) {}
 
   size_t preparedBytes() const override {
     const size_t dense = denseBytes();
-    return sparse_ ? sparseCopyOffset(dense) + sparsePreparedBytes(config_.n, config_.k, i8_.planeBytes) : dense;
+    if (!sparse_) return dense;
+    const size_t blocksEnd = sparseCopyOffset(dense) + sparsePreparedBytes(config_.n, config_.k, i8_.planeBytes);
+    return stripes_ ? stripeCopyOffset() + stripePreparedBytes(config_.n, config_.k, i8_.planeBytes) : blocksEnd;
   }
   size_t readBytes() const override { return denseBytes(); }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
     repackI8Planes(packed, config_.n, config_.k, i8_.planeBytes, i8_.rowTile, out);
     if (sparse_) repackSparseBlocks(packed, config_.n, config_.k, i8_.planeBytes, out + sparseCopyOffset(denseBytes()));
+    if (stripes_) repackStripes(packed, config_.n, config_.k, i8_.planeBytes, out + stripeCopyOffset());
   }
   bool hasSparseKernel() const override { return sparse_; }
   size_t sparseBlockColumns() const override { return i8ColumnMultiple(i8_.planeBytes); }
   std::string kernelName() const override {
-    return sparse_ ? std::string(i8_.name) + "; sparse: listed column blocks, one stream each" : i8_.name;
+    if (!sparse_) return i8_.name;
+    return std::string(i8_.name) + "; sparse: listed column blocks, one stream each" +
+           (stripes_ ? "; scattered zeros: listed column stripes, 8 streams each" : "");
   }
 
  protected:
@@ -54,12 +66,14 @@ class FusedI8Path : public ComputePath {
     if (!sameInput())
       for (size_t b = 0; b < call.batch; ++b)
         i8_.quantize(call.x + b * call.xStride, config_.k, kStride_, q_ + b * kStride_, rows_ + b);
-    runSparse_ = false;
+    runSparse_ = runStripes_ = false;
     if (sparse_ && sparseAllowed_ && call.batch == 1) {
       nonzeroCount_ = nonzeroBlocksI8(q_, blocks_, i8ColumnMultiple(i8_.planeBytes), nonzeroBlocks_.data());
       size_t zeros = 0;
       for (size_t i = 0; i < config_.k; ++i) zeros += q_[i] == 0;
       runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocks);
+      if (!runSparse_ && stripes_ && zeros >= kStripeMinZeroColumns * static_cast<double>(config_.k))
+        prepareStripes(threads);
     }
     threadScratch_.assign(threads, nullptr);
     const size_t denseBytes = i8_.threadScratchBytes(kStride_, call.batch);
@@ -68,6 +82,7 @@ class FusedI8Path : public ComputePath {
     for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, bytes);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
+    if (runStripes_) return runStripeRows(prepared + stripeCopyOffset(), call, thread);
     const I8KernelCall i8Call{call.n,  call.k,     q_,     kStride_,     rows_,
                               call.batch, call.scale, call.y, call.rowBegin, call.rowEnd};
     if (runSparse_)
@@ -78,14 +93,83 @@ class FusedI8Path : public ComputePath {
 
  private:
   size_t denseBytes() const { return i8PreparedBytes(config_.n, config_.k, i8_.planeBytes, i8_.rowTile); }
+  size_t stripeCopyOffset() const {
+    return roundUp(sparseCopyOffset(denseBytes()) + sparsePreparedBytes(config_.n, config_.k, i8_.planeBytes), 4096);
+  }
+
+  // The stripe kernel's set-up on the calling thread: the listed columns, and one row of dots
+  // per thread that has rows (splitRows leaves the last ones idle when there are few).
+  void prepareStripes(unsigned threads) {
+    runStripes_ = true;
+    ++sparsity_.sparseCalls;
+    columnCount_ = nonzeroColumnsI8(q_, config_.k, nonzeroColumns_.data());
+    sparsity_.skipped += 1.0 - static_cast<double>(columnCount_) / static_cast<double>(config_.k);
+    workers_ = 0;
+    while (workers_ < threads && splitRows(config_.n, rowTile(), workers_, threads).begin < config_.n) ++workers_;
+    // Each thread's dots on pages of their own, a page apart: with the threads' dots back to
+    // back (4096 rows, 16 KiB apart), the second thread's kernel ran 1.7x as long as the first's
+    // (Sapphire Rapids, 2 threads, 4096 x 1024 L2-resident; 2 KiB or 64 KiB further apart, both
+    // ran alike; whichever thread had the second buffer was the slow one). Path-owned, not the
+    // workspace's: the products of a group share that, and one thread may start the next
+    // product while another still reads this one's dots.
+    dotsStride_ = (roundUp(stripeRows(config_.n, i8_.planeBytes) * sizeof(int32_t), kPage) + kPage) / sizeof(int32_t);
+    const size_t bytes = workers_ * dotsStride_ * sizeof(int32_t) + kPage;
+    if (dots_.bytes() < bytes) dots_ = AlignedBuffer(bytes);
+    const uintptr_t base = reinterpret_cast<uintptr_t>(dots_.as<uint8_t>());
+    dotsBase_ = reinterpret_cast<int32_t*>(roundUp(base, kPage));
+    arrived_.store(0, std::memory_order_relaxed);
+  }
+
+  // Each thread takes its share of the listed columns over all rows, waits for the others,
+  // then adds every thread's dots for its own rows.
+  void runStripeRows(const uint8_t* stripes, const KernelCall& call, unsigned thread) {
+    auto share = [&](unsigned t) { return t >= workers_ ? columnCount_ : columnCount_ * t / workers_ / 8 * 8; };
+    const size_t begin = share(thread), end = share(thread + 1);
+    i8_.stripeRun(stripes, config_.n, q_, nonzeroColumns_.data() + begin, end - begin, dotsBase_ + thread * dotsStride_);
+    arrived_.fetch_add(1, std::memory_order_acq_rel);
+    waitUntilAtLeast(arrived_, workers_);
+    // The thread's rows only, a block at a time: every thread's dots added up in a block of
+    // the stack (reading the others' lines, writing none of them), then rescaled a run of rows
+    // of one shift at a time (the loops vectorize).
+    const float rescale = rows_[0].dequant * call.scale;
+    const int32_t sum = rows_[0].sum;
+    const size_t run = i8_.planeBytes / 4;
+    constexpr size_t kBlock = 256;
+    int32_t total[kBlock];
+    for (size_t first = call.rowBegin; first < call.rowEnd; first += kBlock) {
+      const size_t rows = std::min(kBlock, call.rowEnd - first);
+      std::copy_n(dotsBase_ + first, rows, total);
+      for (unsigned t = 1; t < workers_; ++t) {
+        const int32_t* other = dotsBase_ + t * dotsStride_ + first;
+        for (size_t r = 0; r < rows; ++r) total[r] += other[r];
+      }
+      for (size_t r = 0; r < rows;) {
+        const size_t row = first + r;
+        const size_t end = std::min(rows, (row / run + 1) * run - first);
+        const unsigned shift = stripeRowShift(row, i8_.planeBytes);
+        for (; r < end; ++r) call.y[first + r] = static_cast<float>((total[r] >> shift) - sum) * rescale;
+      }
+    }
+  }
 
   const I8KernelTable& i8_;
   // The column-block copy exists (asked for, and the ISA has a sparse kernel).
   bool sparse_;
+  // The column-stripe copy exists too (the ISA has the kernel, and the shape suits it).
+  bool stripes_;
   size_t blocks_;
   std::vector<uint32_t> nonzeroBlocks_;
   size_t nonzeroCount_ = 0;
   bool runSparse_ = false;
+  std::vector<uint32_t> nonzeroColumns_;
+  size_t columnCount_ = 0;
+  bool runStripes_ = false;
+  unsigned workers_ = 0;
+  size_t dotsStride_ = 0;
+  AlignedBuffer dots_;
+  int32_t* dotsBase_ = nullptr;  // dots_ rounded up to a page
+  static constexpr size_t kPage = 4096;
+  std::atomic<unsigned> arrived_{0};
   int8_t* q_ = nullptr;
   I8Row* rows_ = nullptr;
   std::vector<void*> threadScratch_;

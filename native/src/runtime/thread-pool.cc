@@ -176,4 +176,8 @@ RowRange splitRows(size_t rows, size_t tile, unsigned index, unsigned count) {
   return {begin < rows ? begin : rows, end < rows ? end : rows};
 }
 
+void waitUntilAtLeast(const std::atomic<unsigned>& counter, unsigned target) {
+  for (unsigned spins = 1; counter.load(std::memory_order_acquire) < target; ++spins) relaxOrYield(spins);
+}
+
 }  // namespace bitbench

@@ -49,4 +49,8 @@ struct RowRange {
 };
 RowRange splitRows(size_t rows, size_t tile, unsigned index, unsigned count);
 
+// Inside a parallel task: returns once `counter` reaches `target` (the other threads of the
+// call have passed some point), spinning as the pool's workers do.
+void waitUntilAtLeast(const std::atomic<unsigned>& counter, unsigned target);
+
 }  // namespace bitbench

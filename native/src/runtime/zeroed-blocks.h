@@ -16,4 +16,9 @@ constexpr size_t kZeroedBlockColumns = 256;
 // fraction of values now zero.
 double zeroActivationBlocks(uint64_t seed, double fraction, size_t rows, size_t k, float* x);
 
+// Zeroes round(fraction * k) values of each of `rows` rows of k floats one by one, the same
+// columns in every row, chosen by a shuffle seeded with `seed`: the scattered zeros top-k or a
+// ReLU leaves, which almost never empty a whole block. Returns the fraction of values now zero.
+double zeroActivationValues(uint64_t seed, double fraction, size_t rows, size_t k, float* x);
+
 }  // namespace bitbench

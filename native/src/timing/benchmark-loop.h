@@ -30,6 +30,8 @@ struct BenchmarkOptions {
   // 0: none. With a path that has a sparse kernel, each sample is followed by a dense call
   // on the same activations (interleaved, so both see the same machine).
   double sparsity = 0;
+  // Zero values one by one instead (zeroActivationValues): the shape top-k leaves.
+  bool scatteredSparsity = false;
 };
 
 struct BenchmarkOutcome {

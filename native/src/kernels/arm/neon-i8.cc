@@ -76,6 +76,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowNeon,
     .denseRows = denseRows,
     .sparseRun = i8SparseRun<>,
+    .stripeRun = nullptr,
 };
 
 }  // namespace

@@ -88,6 +88,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRow,
     .denseRows = denseRows,
     .sparseRun = sparseRows,
+    .stripeRun = nullptr,
 };
 
 }  // namespace

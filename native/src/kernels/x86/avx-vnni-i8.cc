@@ -74,6 +74,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowAvx2,
     .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun<>,
+    .stripeRun = nullptr,
 };
 
 }  // namespace

@@ -91,6 +91,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowAvx2,
     .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun<>,
+    .stripeRun = nullptr,
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
 #include "../sparse-layout.h"
+#include "../stripe-layout.h"
 #include "x86-i8-quantize.inl"
 
 namespace bitbench {
@@ -85,6 +86,7 @@ struct V {
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
+#include "avx512-vnni-stripes.inl"
 
 // Batched (the LM head at batch > 1): tiles of R weight rows by B activation rows, so each
 // weight load serves B products and each activation load R (one weight row against four
@@ -166,6 +168,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowAvx2,
     .denseRows = denseRows,
     .sparseRun = i8SparseRun<>,
+    .stripeRun = i8StripeRun,
 };
 
 // Zen 4 (dispatch's streamsOnHardwarePrefetch): the batch-1 streams without software
