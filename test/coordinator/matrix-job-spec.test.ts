@@ -46,7 +46,7 @@ describe('parseJobSpec', () => {
   });
 
   it('rejects extra keys, at the top and inside repetitions', () => {
-    expect(specProblems(rehashed(kernelJob, (c) => (c.command = 'rm -rf /')))).toEqual([": unknown key 'command'; expected one of kind, path, n, k, batch, threads, isa, cache, repetitions, sparsity, id, runId, instanceType"]);
+    expect(specProblems(rehashed(kernelJob, (c) => (c.command = 'rm -rf /')))).toEqual([": unknown key 'command'; expected one of kind, path, n, k, batch, threads, isa, cache, repetitions, sparsity, sparsityPattern, id, runId, instanceType"]);
     expect(specProblems(rehashed(kernelJob, (c) => ((c.repetitions as Record<string, unknown>).minTimeMs = 5)))).toEqual([
       "repetitions: unknown key 'minTimeMs'; did you mean 'maxTimeMs'?",
     ]);
@@ -107,6 +107,12 @@ describe('parseJobSpec', () => {
       `tokens: prompt 510 + tokens ${modelJob.kind === 'model' ? modelJob.tokens : 0} exceeds tiny's 512 positions`,
     ]);
     expect(specProblems(rehashed(modelJob, (c) => (c.preset = 'llama')))).toEqual(['preset: expected one of bitnet-b1.58-2b-4t, seed-2b, seed-7b, tiny, tiny-256']);
+    // How the kernel zeroes its activations means nothing without the fraction zeroed.
+    expect(specProblems(rehashed(kernelJob, (c) => (c.sparsityPattern = 'scattered')))).toEqual(['sparsityPattern: needs sparsity (the fraction zeroed)']);
+    expect(parseJobSpec(rehashed(kernelJob, (c) => ((c.sparsity = 0.5), (c.sparsityPattern = 'scattered'))))).toMatchObject({ sparsityPattern: 'scattered' });
+    expect(specProblems(rehashed(kernelJob, (c) => ((c.sparsity = 0.5), (c.sparsityPattern = 'diagonal' as never))))).toEqual([
+      'sparsityPattern: expected one of blocks, scattered',
+    ]);
   });
 
   it('rejects what is not an object', () => {
