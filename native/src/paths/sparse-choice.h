@@ -33,7 +33,9 @@ constexpr double kSparseMinZeroBlocksF32 = 0.2;
 // cold, sparse against dense interleaved, medians of 9: 2560 x 2560 at 30/40/50/60/80% zero
 // 0.86/0.87/1.02/1.14/1.78x; 6912 x 2560 0.91/1.04/1.18/1.43/2.41x; 2560 x 6912 (the FFN's
 // down projection, whose input the squared ReLU zeroes) -/1.09/1.20/1.30/2.27x; at 50%,
-// 640/1024/2048 rows x 2560: 0.85/1.11/1.30x (640 rows at 80%: 1.35x).
+// 640/1024/2048 rows x 2560: 0.85/1.11/1.30x (640 rows at 80%: 1.35x). The 256-bit kernels
+// at 50% (avx2, avx-vnni): 2560 x 2560 0.83x, 0.93x; 6912 x 2560 1.04x, 1.30x; 2560 x 6912
+// 1.21x, 1.12x; 4096 x 4096 1.04x, 1.20x: about the same threshold.
 constexpr double kStripeMinZeroColumns = 0.45;
 constexpr size_t kStripeMinRows = 1024;
 

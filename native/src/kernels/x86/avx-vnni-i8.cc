@@ -10,6 +10,7 @@
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
 #include "../sparse-layout.h"
+#include "../stripe-layout.h"
 #include "x86-i8-quantize.inl"
 
 namespace bitbench {
@@ -63,6 +64,14 @@ struct V {
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
 
+struct StripeDot {
+  static __m256i dot(__m256i acc, __m256i codes, __m256i x) {
+    V::partialAdd(acc, codes, x);
+    return acc;
+  }
+};
+#include "avx2-stripes.inl"
+
 #include "../i8-dense-rows.inl"
 
 const I8KernelTable kTable = {
@@ -74,7 +83,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowAvx2,
     .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun<>,
-    .stripeRun = nullptr,
+    .stripeRun = i8StripeRun,
 };
 
 }  // namespace

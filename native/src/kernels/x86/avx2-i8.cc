@@ -9,6 +9,7 @@
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
 #include "../sparse-layout.h"
+#include "../stripe-layout.h"
 #include "x86-i8-quantize.inl"
 
 namespace bitbench {
@@ -80,6 +81,15 @@ struct V {
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
 
+// Codes masked in place (up to 2 * 64) times activations (|q| <= 127): each vpmaddubsw pair at
+// most 2 * 128 * 127 = 32512, exact in int16; vpmaddwd widens the pairs into int32.
+struct StripeDot {
+  static __m256i dot(__m256i acc, __m256i codes, __m256i x) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(codes, x), _mm256_set1_epi16(1)));
+  }
+};
+#include "avx2-stripes.inl"
+
 #include "../i8-dense-rows.inl"
 
 const I8KernelTable kTable = {
@@ -91,7 +101,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowAvx2,
     .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun<>,
-    .stripeRun = nullptr,
+    .stripeRun = i8StripeRun,
 };
 
 }  // namespace
