@@ -229,7 +229,7 @@ size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
     const std::unique_ptr<ComputePath> path =
         makeComputePath(projectionConfig(spec, static_cast<Projection>(p), maxRows, workspace));
     const ProjectionShape shape = projectionShape(d, static_cast<Projection>(p));
-    weights += d.layers * path->preparedBytes();
+    weights += d.layers * (path->preparedBytes() + path->ownBytes(spec.threads));
     largestPacked = std::max(largestPacked, packedBytes(shape.n, shape.k));
     largestDense = std::max(largestDense, shape.n * path->kStride() * sizeof(float));
     largestStride = std::max(largestStride, path->kStride());

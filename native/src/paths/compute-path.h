@@ -54,6 +54,9 @@ class ComputePath {
   virtual size_t preparedBytes() const = 0;
   // Bytes a dense call reads: preparedBytes() less any sparse kernel's copy.
   virtual size_t readBytes() const { return preparedBytes(); }
+  // Bytes the path keeps for itself across calls on `threads` threads, beyond the prepared
+  // weights and the shared workspace (what a memory estimate must add per path).
+  virtual size_t ownBytes(unsigned threads) const { (void)threads; return 0; }
   // Validates the packed weights (std::invalid_argument naming the bad byte) and writes the
   // prepared form into `out` (preparedBytes() bytes).
   virtual void prepare(const uint8_t* packed, uint8_t* out) const = 0;

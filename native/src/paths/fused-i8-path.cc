@@ -40,6 +40,12 @@ class FusedI8Path : public ComputePath {
     return stripes_ ? stripeCopyOffset() + stripePreparedBytes(config_.n, config_.k, i8_.planeBytes) : blocksEnd;
   }
   size_t readBytes() const override { return denseBytes(); }
+  size_t ownBytes(unsigned threads) const override {
+    const size_t lists = nonzeroBlocks_.size() * sizeof(uint32_t) + nonzeroColumns_.size() * sizeof(uint32_t);
+    if (!stripes_) return lists;
+    // prepareStripes(): a page-rounded row of dots per thread, a page apart, plus one to align.
+    return lists + threads * (roundUp(stripeRows(config_.n, i8_.planeBytes) * sizeof(int32_t), kPage) + kPage) + kPage;
+  }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
     repackI8Planes(packed, config_.n, config_.k, i8_.planeBytes, i8_.rowTile, out);
