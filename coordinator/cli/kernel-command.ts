@@ -38,9 +38,9 @@ Options:
                        prints achieved sparsity, bytes read and time vs dense
   --sparsity-pattern blocks|scattered
                        with --sparsity: scattered zeroes values one by one, as top-k and the
-                       squared ReLU do; fused-i8 on amx-int8, avx512-vnni, avx-vnni and avx2
-                       then skips single zero columns (its column stripes, from 45% zeros and
-                       1024 rows), every other kernel runs dense        (default: blocks)
+                       squared ReLU do; fused-i8 on amx-int8, avx512-vnni, avx-vnni, avx2 and
+                       neon-dotprod then skips single zero columns (its column stripes, from
+                       45% zeros and 1024 rows); other kernels run dense (default: blocks)
   --warmup N           untimed calls first                               (default: ${KERNEL_JOB_DEFAULTS.warmup})
   --min-samples N      at least this many timed calls                    (default: ${KERNEL_JOB_DEFAULTS.minSamples})
   --max-samples N      at most this many timed calls                     (default: ${KERNEL_JOB_DEFAULTS.maxSamples})

@@ -146,6 +146,16 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       }
     });
 
+    // The column stripes (zeros one by one): sdot on neon-dotprod, none yet on plain NEON.
+    // 5 shapes x 4 zero fractions x 1 to 3 column shares.
+    it.each(checked)('checked the %s column-stripe kernel against its dense kernel, or reported that it has none', (isa) => {
+      const { run, report } = outcome();
+      const cases = run.stdout.split('\n').filter((line) => line.startsWith(`PASS ${isa} fused-i8 stripes n `) && / exact vs dense$/.test(line));
+      if (isa === 'neon-dotprod') expect(cases.length, report).toBe(60);
+      else expect(run.stdout, report).toMatch(new RegExp(`^NOTE ${isa} fused-i8 stripes: none`, 'm'));
+      expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8 stripes`, 'm'));
+    });
+
     it('checked activation top-k against a sorted reference and the greedy argmax against std::max_element', () => {
       const { run, report } = outcome();
       expect(run.stdout, report).toMatch(/^PASS activation top-k: 600 rows equal to a sorted reference$/m);

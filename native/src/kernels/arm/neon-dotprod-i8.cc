@@ -11,6 +11,7 @@
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
 #include "../sparse-layout.h"
+#include "../stripe-layout.h"
 #include "arm-i8-quantize.inl"
 
 namespace bitbench {
@@ -46,6 +47,7 @@ struct V {
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
+#include "neon-dotprod-stripes.inl"
 
 // Signed int8 weights (the int8 LM head): sdot takes both operands signed. Rows are qStride
 // bytes, a multiple of 16.
@@ -75,7 +77,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowNeon,
     .denseRows = denseRows,
     .sparseRun = i8SparseRun<>,
-    .stripeRun = nullptr,
+    .stripeRun = i8StripeRun,
 };
 
 }  // namespace
