@@ -40,7 +40,8 @@ Options:
                        with --sparsity: scattered zeroes values one by one, as top-k and the
                        squared ReLU do; fused-i8 on amx-int8, avx512-vnni, avx-vnni, avx2 and
                        neon-dotprod then skips single zero columns (its column stripes, from
-                       45% zeros and 1024 rows); other kernels run dense (default: blocks)
+                       45% zeros and 1024 rows); other kernels run dense
+                                                                         (default: blocks)
   --warmup N           untimed calls first                               (default: ${KERNEL_JOB_DEFAULTS.warmup})
   --min-samples N      at least this many timed calls                    (default: ${KERNEL_JOB_DEFAULTS.minSamples})
   --max-samples N      at most this many timed calls                     (default: ${KERNEL_JOB_DEFAULTS.maxSamples})
