@@ -42,7 +42,7 @@ export interface Headline {
 }
 
 export function describeCell(cell: KernelCell): string {
-  const zeroed = zeroedShareText(cell.sparsity);
+  const zeroed = zeroedShareText(cell.sparsity, cell.scattered);
   return `${cell.n ?? '?'}×${cell.k ?? '?'} batch ${cell.batch ?? '?'}, ${cell.threads ?? '?'} threads, ${cell.cache}${zeroed === undefined ? '' : `, ${zeroed}`}`;
 }
 

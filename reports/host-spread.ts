@@ -54,7 +54,7 @@ function kernelMeasurement(stored: HostSpreadInput): Measurement {
   return {
     host: result.host,
     // A dense run and a sparse one of a shape are different cells (the share zeroed asked for).
-    cell: [result.n, result.k, result.batch, result.threads, result.cache, result.sparsity?.requested, stored.path, stored.isa].join('|'),
+    cell: [result.n, result.k, result.batch, result.threads, result.cache, result.sparsity?.requested, result.sparsity?.pattern, stored.path, stored.isa].join('|'),
     figure: result.medianNs,
     betweenTrialCv: result.betweenTrialCv,
   };

@@ -48,6 +48,8 @@ export interface KernelCell {
   cache: string;
   /** The fraction of activations zeroed that was asked for; null: dense. */
   sparsity: number | null;
+  /** Zeroed one by one (top-k's shape) rather than in aligned blocks. */
+  scattered: boolean;
   /** A shape too small to measure a kernel (check-rows.ts): shown apart, as a check. */
   check: boolean;
   rows: KernelRow[];
@@ -60,6 +62,7 @@ export interface KernelFacts {
   threads: number | null;
   cache: string;
   sparsity: number | null;
+  scattered: boolean;
 }
 
 export function kernelFacts(stored: ReportResultInput): KernelFacts {
@@ -75,11 +78,13 @@ export function kernelFacts(stored: ReportResultInput): KernelFacts {
     cache: str(result.cache, spec.cache) ?? 'unknown',
     // A dense run and a sparse one of the same shape are different cells: never paired.
     sparsity: requested !== null && requested > 0 ? requested : null,
+    // Zeros one by one and zeros in blocks at one share are different cells too.
+    scattered: requested !== null && requested > 0 && (result.sparsity?.pattern ?? spec.sparsityPattern) === 'scattered',
   };
 }
 
 export function cellKey(f: KernelFacts): string {
-  const zeroed = zeroedShareText(f.sparsity);
+  const zeroed = zeroedShareText(f.sparsity, f.scattered);
   return `${f.n ?? '?'}x${f.k ?? '?'} b${f.batch ?? '?'} ${f.threads ?? '?'}t ${f.cache}${zeroed === undefined ? '' : ` ${zeroed}`}`;
 }
 

@@ -78,6 +78,8 @@ export interface KernelSparsityRow {
   threads: number | null;
   cache: string | null;
   requested: number | null;
+  /** How the fraction was zeroed: aligned blocks, or scattered one by one (top-k's shape). */
+  pattern: 'blocks' | 'scattered';
   zeroFraction: number | null;
   zeroBlockFraction: number | null;
   sparseCallFraction: number | null;
@@ -280,6 +282,7 @@ export function kernelSparsityRows(results: readonly ReportResultInput[]): Kerne
       threads: num(result.threads, spec.threads),
       cache: str(result.cache, spec.cache),
       requested: num(s.requested, spec.sparsity),
+      pattern: (s.pattern ?? spec.sparsityPattern) === 'scattered' ? 'scattered' : 'blocks',
       zeroFraction: num(s.zeroFraction),
       zeroBlockFraction: num(s.zeroBlockFraction),
       sparseCallFraction: num(s.sparseCallFraction),
@@ -296,6 +299,7 @@ export function kernelSparsityRows(results: readonly ReportResultInput[]): Kerne
       (a.batch ?? 0) - (b.batch ?? 0) ||
       (a.threads ?? 0) - (b.threads ?? 0) ||
       byText(a.cache ?? '', b.cache ?? '') ||
+      byText(a.pattern, b.pattern) ||
       (a.requested ?? 0) - (b.requested ?? 0),
   );
 }

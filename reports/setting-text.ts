@@ -46,9 +46,9 @@ export function attentionSparsityText(a: Maybe<AttentionSparsitySetting>): strin
 }
 
 /** '50% zero': the share of a kernel's activations zeroed; undefined when dense. Two decimals of a percent keep 0.505 apart from 0.5. */
-export function zeroedShareText(requested: Maybe<number>): string | undefined {
+export function zeroedShareText(requested: Maybe<number>, scattered = false): string | undefined {
   if (requested === null || requested === undefined || !(requested > 0)) return undefined;
-  return `${Number((100 * requested).toFixed(2))}% zero`;
+  return `${Number((100 * requested).toFixed(2))}% zero${scattered ? ' one by one' : ''}`;
 }
 
 export interface ModelSettingParts {

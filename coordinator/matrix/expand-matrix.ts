@@ -86,6 +86,8 @@ export function expandMatrix(matrix: Matrix, options: ExpandOptions): JobSpec[] 
           cache: c.cache,
           repetitions: { ...repetitions },
           ...(c.sparsity !== undefined ? { sparsity: c.sparsity } : {}),
+          // Blocks is the default: written only when scattered, so block jobs keep their ids.
+          ...(c.sparsity !== undefined && c.sparsityPattern === 'scattered' ? { sparsityPattern: c.sparsityPattern } : {}),
         }, instanceType);
       }
     }

@@ -1,7 +1,7 @@
 // The cartesian product of a section's axes, as written (threads may be 'all', isa 'auto'),
 // and the exclude rules over it. Validation counts with these before anything runs; expansion
 // turns each surviving combination into a job.
-import type { CacheMode, EngineName, KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName } from '../../runner/protocol/names.js';
+import type { CacheMode, EngineName, KvDtype, LlamaQuant, LmHeadDtype, PathName, PresetName, SparsityPattern } from '../../runner/protocol/names.js';
 import {
   valueList,
   type IsaChoice,
@@ -23,6 +23,7 @@ export interface KernelCombination {
   isa: IsaChoice;
   cache: CacheMode;
   sparsity: number | undefined;
+  sparsityPattern: SparsityPattern | undefined;
 }
 
 export interface ModelCombination {
@@ -76,6 +77,7 @@ function kernelAxes(section: KernelSection): Axes<KernelCombination> {
     isa: section.isa,
     cache: section.cache,
     sparsity: section.sparsity ?? [undefined],
+    sparsityPattern: section.sparsityPattern ?? [undefined],
   };
 }
 

@@ -19,6 +19,7 @@ import {
   positiveInteger,
   positiveNumber,
   presetName,
+  sparsityPattern,
   unitRatio,
   worded,
 } from '../../runner/protocol/value-schemas.js';
@@ -146,6 +147,7 @@ export const kernelExcludeSchema = excludeEntry({
   isa: oneOrMany(isaChoiceSchema, 'an ISA'),
   cache: oneOrMany(cacheMode, 'hot or cold'),
   sparsity: oneOrMany(unitRatio, 'a ratio in (0, 1]'),
+  sparsityPattern: oneOrMany(sparsityPattern, 'blocks or scattered'),
 });
 
 export const kernelSectionSchema = z.strictObject({
@@ -157,6 +159,11 @@ export const kernelSectionSchema = z.strictObject({
   cache: axis(cacheMode),
   /** Fractions of the activations zeroed in aligned blocks (each job also times dense); absent: dense only. */
   sparsity: axis(unitRatio).optional(),
+  /**
+   * How the sparsity fractions are zeroed: in aligned blocks (absent: blocks only), or one by
+   * one (scattered, as top-k leaves them); needs sparsity.
+   */
+  sparsityPattern: axis(sparsityPattern).optional(),
   /** Over the matrix's own repetitions, for this section's jobs. */
   repetitions: repetitionOverridesSchema.optional(),
   exclude: z.array(kernelExcludeSchema, { error: worded('a list of exclude entries') }).optional(),

@@ -138,6 +138,9 @@ function wholeMatrixProblems(matrix: Matrix, raw: Record<string, unknown>): Loca
   kernels.forEach((section, i) => {
     const at = sectionSegments(raw, 'kernels', i);
     problems.push(...repetitionProblems(at, section.repetitions, matrix.repetitions));
+    if (section.sparsityPattern !== undefined && section.sparsity === undefined) {
+      problems.push({ segments: [...at, 'sparsityPattern'], message: 'needs sparsity (the fractions zeroed)' });
+    }
     const matched = (section.exclude ?? []).map(() => 0);
     let kept = 0;
     for (const combination of kernelCombinations(section)) {

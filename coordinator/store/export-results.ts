@@ -85,6 +85,8 @@ export interface ResultRowView {
   lmHead?: string;
   /** Kernel: the fraction of activations zeroed that was asked for; model: 'mode level'. */
   activationSparsity?: number | string;
+  /** Kernel: zeroed one by one rather than in aligned blocks. */
+  scatteredSparsity?: boolean;
   /** Model: 'mode level', or 'window W+G' (window and global tokens). */
   attentionSparsity?: string;
 }
@@ -97,6 +99,7 @@ function kernelFigures(r: KernelResultView): Partial<ResultRowView> {
     weightGBs: r.weightGBs,
     rerun95Ns: r.rerun95Ns,
     activationSparsity: r.sparsity?.requested,
+    ...(r.sparsity?.pattern === 'scattered' ? { scatteredSparsity: true } : {}),
   };
 }
 
@@ -284,7 +287,7 @@ function shapeCell(v: ResultRowView): string | undefined {
  */
 function cacheCell(v: ResultRowView): string | undefined {
   if (v.kind !== 'model') {
-    const zeroed = typeof v.activationSparsity === 'number' ? zeroedShareText(v.activationSparsity) : undefined;
+    const zeroed = typeof v.activationSparsity === 'number' ? zeroedShareText(v.activationSparsity, v.scatteredSparsity) : undefined;
     return v.cache === undefined || zeroed === undefined ? (v.cache ?? zeroed) : `${v.cache} ${zeroed}`;
   }
   const activation = typeof v.activationSparsity === 'string' ? v.activationSparsity : undefined;

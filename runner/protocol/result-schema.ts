@@ -5,6 +5,7 @@
 // What a runner writes is runner/kernel-job.ts's KernelResult and runner/model-job.ts's
 // ModelResult; every field they have is named here.
 import * as z from 'zod';
+import { SPARSITY_PATTERNS } from './names.js';
 
 const finite = z.number().refine(Number.isFinite);
 /** A figure: a finite number, else undefined. */
@@ -44,7 +45,10 @@ const trials = z.array(z.unknown()).transform((items) => items.flatMap((item) =>
 })).optional().catch(undefined);
 
 /** The activation sparsity a result ran with (kernel: the fraction asked for; model: mode and level). */
-const kernelSparsity = z.looseObject({ requested: figure }).optional().catch(undefined);
+const kernelSparsity = z
+  .looseObject({ requested: figure, pattern: z.enum(SPARSITY_PATTERNS).optional().catch(undefined) })
+  .optional()
+  .catch(undefined);
 const modelSparsity = z.looseObject({ mode: word, level: figure }).optional().catch(undefined);
 const attentionSparsity = z
   .looseObject({ mode: word, level: figure, window: count, global: count })

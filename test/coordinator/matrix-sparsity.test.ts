@@ -59,6 +59,27 @@ describe('activation sparsity, kv and context axes', () => {
     for (const job of models) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
   });
 
+  it('a kernel sparsity pattern axis: scattered jobs say so, block jobs keep their ids; it needs sparsity', () => {
+    const blocksOnly = kernelsOf(expand(KERNELS));
+    const kernels = kernelsOf(expand(KERNELS.replace(' }\n', ', sparsityPattern: [blocks, scattered] }\n')));
+    expect(kernels.map((job) => `${job.sparsity} ${job.sparsityPattern ?? 'blocks'}`)).toEqual(['0.3 blocks', '0.3 scattered', '0.5 blocks', '0.5 scattered']);
+    const blocks = kernels.filter((job) => job.sparsityPattern === undefined);
+    expect(blocks.map((job) => job.id)).toEqual(blocksOnly.map((job) => job.id));
+    const scattered = kernels.find((job) => job.sparsityPattern === 'scattered')!;
+    const sandbox = sandboxJobFor(scattered, {} as Fingerprint);
+    expect(sandbox.kind === 'kernel' && [sandbox.spec.sparsity, sandbox.spec.sparsityPattern]).toEqual([0.3, 'scattered']);
+    expect(describeJob(scattered)).toContain('sparsity 0.3 scattered');
+    for (const job of kernels) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
+    expect(kernelsOf(expand(KERNELS.replace(' }\n', ', sparsityPattern: [blocks, scattered], exclude: [{ sparsityPattern: blocks }] }\n')))
+      .map((job) => `${job.sparsity} ${job.sparsityPattern}`)).toEqual(['0.3 scattered', '0.5 scattered']);
+    expect(problemsOf(KERNELS.replace(', sparsity: [0.3, 0.5] }\n', ', sparsityPattern: [scattered] }\n'))).toEqual([
+      'kernels.sparsityPattern: needs sparsity (the fractions zeroed)',
+    ]);
+    expect(problemsOf(KERNELS.replace(' }\n', ', sparsityPattern: [diagonal] }\n'))).toEqual([
+      'kernels.sparsityPattern[0]: expected one of blocks, scattered',
+    ]);
+  });
+
   it('excludes by sparsity mode and by kernel fraction', () => {
     const models = modelsOf(expand(MODELS.replace(' }\n', ', exclude: [{ sparsity: threshold }, { kv: int8, sparsity: none }] }\n')));
     expect(models.filter((job) => job.engine === undefined).map((job) => `${job.kv} ${job.sparsity ?? 'dense'}`).sort()).toEqual([
@@ -97,9 +118,11 @@ describe('matrices/seed-experiments.yaml', () => {
   it('loads and expands to the notebook tables: four KV formats at 8K, four sparsity settings, three sparse attention settings at 8K, two GEMV fractions', () => {
     const matrix = loadMatrix(fileURLToPath(new URL('../../matrices/seed-experiments.yaml', import.meta.url)));
     const jobs = expandMatrix(matrix, { runId: 'seed-experiments', hardwareThreads: 2 });
-    expect(kernelsOf(jobs).map((job) => `${job.path} ${job.n}x${job.k} ${job.cache} ${job.sparsity}`)).toEqual([
-      'fused-i8 4096x4096 cold 0.3',
-      'fused-i8 4096x4096 cold 0.5',
+    expect(kernelsOf(jobs).map((job) => `${job.path} ${job.n}x${job.k} ${job.cache} ${job.sparsity} ${job.sparsityPattern ?? 'blocks'}`)).toEqual([
+      'fused-i8 4096x4096 cold 0.3 blocks',
+      'fused-i8 4096x4096 cold 0.3 scattered',
+      'fused-i8 4096x4096 cold 0.5 blocks',
+      'fused-i8 4096x4096 cold 0.5 scattered',
     ]);
     const models = modelsOf(jobs);
     const attention = (job: object) => (job as { attentionSparsity?: string }).attentionSparsity;
@@ -114,7 +137,7 @@ describe('matrices/seed-experiments.yaml', () => {
     expect(models.filter((job) => job.sparsity !== undefined).map((job) => `${job.sparsity} ${job.sparsityLevel}`)).toEqual([
       'top-k 0.7', 'top-k 0.5', 'adaptive 0.7', 'top-k-blocks 0.7',
     ]);
-    expect(jobs).toHaveLength(13);
+    expect(jobs).toHaveLength(15);
     for (const job of jobs) expect(parseJobSpec(JSON.parse(JSON.stringify(job)))).toEqual(job);
   });
 });

@@ -47,10 +47,10 @@ const sparseAttention = (setting: Record<string, unknown>, tokS: number, attenti
     attentionSparsity: { ...setting, sparsity: dropped, cosineMin: cosine },
   });
 };
-const gemv = (fraction: number, speedup: number) =>
-  stored('kernel', 'fused-i8', { n: 4096, k: 4096, batch: 1, threads: 2, cache: 'cold' }, {
+const gemv = (fraction: number, speedup: number, pattern: 'blocks' | 'scattered' = 'blocks') =>
+  stored('kernel', 'fused-i8', { n: 4096, k: 4096, batch: 1, threads: 2, cache: 'cold', ...(pattern === 'scattered' ? { sparsityPattern: pattern } : {}) }, {
     medianNs: 200_000 / speedup,
-    sparsity: { requested: fraction, zeroFraction: fraction, zeroBlockFraction: fraction, sparseCallFraction: 1, denseMedianNs: 200_000, speedup },
+    sparsity: { requested: fraction, pattern, zeroFraction: fraction, zeroBlockFraction: pattern === 'blocks' ? fraction : 0, sparseCallFraction: 1, denseMedianNs: 200_000, speedup },
   });
 
 const input: ReportInput = {
@@ -67,6 +67,7 @@ const input: ReportInput = {
     sparseAttention({ mode: 'dynamic', level: 0.9 }, 2.2, 105, 0.53, 0.99),
     gemv(0.3, 1.14),
     gemv(0.5, 1.55),
+    gemv(0.5, 1.2, 'scattered'),
     // A tiny check row at the default context: not an experiment, not in the sections.
     stored('model', 'fused', { preset: 'tiny', batch: 1, threads: 2, prompt: 8, tokens: 4, kv: 'bf16', lmHead: 'bf16' }, { decodeTokS: 900, kvBytesPerSequence: 1000, kvCosineMin: 1 }),
   ],
@@ -82,7 +83,8 @@ describe('report sections for KV formats and activation sparsity', () => {
     expect(int8.speedVsBf16).toBeCloseTo(0.95, 6);
     expect(int8.context).toBe(8192);
     expect(seed.modelSparsity.map((r) => `${r.mode} ${r.level} ${r.speedup}`)).toEqual(['adaptive 0.7 0.9', 'top-k 0.7 0.93']);
-    expect(seed.kernelSparsity.map((r) => r.requested)).toEqual([0.3, 0.5]);
+    // Zeros one by one and in blocks at the same share: two rows, the scattered ones last.
+    expect(seed.kernelSparsity.map((r) => `${r.requested} ${r.pattern} ${r.speedup}`)).toEqual(['0.3 blocks 1.14', '0.5 blocks 1.55', '0.5 scattered 1.2']);
     // Sparse attention at the bf16 cell is its own table, against that bf16 (dense attention) row.
     expect(seed.kvFormats.filter((r) => r.kv === 'bf16')).toHaveLength(1);
     expect(seed.attentionSparsity.map((r) => `${r.mode} ${r.level ?? `${r.window}+${r.global}`} ${r.droppedFraction}`)).toEqual([
@@ -127,6 +129,8 @@ describe('report sections for KV formats and activation sparsity', () => {
     expect(html).toContain('0.9991');
     expect(html).toContain('1.55×');
     expect(html).toContain('30.0%');
+    expect(html).toContain('<td>one by one</td>');
+    expect(html).toContain('<td>in blocks</td>');
     // Two quality-against-speed charts with marks, inline.
     const section = html.slice(html.indexOf('KV cache formats at long context'));
     expect((section.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(2);
