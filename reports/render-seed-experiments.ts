@@ -88,13 +88,13 @@ function attentionSparsityTable(rows: readonly AttentionSparsityRow[]): string {
 
 function kernelSparsityTable(rows: readonly KernelSparsityRow[]): string {
   return tableHtml(
-    ['path', 'ISA', 'shape', 'batch', 'threads', 'cache', 'asked', 'zeroed', 'achieved sparsity', 'zero blocks', 'sparse calls', 'median µs', 'dense µs', 'vs dense'],
+    ['path', 'ISA', 'shape', 'batch', 'threads', 'cache', 'zeroed', 'asked', 'achieved sparsity', 'zero blocks', 'sparse calls', 'median µs', 'dense µs', 'vs dense'],
     rows.map((r) => [
       r.path, r.isa, `${r.n ?? '?'}×${r.k ?? '?'}`, fixed(r.batch, 0), fixed(r.threads, 0), r.cache ?? '–',
-      percent(r.requested, 0), r.pattern === 'scattered' ? 'one by one' : 'in blocks', percent(r.zeroFraction), percent(r.zeroBlockFraction), percent(r.sparseCallFraction, 0),
+      r.pattern === 'scattered' ? 'one by one' : 'in blocks', percent(r.requested, 0), percent(r.zeroFraction), percent(r.zeroBlockFraction), percent(r.sparseCallFraction, 0),
       fixed(r.medianNs === null ? null : r.medianNs / 1000, 1), fixed(r.denseMedianNs === null ? null : r.denseMedianNs / 1000, 1), ratio(r.speedup),
     ]),
-    6,
+    7,
   );
 }
 
