@@ -182,7 +182,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
 
   it('bad exclude entries', () => {
     expect(problemsOf(kernelsYaml({ exclude: '[{}]' }))).toEqual([
-      'kernels.exclude[0]: names no axis; an exclude entry needs at least one of path, shape, batch, threads, isa, cache, sparsity',
+      'kernels.exclude[0]: names no axis; an exclude entry needs at least one of path, shape, batch, threads, isa, cache, sparsity, sparsityPattern',
     ]);
     expect(problemsOf(kernelsYaml({ exclude: '[{ path: fuse }]' }))).toEqual([
       'kernels.exclude[0].path: expected a path or a list of them, got "fuse"',
