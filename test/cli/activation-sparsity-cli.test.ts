@@ -2,6 +2,9 @@
 // and `bitbench kernel --sparsity R`; bad values exit 2 with one line naming the flag, good ones
 // print the figures against dense.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -85,6 +88,28 @@ describe('activation sparsity flags', () => {
     // Zero only where the inputs already are (the squared ReLU's zeros in the down projection's).
     expect(run.stdout).toMatch(/sparsity {3}top-k 1: [\d.]+% of ternary-layer inputs zero \(/);
     expect(run.stdout).toMatch(/logits cosine vs dense min 1\.0000, mean 1\.0000/);
+  });
+
+  // A model whose down projection has 1024 rows (the column stripes' least): the squared ReLU's
+  // zeros one by one run the stripe kernel where the ISA has one (its name says so), and the
+  // logits stay the dense ones exactly, two threads splitting the columns.
+  it('model top-k keeping everything on a 1024-wide model: the down projection on the column stripes, logits exact', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bitbench-stripes-'));
+    try {
+      const config = join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ hidden_size: 1024, intermediate_size: 2048, num_hidden_layers: 1, num_attention_heads: 8, num_key_value_heads: 2, vocab_size: 256 }));
+      const run = bitbench(['model', '--config', config, '--path', 'fused-i8', '--prompt', '3', '--tokens', '4', '--threads', '2',
+        '--sparsity', 'top-k', '--sparsity-level', '1', '--trials', '1', '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      const r = JSON.parse(run.stdout);
+      const stripes = r.kernel.includes('column stripes');
+      // Seven projections per layer, the down projection's input the only one mostly zero.
+      expect(r.sparsity.sparseCallFraction).toBeCloseTo(stripes ? 1 / 7 : 0, 6);
+      expect(r.sparsity.zeroFraction).toBeGreaterThan(0.45 / 7);
+      expect(r.sparsity.logitsCosineMin).toBeGreaterThan(1 - 1e-12);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('model top-k-blocks keeping half zeroes whole column blocks: half of every input\'s blocks', () => {
