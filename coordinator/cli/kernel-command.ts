@@ -38,8 +38,8 @@ Options:
                        prints achieved sparsity, bytes read and time vs dense
   --sparsity-pattern blocks|scattered
                        with --sparsity: scattered zeroes values one by one, as top-k and the
-                       squared ReLU do; fused-i8 on amx-int8, avx512-vnni, avx-vnni, avx2 and
-                       neon-dotprod then skips single zero columns (its column stripes, from
+                       squared ReLU do; fused-i8 on every x86 ISA but scalar, and on
+                       neon-dotprod, then skips single zero columns (its column stripes, from
                        45% zeros and 1024 rows); other kernels run dense
                                                                          (default: blocks)
   --warmup N           untimed calls first                               (default: ${KERNEL_JOB_DEFAULTS.warmup})

@@ -67,9 +67,9 @@ Options:
                        squares, and zero the others whole).
                        fused and fused-i8 skip the weights of all-zero column blocks: scattered
                        zeros (top-k) rarely empty a block, top-k-blocks always does; fused-i8
-                       on AMX, AVX-512 VNNI, AVX-VNNI, AVX2 and NEON dotprod also skips
-                       single zero columns where at least 45% are zero (the squared ReLU's
-                       zeros before the down projection).
+                       on every x86 ISA but scalar, and on NEON dotprod, also skips single
+                       zero columns where at least 45% are zero (the squared ReLU's zeros
+                       before the down projection).
                        Each timed step also runs dense, for decode tokens/s and logits cosine
                        against dense                            (default: ${MODEL_COMMAND_DEFAULTS.sparsity})
   --sparsity-level X   threshold: a value above 0; top-k, adaptive, top-k-blocks: a ratio in (0, 1]

@@ -45,8 +45,8 @@ describe('activation sparsity flags', () => {
     expect(s.speedup).toBeGreaterThan(0);
   });
 
-  // Zeros one by one leave no 256-column block empty: only fused-i8's column stripes (x86 from
-  // AVX2 on, which say so in the kernel's name) skip them; every other kernel runs dense.
+  // Zeros one by one leave no 256-column block empty: only fused-i8's column stripes (x86 but
+  // scalar, NEON dotprod; the kernel's name says so) skip them; every other kernel runs dense.
   it('kernel --sparsity 0.6 --sparsity-pattern scattered: the column stripes where the ISA has them, else dense', () => {
     const run = bitbench(['kernel', '--path', 'fused-i8', '--n', '1100', '--k', '1000', '--threads', '2', '--sparsity', '0.6',
       '--sparsity-pattern', 'scattered', '--trials', '1', '--min-samples', '5', '--max-samples', '5', '--min-time-ms', '0', '--json']);

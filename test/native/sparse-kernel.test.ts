@@ -88,7 +88,7 @@ describe.each(supported.map((impl) => [impl.name] as const))('sparse kernels on 
     );
   }
 
-  // fused-i8's column stripes (stripe-layout.h; AMX, AVX-512 VNNI, AVX-VNNI, AVX2) on zeros one by one, from
+  // fused-i8's column stripes (stripe-layout.h; x86 but scalar, NEON dotprod) on zeros one by one, from
   // 45% zero and 1024 rows: columns split among the threads (1 to 3, the third's share past
   // a whole number of eight-column sweeps), every thread's dots added per row; n not a multiple
   // of the 256-row chunk; k from fewer than one sweep to past the kernel's 256-column batches.

@@ -12,7 +12,7 @@
 //
 // Within a stripe, chunks of 4 * planeBytes rows, one vector each; byte i of a chunk holds four
 // rows in its four 2-bit crumbs, ordered so that the kernel's byte interleave of four columns
-// (x86/avx512-vnni-stripes.inl, x86/avx2-stripes.inl, arm/neon-dotprod-stripes.inl) yields
+// (x86/avx512-stripes.inl, x86/avx2-stripes.inl, arm/neon-dotprod-stripes.inl) yields
 // accumulators whose lanes are consecutive rows.
 // Plain constants and C types only: ISA translation units include this.
 #pragma once

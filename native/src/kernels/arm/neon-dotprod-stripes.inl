@@ -1,5 +1,5 @@
 // The fused-i8 scattered sparse GEMV (batch 1) over the column-stripe layout
-// (stripe-layout.h) with NEON sdot: avx512-vnni-stripes.inl's kernel in 16-byte chunks (64
+// (stripe-layout.h) with NEON sdot: avx512-stripes.inl's kernel in 16-byte chunks (64
 // rows), included in neon-dotprod-i8.cc. vzip1/vzip2 on bytes, then on halfwords, interleave
 // four stripes as vpunpck{l,h}bw and {l,h}wd do in one 128-bit lane.
 //

@@ -1,5 +1,5 @@
 // The fused-i8 scattered sparse GEMV (batch 1) over the column-stripe layout
-// (stripe-layout.h) with 256-bit vectors (AVX2, AVX-VNNI): avx512-vnni-stripes.inl's kernel
+// (stripe-layout.h) with 256-bit vectors (AVX2, AVX-VNNI): avx512-stripes.inl's kernel
 // in 32-byte chunks (128 rows), included after the translation unit defines StripeDot:
 //   static __m256i dot(__m256i acc, __m256i codes, __m256i x)
 // acc plus, per int32 lane, the four unsigned codes times the four int8 activations

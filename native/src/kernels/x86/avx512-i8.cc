@@ -10,6 +10,7 @@
 #include "../i8-kernel-table.h"
 #include "../isa-tables.h"
 #include "../sparse-layout.h"
+#include "../stripe-layout.h"
 #include "x86-i8-quantize.inl"
 
 namespace bitbench {
@@ -72,6 +73,15 @@ struct V {
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
 
+// Codes masked in place (up to 2 * 64) times activations (|q| <= 127): each vpmaddubsw pair at
+// most 2 * 128 * 127 = 32512, exact in int16; vpmaddwd widens the pairs into int32.
+struct StripeDot {
+  static __m512i dot(__m512i acc, __m512i codes, __m512i x) {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(codes, x), _mm512_set1_epi16(1)));
+  }
+};
+#include "avx512-stripes.inl"
+
 #include "../i8-dense-rows.inl"
 
 const I8KernelTable kTable = {
@@ -83,7 +93,7 @@ const I8KernelTable kTable = {
     .quantize = quantizeRowAvx2,
     .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun<>,
-    .stripeRun = nullptr,
+    .stripeRun = i8StripeRun,
 };
 
 }  // namespace

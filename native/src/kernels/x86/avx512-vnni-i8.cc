@@ -86,7 +86,10 @@ struct V {
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
-#include "avx512-vnni-stripes.inl"
+struct StripeDot {
+  static __m512i dot(__m512i acc, __m512i codes, __m512i x) { return dpbusd(acc, codes, x); }
+};
+#include "avx512-stripes.inl"
 
 // Batched (the LM head at batch > 1): tiles of R weight rows by B activation rows, so each
 // weight load serves B products and each activation load R (one weight row against four

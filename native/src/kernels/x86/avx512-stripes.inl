@@ -1,6 +1,9 @@
 // The fused-i8 scattered sparse GEMV (batch 1) over the column-stripe layout
-// (stripe-layout.h), AVX-512 VNNI, included in avx512-vnni-i8.cc after its dpbusd(). Only the
-// listed columns (the nonzero activations) are read, each its own stripe front to back.
+// (stripe-layout.h) with 512-bit vectors, included after the translation unit defines StripeDot:
+//   static __m512i dot(__m512i acc, __m512i codes, __m512i x)
+// acc plus, per int32 lane, the four unsigned codes times the four int8 activations
+// (vpdpbusd with VNNI, vpmaddubsw then vpmaddwd without). Only the listed columns (the
+// nonzero activations) are read, each its own stripe front to back.
 //
 // vpdpbusd wants four columns of one row in each int32 lane, and a stripe holds one column
 // of many rows: four stripes' 64-byte chunks are interleaved bytewise (vpunpck{l,h}bw, then
@@ -69,7 +72,7 @@ void i8StripeSweep(const StripeGroup (&groups)[G], const uint8_t* const (&next)[
       for (size_t m = 0; m < 4; ++m)
 #pragma GCC unroll 4
         for (size_t s = 0; s < 4; ++s)
-          acc[4 * m + s] = dpbusd(acc[4 * m + s], _mm512_and_si512(z[m], mask[s]), groups[g].x);
+          acc[4 * m + s] = StripeDot::dot(acc[4 * m + s], _mm512_and_si512(z[m], mask[s]), groups[g].x);
     }
 #pragma GCC unroll 16
     for (size_t e = 0; e < 16; ++e) _mm512_storeu_si512(d + 16 * e, acc[e]);
