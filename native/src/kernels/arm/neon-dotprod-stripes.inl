@@ -10,21 +10,9 @@
 
 constexpr size_t kStripeChunkBytes = 16;
 
-struct StripeGroup {
-  const uint8_t* stripe[4];
-  int8x16_t x;
-};
-
-inline StripeGroup stripeGroup(const uint8_t* stripes, size_t bytes, const int8_t* x, const uint32_t* columns) {
-  StripeGroup group;
-  uint32_t packed = 0;
-  for (size_t j = 0; j < 4; ++j) {
-    group.stripe[j] = stripes + columns[j] * bytes;
-    packed |= static_cast<uint32_t>(static_cast<uint8_t>(x[j])) << (8 * j);
-  }
-  group.x = vreinterpretq_s8_u32(vdupq_n_u32(packed));
-  return group;
-}
+using StripeVector = int8x16_t;
+inline StripeVector broadcastStripeX(uint32_t packed) { return vreinterpretq_s8_u32(vdupq_n_u32(packed)); }
+#include "../i8-stripe-group.inl"
 
 template <size_t G, bool FIRST>
 void i8StripeSweep(const StripeGroup (&groups)[G], const uint8_t* const (&next)[8], const uint8_t* const (&far)[8],

@@ -13,21 +13,9 @@
 
 constexpr size_t kStripeChunkBytes = 32;
 
-struct StripeGroup {
-  const uint8_t* stripe[4];
-  __m256i x;
-};
-
-inline StripeGroup stripeGroup(const uint8_t* stripes, size_t bytes, const int8_t* x, const uint32_t* columns) {
-  StripeGroup group;
-  uint32_t packed = 0;
-  for (size_t j = 0; j < 4; ++j) {
-    group.stripe[j] = stripes + columns[j] * bytes;
-    packed |= static_cast<uint32_t>(static_cast<uint8_t>(x[j])) << (8 * j);
-  }
-  group.x = _mm256_set1_epi32(static_cast<int32_t>(packed));
-  return group;
-}
+using StripeVector = __m256i;
+inline StripeVector broadcastStripeX(uint32_t packed) { return _mm256_set1_epi32(static_cast<int32_t>(packed)); }
+#include "../i8-stripe-group.inl"
 
 // Half H (0: interleaves m = 0, 1; 1: m = 2, 3) of one chunk: accumulators 8H .. 8H + 7.
 template <size_t G, bool FIRST, int H>

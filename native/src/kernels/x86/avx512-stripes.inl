@@ -25,22 +25,9 @@
 
 constexpr size_t kStripeChunkBytes = 64;
 
-// Four listed columns and their activations, packed as vpdpbusd's signed operand.
-struct StripeGroup {
-  const uint8_t* stripe[4];
-  __m512i x;
-};
-
-inline StripeGroup stripeGroup(const uint8_t* stripes, size_t bytes, const int8_t* x, const uint32_t* columns) {
-  StripeGroup group;
-  uint32_t packed = 0;
-  for (size_t j = 0; j < 4; ++j) {
-    group.stripe[j] = stripes + columns[j] * bytes;
-    packed |= static_cast<uint32_t>(static_cast<uint8_t>(x[j])) << (8 * j);
-  }
-  group.x = _mm512_set1_epi32(static_cast<int32_t>(packed));
-  return group;
-}
+using StripeVector = __m512i;
+inline StripeVector broadcastStripeX(uint32_t packed) { return _mm512_set1_epi32(static_cast<int32_t>(packed)); }
+#include "../i8-stripe-group.inl"
 
 // next, far: the eight stripes of the following sweep and of the one after, each chunk asked
 // for as this sweep reaches the same chunk of its own.
