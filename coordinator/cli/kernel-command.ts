@@ -4,6 +4,7 @@ import { ISAS, PATHS, type IsaName } from '../../native/index.js';
 import { resolveIsa } from '../../native/index.js';
 import { bytesReadPerCall, KERNEL_JOB_DEFAULTS, type KernelResult, type KernelSparsity } from '../../runner/kernel-job.js';
 import { MAX_TRIALS } from '../../runner/protocol/sampling-defaults.js';
+import { MAX_DIMENSION, MAX_KERNEL_BATCH } from '../../runner/protocol/limits.js';
 import { runKernelTrials, TRIAL_PROCESS_MODES } from '../../runner/trials/run-cli-trials.js';
 import { SPARSITY_PATTERNS, type SparsityPattern } from '../../runner/protocol/names.js';
 import { UsageError } from './cli-error.js';
@@ -108,9 +109,9 @@ export async function kernelCommand(args: string[]): Promise<void> {
   if (isa) resolveIsa(isa);
   const result = await runKernelTrials({
     path: oneOf('path', values.path, PATHS, KERNEL_COMMAND_DEFAULTS.path),
-    n: positiveInteger('n', values.n, KERNEL_COMMAND_DEFAULTS.n),
-    k: positiveInteger('k', values.k, KERNEL_COMMAND_DEFAULTS.k),
-    batch: positiveInteger('batch', values.batch, KERNEL_COMMAND_DEFAULTS.batch),
+    n: positiveInteger('n', values.n, KERNEL_COMMAND_DEFAULTS.n, MAX_DIMENSION),
+    k: positiveInteger('k', values.k, KERNEL_COMMAND_DEFAULTS.k, MAX_DIMENSION),
+    batch: positiveInteger('batch', values.batch, KERNEL_COMMAND_DEFAULTS.batch, MAX_KERNEL_BATCH),
     threads: threadCount(values.threads, KERNEL_COMMAND_DEFAULTS.threads),
     cache: oneOf('cache', values.cache, ['hot', 'cold'] as const, KERNEL_COMMAND_DEFAULTS.cache),
     useBlas: !values['no-blas'],

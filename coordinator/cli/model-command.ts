@@ -1,10 +1,11 @@
 // `bitbench model`: the full BitNet b1.58 model on one compute path: prefill, then decode.
 import { parseArgs } from 'node:util';
 import { ISAS, PATHS, type IsaName } from '../../native/index.js';
-import { PRESET_NAMES } from '../../runner/model-config.js';
+import { isPresetName, MODEL_PRESETS, PRESET_NAMES } from '../../runner/model-config.js';
 import { DEFAULT_ATTENTION_GLOBAL, KV_DTYPES, KV_FILLS, MAX_CONTEXT } from '../../runner/protocol/names.js';
 import { ENGINES, type ModelResult } from '../../runner/model-job.js';
 import { MAX_TRIALS, SAMPLING_DEFAULTS } from '../../runner/protocol/sampling-defaults.js';
+import { MAX_MODEL_TOKENS, MAX_SEQUENCES } from '../../runner/protocol/limits.js';
 import { runModelTrials } from '../../runner/trials/run-cli-trials.js';
 import { ggufCacheDirectory, LLAMA_QUANTS } from '../../runner/llama/synthetic-gguf.js';
 import { UsageError } from './cli-error.js';
@@ -145,8 +146,12 @@ export async function modelCommand(args: string[]): Promise<void> {
   const trials = positiveInteger('trials', values.trials, SAMPLING_DEFAULTS.trials);
   if (trials > MAX_TRIALS) throw new UsageError(`--trials: at most ${MAX_TRIALS}`);
   const preset = values.config === undefined ? values.preset ?? MODEL_COMMAND_DEFAULTS.preset : values.preset;
-  const tokens = values.tokens === '0' ? 0 : positiveInteger('tokens', values.tokens, MODEL_COMMAND_DEFAULTS.tokens);
-  const prompt = positiveInteger('prompt', values.prompt, MODEL_COMMAND_DEFAULTS.prompt);
+  const tokens = values.tokens === '0' ? 0 : positiveInteger('tokens', values.tokens, MODEL_COMMAND_DEFAULTS.tokens, MAX_MODEL_TOKENS);
+  const prompt = positiveInteger('prompt', values.prompt, MODEL_COMMAND_DEFAULTS.prompt, MAX_MODEL_TOKENS);
+  // A preset's positions are known here (a --config's only once it is read, by the job).
+  if (values.config === undefined && preset !== undefined && isPresetName(preset) && prompt + tokens > MODEL_PRESETS[preset].maxPositions) {
+    throw new UsageError(`--tokens: --prompt ${prompt} + --tokens ${tokens} exceeds ${preset}'s ${MODEL_PRESETS[preset].maxPositions} positions`);
+  }
   const kv = oneOf('kv', values.kv, KV_DTYPES, MODEL_COMMAND_DEFAULTS.kv);
   const context = values.context === undefined ? undefined : positiveInteger('context', values.context, prompt);
   if (context !== undefined && (context < prompt || context > MAX_CONTEXT)) {
@@ -167,7 +172,7 @@ export async function modelCommand(args: string[]): Promise<void> {
     ...(preset !== undefined ? { preset } : {}),
     ...(values.config !== undefined ? { config: values.config } : {}),
     path: oneOf('path', values.path, PATHS, MODEL_COMMAND_DEFAULTS.path),
-    batch: positiveInteger('batch', values.batch, MODEL_COMMAND_DEFAULTS.batch),
+    batch: positiveInteger('batch', values.batch, MODEL_COMMAND_DEFAULTS.batch, MAX_SEQUENCES),
     prompt,
     tokens,
     threads: threadCount(values.threads, MODEL_COMMAND_DEFAULTS.threads),

@@ -1,11 +1,14 @@
 // Turning flag strings into checked values, with errors that name the flag.
 import { availableParallelism } from 'node:os';
 import { UsageError } from './cli-error.js';
+import { MAX_THREADS } from '../../runner/protocol/limits.js';
 
-export function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+/** `max`: the largest value allowed (a limit of the native core: runner/protocol/limits.ts). */
+export function positiveInteger(flag: string, text: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`--${flag}: expected a positive integer but received '${text}'`);
+  const expected = max < Number.MAX_SAFE_INTEGER ? `a positive integer of at most ${max}` : 'a positive integer';
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text)) || Number(text) > max) {
+    throw new UsageError(`--${flag}: expected ${expected} but received '${text}'`);
   }
   return Number(text);
 }
@@ -23,7 +26,7 @@ export function nonNegativeNumber(flag: string, text: string | undefined, fallba
 export function threadCount(text: string | undefined, fallback: 'all' | number = 'all'): number {
   const value = text ?? String(fallback);
   if (value === 'all') return availableParallelism();
-  return positiveInteger('threads', value, 1);
+  return positiveInteger('threads', value, 1, MAX_THREADS);
 }
 
 export function oneOf<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {

@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { DEFAULT_ATTENTION_GLOBAL, ISA_NAMES } from '../../runner/protocol/names.js';
 import { repetitionOverridesSchema } from '../../runner/protocol/job-spec.js';
+import { MAX_DIMENSION, MAX_KERNEL_BATCH, MAX_MODEL_TOKENS, MAX_SEQUENCES, MAX_THREADS } from '../../runner/protocol/limits.js';
 import {
   activationSparsityMode,
   cacheMode,
@@ -17,6 +18,7 @@ import {
   nonNegativeInteger,
   pathName,
   positiveInteger,
+  positiveIntegerAtMost,
   positiveNumber,
   presetName,
   sparsityPattern,
@@ -47,10 +49,14 @@ function oneOrManySections<T extends z.ZodType>(section: T) {
 }
 
 /** [n, k]: W has n output rows and k input columns. */
-export const shapeSchema = z.tuple([positiveInteger, positiveInteger], { error: worded('[n, k], two positive integers') });
+export const shapeSchema = z.tuple([positiveIntegerAtMost(MAX_DIMENSION), positiveIntegerAtMost(MAX_DIMENSION)], {
+  error: worded('[n, k], two positive integers'),
+});
 
 /** 'all': the hardware threads of the machine the job is expanded for. */
-export const threadsValueSchema = z.union([positiveInteger, z.literal('all')], { error: worded("a positive integer or 'all'") });
+export const threadsValueSchema = z.union([positiveIntegerAtMost(MAX_THREADS), z.literal('all')], {
+  error: worded(`a positive integer of at most ${MAX_THREADS} or 'all'`),
+});
 
 export const ISA_CHOICES = ['auto', ...ISA_NAMES] as const;
 /** 'auto': the runner's best supported ISA. */
@@ -153,7 +159,7 @@ export const kernelExcludeSchema = excludeEntry({
 export const kernelSectionSchema = z.strictObject({
   paths: axis(pathName),
   shapes: axis(shapeSchema),
-  batch: axis(positiveInteger),
+  batch: axis(positiveIntegerAtMost(MAX_KERNEL_BATCH)),
   threads: axis(threadsValueSchema),
   isa: axis(isaChoiceSchema).default(['auto']),
   cache: axis(cacheMode),
@@ -198,11 +204,11 @@ export const modelSectionSchema = z.strictObject({
   paths: axis(pathName).default(['fused']),
   quants: axis(llamaQuant).default(['tq2_0']),
   /** Sequences decoded in lockstep. */
-  batch: axis(positiveInteger),
+  batch: axis(positiveIntegerAtMost(MAX_SEQUENCES)),
   /** Prompt tokens per sequence: one value or an axis. */
-  prompt: oneOrMany(positiveInteger, 'a positive integer'),
+  prompt: oneOrMany(positiveIntegerAtMost(MAX_MODEL_TOKENS), `a positive integer of at most ${MAX_MODEL_TOKENS}`),
   /** Decoded tokens per sequence: one value or an axis. */
-  tokens: oneOrMany(positiveInteger, 'a positive integer'),
+  tokens: oneOrMany(positiveIntegerAtMost(MAX_MODEL_TOKENS), `a positive integer of at most ${MAX_MODEL_TOKENS}`),
   threads: axis(threadsValueSchema),
   isa: axis(isaChoiceSchema).default(['auto']),
   kv: axis(kvDtype).default(['bf16']),

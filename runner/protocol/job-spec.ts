@@ -20,6 +20,7 @@ import {
   nonNegativeInteger,
   pathName,
   positiveInteger,
+  positiveIntegerAtMost,
   positiveNumber,
   presetName,
   runIdName,
@@ -28,6 +29,7 @@ import {
   worded,
 } from './value-schemas.js';
 import { formatProblem, humanErrorMap, problemsFromIssues, type ValidationProblem } from './validation-problems.js';
+import { MAX_DIMENSION, MAX_KERNEL_BATCH, MAX_MODEL_TOKENS, MAX_SEQUENCES, MAX_THREADS } from './limits.js';
 import { MAX_TRIALS, SAMPLING_DEFAULTS } from './sampling-defaults.js';
 
 /** Independent trials of one cell; absent in specs from before trials (one trial). */
@@ -97,12 +99,12 @@ const kernelJobShape = {
   kind: z.literal('kernel'),
   path: pathName,
   /** Output rows of W. */
-  n: positiveInteger,
+  n: positiveIntegerAtMost(MAX_DIMENSION),
   /** Input columns of W. */
-  k: positiveInteger,
-  batch: positiveInteger,
+  k: positiveIntegerAtMost(MAX_DIMENSION),
+  batch: positiveIntegerAtMost(MAX_KERNEL_BATCH),
   /** Resolved: 'all' in a matrix became the machine's hardware threads at expansion. */
-  threads: positiveInteger,
+  threads: positiveIntegerAtMost(MAX_THREADS),
   /** Absent: the runner's best supported ISA (or BITBENCH_ISA). */
   isa: isaName.optional(),
   cache: cacheMode,
@@ -123,12 +125,12 @@ const modelJobShape = {
   /** llama.cpp's weight type for the ternary layers; llama.cpp only. */
   quant: llamaQuant.optional(),
   /** Sequences decoded in lockstep. */
-  batch: positiveInteger,
+  batch: positiveIntegerAtMost(MAX_SEQUENCES),
   /** Prompt tokens prefilled per sequence. */
-  prompt: positiveInteger,
+  prompt: positiveIntegerAtMost(MAX_MODEL_TOKENS),
   /** Tokens decoded per sequence. */
-  tokens: positiveInteger,
-  threads: positiveInteger,
+  tokens: positiveIntegerAtMost(MAX_MODEL_TOKENS),
+  threads: positiveIntegerAtMost(MAX_THREADS),
   isa: isaName.optional(),
   kv: kvDtype,
   /** Decode measured at this KV cache position (>= prompt); absent: right after the prompt. */

@@ -27,6 +27,11 @@ export const positiveInteger = z
   .int({ error: worded('a positive integer') })
   .positive({ error: worded('a positive integer') });
 
+/** A positive integer no larger than `max` (a limit of the native core: limits.ts). */
+export function positiveIntegerAtMost(max: number) {
+  return positiveInteger.max(max, { error: worded(`a positive integer of at most ${max}`) });
+}
+
 export const nonNegativeInteger = z
   .int({ error: worded('a non-negative integer') })
   .nonnegative({ error: worded('a non-negative integer') });

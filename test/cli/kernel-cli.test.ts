@@ -64,10 +64,15 @@ describe('bitbench kernel', () => {
   });
 
   it.each([
-    [['--n', '-3'], /--n: expected a positive integer but received '-3'/],
+    [['--n', '-3'], /--n: expected a positive integer of at most 1048576 but received '-3'/],
     [['--k', '1.5'], /--k: expected a positive integer/],
     [['--batch', '0'], /--batch: expected a positive integer/],
     [['--threads', '0'], /--threads: expected a positive integer/],
+    // The native core's limits (runner/protocol/limits.ts), refused by flag before any trial.
+    [['--k', '1048577'], /--k: expected a positive integer of at most 1048576 but received '1048577'/],
+    [['--n', '99999999999'], /--n: expected a positive integer of at most 1048576/],
+    [['--batch', '65537'], /--batch: expected a positive integer of at most 65536/],
+    [['--threads', '4097'], /--threads: expected a positive integer of at most 4096/],
     [['--path', 'fast'], /--path: expected one of baseline, cached-f32, cached-bf16, fused, fused-i8 but received 'fast'/],
     [['--isa', 'sse9'], /--isa: expected one of amx-int8, avx512-vnni, avx512, avx-vnni, avx2, neon-dotprod, neon, scalar/],
     [['--cache', 'warm'], /--cache: expected one of hot, cold/],

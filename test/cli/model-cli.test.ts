@@ -74,6 +74,12 @@ describe('bitbench model', () => {
     [['--engine', 'llama.cpp', '--context', '1024'], /--context: only bitbench/],
     [['--engine', 'llama.cpp', '--kv', 'fp8-e4m3'], /--kv: llama.cpp has no fp8 KV cache/],
     [['--batch', '0'], /--batch: expected a positive integer/],
+    // The native core's limits (runner/protocol/limits.ts), refused by flag before any trial.
+    [['--batch', '4097'], /--batch: expected a positive integer of at most 4096 but received '4097'/],
+    [['--threads', '4097'], /--threads: expected a positive integer of at most 4096/],
+    [['--prompt', '65537'], /--prompt: expected a positive integer of at most 65536/],
+    [['--tokens', '65537'], /--tokens: expected a positive integer of at most 65536/],
+    [['--preset', 'tiny', '--prompt', '500', '--tokens', '13'], /--tokens: --prompt 500 \+ --tokens 13 exceeds tiny's 512 positions/],
     [['--attention-sparsity', 'strided'], /--attention-sparsity: expected one of none, top-k, threshold, window, dynamic/],
     [['--attention-sparsity', 'top-k'], /--attention-level: required with --attention-sparsity top-k/],
     [['--attention-sparsity', 'top-k', '--attention-level', '0'], /--attention-level: expected a ratio in \(0, 1\]/],

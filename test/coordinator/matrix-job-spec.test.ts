@@ -86,6 +86,34 @@ describe('parseJobSpec', () => {
     expect(error.jobId).toBe(kernelJob.id);
   });
 
+  it('rejects sizes beyond what the native core takes, naming the limit, before a runner acts on them', () => {
+    const modelJob = jobs.find((job) => job.kind === 'model')!;
+    const problems = (spec: unknown) => {
+      try {
+        parseJobSpec(spec);
+      } catch (e) {
+        return (e as JobSpecError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+      throw new Error('accepted');
+    };
+    expect(problems(tampered(kernelJob, (c) => {
+      c.n = 1048577;
+      c.batch = 65537;
+      c.threads = 4097;
+    }))).toEqual([
+      'n: expected a positive integer of at most 1048576',
+      'batch: expected a positive integer of at most 65536',
+      'threads: expected a positive integer of at most 4096',
+    ]);
+    expect(problems(tampered(modelJob, (c) => {
+      c.batch = 4097;
+      c.tokens = 65537;
+    }))).toEqual(expect.arrayContaining([
+      'batch: expected a positive integer of at most 4096',
+      'tokens: expected a positive integer of at most 65536',
+    ]));
+  });
+
   it('rejects a spec whose id does not hash from it (a changed value, a reused id)', () => {
     expect(specProblems(tampered(kernelJob, (c) => (c.n = 8192)))).toEqual([
       `id: does not match the spec (which hashes to ${jobIdFor({ ...kernelJob, n: 8192 })})`,

@@ -117,6 +117,20 @@ describe('loadMatrix rejects, naming the place in the file', () => {
     ]);
   });
 
+  it('sizes beyond what the native core takes, naming the limit (runner/protocol/limits.ts)', () => {
+    expect(problemsOf(kernelsYaml({ shapes: '[[1048577, 64], [64, 1048576]]', batch: '[65537]', threads: '[4097, all]' }))).toEqual([
+      'kernels.shapes[0][0]: expected a positive integer of at most 1048576',
+      'kernels.batch[0]: expected a positive integer of at most 65536',
+      'kernels.threads[0]: expected a positive integer of at most 4096',
+    ]);
+    expect(problemsOf(modelsYaml({ batch: '[4096, 4097]', prompt: '65537', tokens: '[8, 65537]', threads: '[4097]' }))).toEqual([
+      'models.batch[1]: expected a positive integer of at most 4096',
+      'models.prompt: expected a positive integer of at most 65536',
+      'models.tokens[1]: expected a positive integer of at most 65536',
+      'models.threads[0]: expected a positive integer of at most 4096',
+    ]);
+  });
+
   it('an unknown key at the top level, with the keys allowed there', () => {
     const problems = problemsOf(`colour: blue\n${kernelsYaml()}`);
     expect(problems).toHaveLength(1);
@@ -163,7 +177,7 @@ describe('loadMatrix rejects, naming the place in the file', () => {
   it('threads that are neither a positive count nor all', () => {
     expect(problemsOf(kernelsYaml({ threads: '[0, many, all]' }))).toEqual([
       'kernels.threads[0]: expected a positive integer',
-      "kernels.threads[1]: expected a positive integer or 'all', got \"many\"",
+      "kernels.threads[1]: expected a positive integer of at most 4096 or 'all', got \"many\"",
     ]);
   });
 
