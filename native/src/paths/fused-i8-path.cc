@@ -43,8 +43,8 @@ class FusedI8Path : public ComputePath {
   size_t ownBytes(unsigned threads) const override {
     const size_t lists = nonzeroBlocks_.size() * sizeof(uint32_t) + nonzeroColumns_.size() * sizeof(uint32_t);
     if (!stripes_) return lists;
-    // prepareStripes(): a page-rounded row of dots per thread, a page apart, plus one to align.
-    return lists + threads * (roundUp(stripeRows(config_.n, i8_.planeBytes) * sizeof(int32_t), kPage) + kPage) + kPage;
+    // prepareStripes(): a row of dots per thread (dotsStrideBytes() apart), plus a page to align.
+    return lists + threads * dotsStrideBytes() + kPage;
   }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
@@ -99,6 +99,17 @@ class FusedI8Path : public ComputePath {
 
  private:
   size_t denseBytes() const { return i8PreparedBytes(config_.n, config_.k, i8_.planeBytes, i8_.rowTile); }
+  // Bytes from one thread's row of dots to the next's: pages of their own, at least a page
+  // apart, and never a multiple of 16 KiB apart. Back to back 16 KiB apart (4096 rows), the
+  // second thread's kernel ran 1.7x as long as the first's (Sapphire Rapids, 2 threads, 4096 x
+  // 1024 L2-resident; 2 KiB or 64 KiB further apart, both ran alike; whichever thread had the
+  // second buffer was the slow one). A page apart left 2560 rows (2B-4T's down projection) 16
+  // KiB apart again: Zen 4, 2560 x 6912 cold, 67% zeros, 2 threads, medians of 7 interleaved
+  // runs: 1.75x dense, against 2.06x one more page apart (2.10x with 2 KiB more).
+  size_t dotsStrideBytes() const {
+    const size_t stride = roundUp(stripeRows(config_.n, i8_.planeBytes) * sizeof(int32_t), kPage) + kPage;
+    return stride % (4 * kPage) == 0 ? stride + kPage : stride;
+  }
   size_t stripeCopyOffset() const {
     return roundUp(sparseCopyOffset(denseBytes()) + sparsePreparedBytes(config_.n, config_.k, i8_.planeBytes), 4096);
   }
@@ -112,14 +123,10 @@ class FusedI8Path : public ComputePath {
     sparsity_.skipped += 1.0 - static_cast<double>(columnCount_) / static_cast<double>(config_.k);
     workers_ = 0;
     while (workers_ < threads && splitRows(config_.n, rowTile(), workers_, threads).begin < config_.n) ++workers_;
-    // Each thread's dots on pages of their own, a page apart: with the threads' dots back to
-    // back (4096 rows, 16 KiB apart), the second thread's kernel ran 1.7x as long as the first's
-    // (Sapphire Rapids, 2 threads, 4096 x 1024 L2-resident; 2 KiB or 64 KiB further apart, both
-    // ran alike; whichever thread had the second buffer was the slow one). Path-owned, not the
-    // workspace's: the products of a group share that, and one thread may start the next
-    // product while another still reads this one's dots.
-    dotsStride_ = (roundUp(stripeRows(config_.n, i8_.planeBytes) * sizeof(int32_t), kPage) + kPage) / sizeof(int32_t);
-    const size_t bytes = workers_ * dotsStride_ * sizeof(int32_t) + kPage;
+    // Path-owned, not the workspace's: the products of a group share that, and one thread may
+    // start the next product while another still reads this one's dots.
+    dotsStride_ = dotsStrideBytes() / sizeof(int32_t);
+    const size_t bytes = workers_ * dotsStrideBytes() + kPage;
     if (dots_.bytes() < bytes) dots_ = AlignedBuffer(bytes);
     const uintptr_t base = reinterpret_cast<uintptr_t>(dots_.as<uint8_t>());
     dotsBase_ = reinterpret_cast<int32_t*>(roundUp(base, kPage));
