@@ -8,8 +8,9 @@
 // With 16 registers a chunk's 16 accumulators do not fit beside the codes, so each chunk is
 // taken in two halves of eight (the low and the high bytes of the interleave), the second
 // reloading the four stripes' chunk from L1. Each sweep takes eight columns (two groups of
-// four), and asks for the next two sweeps' stripes, a line of each per 64 bytes, as the
-// AVX-512 kernel does.
+// four), and asks for the next two sweeps' stripes into L2, a line of each per 64 bytes, as the
+// AVX-512 kernel does (into L2 rather than the next sweep's into L1, Zen 4, avx2, cold, 2
+// threads: 1.03-1.11x faster; 4096 x 4096 at 50% zeros 109.8 -> 98.7 us).
 
 constexpr size_t kStripeChunkBytes = 32;
 
@@ -49,7 +50,7 @@ void i8StripeSweep(const StripeGroup (&groups)[G], const uint8_t* const (&next)[
   for (size_t offset = 0; offset < bytes; offset += 32) {
     if (offset % 64 == 0) {
 #pragma GCC unroll 8
-      for (size_t j = 0; j < 8; ++j) _mm_prefetch(reinterpret_cast<const char*>(next[j] + offset), _MM_HINT_T0);
+      for (size_t j = 0; j < 8; ++j) _mm_prefetch(reinterpret_cast<const char*>(next[j] + offset), _MM_HINT_T1);
 #pragma GCC unroll 8
       for (size_t j = 0; j < 8; ++j) _mm_prefetch(reinterpret_cast<const char*>(far[j] + offset), _MM_HINT_T1);
     }
