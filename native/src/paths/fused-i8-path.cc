@@ -105,7 +105,9 @@ class FusedI8Path : public ComputePath {
   // 1024 L2-resident; 2 KiB or 64 KiB further apart, both ran alike; whichever thread had the
   // second buffer was the slow one). A page apart left 2560 rows (2B-4T's down projection) 16
   // KiB apart again: Zen 4, 2560 x 6912 cold, 67% zeros, 2 threads, medians of 7 interleaved
-  // runs: 1.75x dense, against 2.06x one more page apart (2.10x with 2 KiB more).
+  // runs: 1.75x dense, against 2.06x one more page apart (2.10x with 2 KiB more). Its other
+  // multiples (32 KiB: 6912 rows) were not measured on Zen 4 (80 KiB ran well on Sapphire
+  // Rapids); skipping them costs a page a thread.
   size_t dotsStrideBytes() const {
     const size_t stride = roundUp(stripeRows(config_.n, i8_.planeBytes) * sizeof(int32_t), kPage) + kPage;
     return stride % (4 * kPage) == 0 ? stride + kPage : stride;
