@@ -4,6 +4,7 @@
 // Figures are medians of many calls; compare them as ratios within one run.
 import { availableParallelism } from 'node:os';
 import { buildInfo, implementations, type IsaName, type PathName } from '../native/index.js';
+import { computeProbes, measurePeakOps } from '../native/compute-probe.js';
 import { measureReadGBs } from '../runner/bandwidth.js';
 import { median } from '../runner/statistics.js';
 import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
@@ -101,32 +102,56 @@ if (fusedIsa !== 'avx2' && supported.includes('avx2')) {
 const i8ColdGemv = find('fused-i8', 1, 'cold', bestIsa);
 console.log(`hot GEMV:  fused-i8 (${bestIsa}) vs fused (${fusedIsa}): ${ratio(find('fused', 1, 'hot', bestIsa), find('fused-i8', 1, 'hot', bestIsa))} faster`);
 console.log(`cold GEMV: fused-i8 (${bestIsa}) vs fused (${fusedIsa}): ${ratio(fusedColdGemv, i8ColdGemv)} faster`);
-if (i8ColdGemv) {
-  // The share of the read bandwidth from pairs measured back to back (the cold GEMV, then the
-  // bandwidth), median of the pairs' ratios: on a shared host the bandwidth moves by a quarter
-  // from minute to minute, and a ratio of two figures minutes apart would move with it.
+// A kernel's share of a machine ceiling from pairs measured back to back (the kernel cell, then
+// the ceiling), median of the pairs' ratios: on a shared host the bandwidth moves by a quarter
+// and the tile unit's rate by 2x from minute to minute (an Emerald Rapids VM's tdpbusd loop ran
+// at 2.1 or 4.5 TOPS per core), and a ratio of two figures minutes apart would move with them.
+async function backToBackShare(label: string, kernel: () => Promise<number>, ceiling: () => Promise<number>) {
   const pairs = 5;
   const shares: number[] = [];
-  const rates: number[] = [];
-  const bandwidths: number[] = [];
+  const kernels: number[] = [];
+  const ceilings: number[] = [];
   for (let i = 0; i < pairs; i++) {
-    showProgress(`bandwidth share: pair ${i + 1}/${pairs}`);
-    const cell = await runKernelJob({ path: 'fused-i8', isa: bestIsa, n: N, k: K, batch: 1, threads, cache: 'cold', minSamples: 7, minTimeMs: 400 });
-    const bandwidth = await measureReadGBs(threads, bestIsa);
-    rates.push(cell.weightGBs);
-    bandwidths.push(bandwidth);
-    shares.push(cell.weightGBs / bandwidth);
+    showProgress(`${label}: pair ${i + 1}/${pairs}`);
+    kernels.push(await kernel());
+    ceilings.push(await ceiling());
+    shares.push(kernels[i]! / ceilings[i]!);
   }
   clearProgress();
   const mid = (values: number[]) => median(Float64Array.from(values).sort());
+  const percents = shares.map((v) => (100 * v).toFixed(0) + '%').join(' ');
+  return { share: `${(100 * mid(shares)).toFixed(0)}%`, kernel: mid(kernels), ceiling: mid(ceilings), percents, pairs };
+}
+
+if (i8ColdGemv) {
+  const read = await backToBackShare(
+    'bandwidth share',
+    async () => (await runKernelJob({ path: 'fused-i8', isa: bestIsa, n: N, k: K, batch: 1, threads, cache: 'cold', minSamples: 7, minTimeMs: 400 })).weightGBs,
+    () => measureReadGBs(threads, bestIsa),
+  );
   console.log(
-    `cold GEMV: fused-i8 (${bestIsa}) reads weights at ${(100 * mid(shares)).toFixed(0)}% of the read bandwidth at ${threads} threads ` +
-      `(median of ${pairs} back-to-back pairs: ${mid(rates).toFixed(1)} GB/s against ${mid(bandwidths).toFixed(1)} GB/s; ` +
-      `shares ${shares.map((v) => (100 * v).toFixed(0) + '%').join(' ')})`,
+    `cold GEMV: fused-i8 (${bestIsa}) reads weights at ${read.share} of the read bandwidth at ${threads} threads ` +
+      `(median of ${read.pairs} back-to-back pairs: ${read.kernel.toFixed(1)} GB/s against ${read.ceiling.toFixed(1)} GB/s; ` +
+      `shares ${read.percents})`,
   );
 }
 const gemm = (path: PathName, isa: IsaName) => find(path, 64, 'hot', isa)?.gops.toFixed(0) ?? 'n/a';
 console.log(`GEMM b64 hot: fused-i8 (${bestIsa}) ${gemm('fused-i8', bestIsa)} GOPS, fused (${fusedIsa}) ${gemm('fused', bestIsa)} GOPS, cached-bf16 ${gemm('cached-bf16', bestIsa)} GOPS`);
+// The batch-64 product against the int8 peak loop of its own instruction (bitbench cpu's
+// compute probe): how much of what the core gives at that moment the kernel turns into work.
+const i8Probe = computeProbes().find((probe) => probe.isa === (cellIsa.get(`fused-i8|${bestIsa}`) ?? bestIsa));
+if (i8Probe && find('fused-i8', 64, 'hot', bestIsa)) {
+  const compute = await backToBackShare(
+    'int8 peak share',
+    async () => (await runKernelJob({ path: 'fused-i8', isa: i8Probe.isa, n: N, k: K, batch: 64, threads, cache: 'hot', minSamples: 7, minTimeMs: 400 })).gops,
+    async () => maxOf(await measurePeakOps({ isa: i8Probe.isa, kind: 'int8', threads, targetMs: 20, passes: 3 })) / 1e9,
+  );
+  console.log(
+    `GEMM b64 hot: fused-i8 (${i8Probe.isa}) at ${compute.share} of the int8 peak (${i8Probe.int8Instruction}) at ${threads} threads ` +
+      `(median of ${compute.pairs} back-to-back pairs: ${compute.kernel.toFixed(0)} GOPS against ${compute.ceiling.toFixed(0)} GOPS; ` +
+      `shares ${compute.percents})`,
+  );
+}
 if (bestIsa !== 'avx2' && supported.includes('avx2')) {
   console.log(`hot GEMV:  fused-i8 ${bestIsa} vs fused-i8 avx2: ${ratio(find('fused-i8', 1, 'hot', 'avx2'), find('fused-i8', 1, 'hot', bestIsa))} faster`);
   console.log(`GEMM b64:  fused-i8 ${bestIsa} vs fused-i8 avx2: ${ratio(find('fused-i8', 64, 'hot', 'avx2'), find('fused-i8', 64, 'hot', bestIsa))} faster`);
