@@ -178,7 +178,11 @@ void storeAccumulators(int32_t* sums, size_t first, size_t j, const I8KernelCall
 // panel's sums over all of k, so each block is decoded just before its 4 steps and read back
 // from L1, once per pair of batch tiles. (Decoding the panel once for every pair measured
 // slower at batch 64, 0.67 against 0.57 ms: its 32 x k decoded bytes do not fit L1, and read
-// back from L2 they set the pace.)
+// back from L2 they set the pace. Emerald Rapids, 4096 x 4096 batch 64, 2 threads, both in one
+// process: 0.91x. Also slower there: one weight tile against four batch tiles, each block
+// decoded once for all four (five tile loads per four tdpbusd), 0.90-0.93x; decoding the next
+// block a quarter at a time between this block's steps, 0.97-1.00x. Leaving the decode out
+// altogether gained only 1.20-1.25x: the tile loads set the pace.)
 template <bool PAIR>
 void panelPair(const uint8_t* prepared, size_t blocks, size_t first, const int8_t* b0, const int8_t* b1, size_t j,
                uint8_t* a, int32_t* sums, const I8KernelCall& c) {
