@@ -300,13 +300,14 @@ inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint
     for (size_t r = 0; r < R; ++r) storeRow(c, b, tile * R + r, V::hsum(acc[b * R + r]));
 }
 
-template <size_t PREFETCH = i8GemvPrefetchBytes<V>()>
+// PREFETCH and STREAMS: the batch-1 kernel's, V's unless a table asks otherwise.
+template <size_t PREFETCH = i8GemvPrefetchBytes<V>(), size_t STREAMS = V::kGemvStreams>
 void i8RunTiles(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
   const size_t blocks = i8Blocks(c);
   const size_t tileBegin = c.rowBegin / V::kRowTile;
   const size_t tileEnd = (c.rowEnd + V::kRowTile - 1) / V::kRowTile;
   if (c.batch == 1) {
-    constexpr size_t S = V::kGemvStreams;
+    constexpr size_t S = STREAMS;
     const size_t part = (tileEnd - tileBegin) / S;
     for (size_t i = 0; i < part; ++i) i8GemvTiles<S, PREFETCH>(prepared, tileBegin + i, part, blocks, c);
     for (size_t t = tileBegin + S * part; t < tileEnd; ++t) i8GemvTiles<1, PREFETCH>(prepared, t, 0, blocks, c);

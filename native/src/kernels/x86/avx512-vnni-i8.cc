@@ -34,9 +34,13 @@ struct V {
   using Partial = __m512i;
   static constexpr size_t kBytes = 64;
   static constexpr size_t kRowTile = 4;
-  // Two streams of four rows, each row's partial two registers (BlockPartial), beside the
-  // activations and the codes.
-  static constexpr size_t kGemvStreams = 2;
+  // Three streams of four rows, each row's partial two registers (BlockPartial): 24 of the 32
+  // beside the activations and the codes. A third stream keeps more of a core's reads in
+  // flight: Emerald Rapids, 2 threads, both kernels in one process, 40 interleaved calls each,
+  // against two streams: cold 1.13x at 4096 x 4096 (219 -> 194 us), 1.03-1.06x at 2560 x 2560,
+  // 6912 x 2560 and 2560 x 6912, 1.01x at 640 x 2560; hot 1.02-1.08x. (Four need 32 registers
+  // for the partials alone.) Zen 4's table below keeps two streams, as it was measured.
+  static constexpr size_t kGemvStreams = 3;
   static constexpr size_t kGemmBatchTile = 4;
   // Cold weights, as on AVX2 (avx2-i8.cc): 4096x4096, 2 threads, Zen 5: 1.03-1.12x, hot unchanged;
   // Sapphire Rapids: cold 1.19x against none (2 KiB ahead: 1.03x more, kept at 1 KiB). Zen 4
@@ -178,12 +182,13 @@ const I8KernelTable kTable = {
 // prefetch, which there cost the cold GEMV 1.08-1.13x (4096x4096, 2 threads, 2 GB cold pool,
 // medians of 16 and 30 interleaved rounds; 2B-4T int8-head decode about 1.04x); the sparse
 // kernel's streams too (with it, 1.27x -> 1.21x dense at 30% zero blocks, cold). Emerald
-// Rapids wants it there as in the dense kernel: without, 1.32x -> 1.06x.
+// Rapids wants it there as in the dense kernel: without, 1.32x -> 1.06x. Two streams, as
+// measured there (the third stream was timed on Emerald Rapids only).
 const I8KernelTable kHardwarePrefetchTable = [] {
   I8KernelTable table = kTable;
   table.name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes); batch 1 on the hardware "
                "prefetcher alone";
-  table.run = i8RunTiles<0>;
+  table.run = i8RunTiles<0, 2>;
   table.sparseRun = i8SparseRun<0>;
   return table;
 }();
