@@ -24,8 +24,10 @@ struct V {
   using Partial = __m256i;
   static constexpr size_t kBytes = 32;
   static constexpr size_t kRowTile = 4;
-  // Two streams of four rows of partial sums, the activations and the codes fill 16 registers.
-  static constexpr size_t kGemvStreams = 2;
+  // Three streams, as on AVX2 (avx2-i8.cc): Emerald Rapids, cold, 2 threads, against two:
+  // 4096x4096 1.16-1.17x, 2560x6912 1.05x, 2560x2560 1.08x, hot 0.98-1.01x (one process);
+  // `bitbench kernel` alternating, cold 0.226 -> 0.192 ms.
+  static constexpr size_t kGemvStreams = 3;
   // Cold weights, as on AVX2: 4096x4096, 2 threads, Sapphire Rapids: 0.208 -> 0.158 ms.
   static constexpr size_t kGemvPrefetchBytes = 1024;
   static constexpr size_t kPartialSteps = 1u << 20;

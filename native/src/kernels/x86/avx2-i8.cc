@@ -23,8 +23,14 @@ struct V {
   using Partial = __m256i;
   static constexpr size_t kBytes = 32;
   static constexpr size_t kRowTile = 4;
-  // Two streams of four rows of partial sums, the activations and the codes fill 16 registers.
-  static constexpr size_t kGemvStreams = 2;
+  // Three streams of four rows of partial sums: with the activations they take all 16
+  // registers, so a few partials live in L1 between blocks, which cost nothing measurable
+  // compute-bound (Emerald Rapids, 1024x4096 in L2, 2 threads: 0.99-1.00x against two
+  // streams); cold, the third stream keeps more of a core's reads in flight: 4096x4096 1.06-1.22x
+  // (both kernels in one process, 40 interleaved calls; `bitbench kernel` alternating 0.227 ->
+  // 0.212 ms), 2560x6912 1.04-1.09x, 2560x2560 1.06x; four streams 0.95-1.05x. Not measured on
+  // AMD.
+  static constexpr size_t kGemvStreams = 3;
   static constexpr size_t kPartialSteps = 64;
   // Cold weights: the hardware prefetcher alone left the two streams waiting on DRAM
   // (4096x4096 cold, 2 threads, Zen 3: 0.197 -> 0.172 ms with 1 KiB ahead, hot unchanged;
