@@ -25,6 +25,7 @@
 #include "../src/kernels/i8-layout.h"
 #include "../src/kernels/sparse-layout.h"
 #include "../src/kernels/stripe-layout.h"
+#include "../src/kernels/stream-split.h"
 #include "../src/kernels/ternary-layout.h"
 #include "../src/model/activation-sparsity.h"
 #include "../src/model/model-benchmark.h"
@@ -63,7 +64,10 @@ constexpr PathKind kPaths[] = {PathKind::kBaseline, PathKind::kCachedF32, PathKi
 // fused-i8: k odd and past one code block (64 columns on NEON, 128 on AVX2, 256 on AVX-512)
 // and past one chunk of the batched kernel (about 1024 columns), n not a multiple of a tile;
 // n past several 32-row AMX panels, split between threads inside one.
-constexpr Shape kI8Shapes[] = {{1, 7}, {7, 5}, {37, 70}, {19, 257}, {33, 256}, {17, 1031}, {9, 2501}, {40, 4099}, {130, 515}};
+// 3072 and 4096 rows of 256 columns: at one thread, streams of three (3072) and four (4096)
+// whose equal shares would start 64 KiB apart, so stream-split.h takes a tile off each share.
+constexpr Shape kI8Shapes[] = {{1, 7},     {7, 5},     {37, 70},   {19, 257},   {33, 256},  {17, 1031},
+                               {9, 2501},  {40, 4099}, {130, 515}, {3072, 256}, {4096, 256}};
 
 // Sparse kernels against the dense kernel of the same table: fused-i8 to the bit (the integer
 // dot over the listed blocks is the dense dot), fused fp32 (which adds in another order) per
@@ -723,6 +727,23 @@ void checkLargeBuffers(Tally& tally) {
   }
 }
 
+// The batch-1 kernels' split of a thread's tiles among streams (stream-split.h): an equal
+// share, one tile less where the share is a multiple of 64 KiB, never below one tile.
+void checkStreamTiles(Tally& tally) {
+  struct Case {
+    size_t tiles, streams, tileBytes, expected;
+  };
+  const Case cases[] = {{512, 4, 4096, 127}, {512, 2, 4096, 255}, {768, 3, 4096, 255}, {1023, 3, 4096, 341},
+                        {510, 3, 4096, 170}, {1024, 1, 4096, 1024}, {2, 2, 65536, 1}, {5, 3, 65536, 1},
+                        {0, 3, 4096, 0},     {512, 4, 4352, 128}};
+  for (const Case& c : cases) {
+    const size_t got = streamTiles(c.tiles, c.streams, c.tileBytes);
+    tally.record(got == c.expected, "streamTiles(" + std::to_string(c.tiles) + ", " + std::to_string(c.streams) +
+                                        ", " + std::to_string(c.tileBytes) + ") = " + std::to_string(got) +
+                                        ", expected " + std::to_string(c.expected));
+  }
+}
+
 // Activation top-k (model/activation-sparsity.cc, a radix select) against sorting: every entry
 // below the keep-th largest magnitude zeroed, every other one untouched, bit for bit, over rows
 // of normal values, ties, zeros with tiny or huge values, signed zeros and subnormals.
@@ -866,6 +887,7 @@ int main() {
   checkLargeBuffers(tally);
   checkTopK(tally);
   checkArgmax(tally);
+  checkStreamTiles(tally);
   const Implementation& scalar = supportedImplementation("scalar");
   for (const Implementation& impl : allImplementations()) {
     if (!isSupported(impl, cpuFeatures())) continue;

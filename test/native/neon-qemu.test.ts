@@ -24,8 +24,9 @@ const buildDir = join(tmpdir(), `bitbench-selftest-aarch64-${createHash('sha1').
 const BUILD_TIMEOUT_MS = 540_000;
 const RUN_TIMEOUT_MS = 300_000;
 const PATHS = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
-/** fused-i8 shapes x batches (1, 3, 4, 33, 64) x thread counts (1, 2), in kernel-selftest.cc. */
-const I8_CASES = 9 * 5 * 2;
+/** fused-i8 shapes (kI8Shapes in kernel-selftest.cc) x batches (1, 3, 4, 33, 64) x thread counts (1, 2). */
+const I8_SHAPES = 11;
+const I8_CASES = I8_SHAPES * 5 * 2;
 /** Sparse cases per table and path: shapes x zero patterns x thread counts (1, 2), in kernel-selftest.cc. */
 const SPARSE_SHAPES = 9;
 const ZERO_PATTERNS = ['none', 'half', 'all-but-one', 'all-but-last', 'all'] as const;
@@ -124,7 +125,7 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       expect(exact.length, report).toBe(I8_CASES);
       for (const batch of [1, 3, 4, 33, 64])
         for (const threads of [1, 2])
-          expect(exact.filter((line) => line.includes(` batch=${batch} threads=${threads} exact vs scalar`)).length, report).toBe(9);
+          expect(exact.filter((line) => line.includes(` batch=${batch} threads=${threads} exact vs scalar`)).length, report).toBe(I8_SHAPES);
       // 6 shapes x 4 batches.
       expect(lines.filter((line) => line.startsWith(`PASS ${isa} fused-i8 denseRows `)).length, report).toBe(24);
       expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8`, 'm'));

@@ -122,7 +122,7 @@ inline void fusedGemmTileChunk(const uint32_t* words, size_t groups, size_t tile
 template <typename Groups>
 inline void fusedGemvRows(const uint32_t* words, size_t groups, size_t tileBegin, size_t tileEnd, const KernelCall& c,
                           const Groups& which) {
-  const size_t part = (tileEnd - tileBegin) / kGemvStreams;
+  const size_t part = streamTiles(tileEnd - tileBegin, kGemvStreams, groups * V::kLanes * sizeof(uint32_t));
   for (size_t i = 0; i < part; ++i) fusedGemvTiles<kGemvStreams>(words, groups, tileBegin + i, part, c, which);
   for (size_t t = tileBegin + kGemvStreams * part; t < tileEnd; ++t) fusedGemvTiles<1>(words, groups, t, 0, c, which);
 }

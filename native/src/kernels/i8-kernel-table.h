@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "stream-split.h"
+
 namespace bitbench {
 
 // One activation row quantized per token as BitNet does: q = clamp(round(x * 127 / max|x|),

@@ -308,7 +308,7 @@ void i8RunTiles(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
   const size_t tileEnd = (c.rowEnd + V::kRowTile - 1) / V::kRowTile;
   if (c.batch == 1) {
     constexpr size_t S = STREAMS;
-    const size_t part = (tileEnd - tileBegin) / S;
+    const size_t part = streamTiles(tileEnd - tileBegin, S, blocks * V::kRowTile * V::kBytes);
     for (size_t i = 0; i < part; ++i) i8GemvTiles<S, PREFETCH>(prepared, tileBegin + i, part, blocks, c);
     for (size_t t = tileBegin + S * part; t < tileEnd; ++t) i8GemvTiles<1, PREFETCH>(prepared, t, 0, blocks, c);
     return;

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "stream-split.h"
+
 namespace bitbench {
 
 // Columns per 32-bit code word of the fused row-tile layouts (ternary-layout.h).

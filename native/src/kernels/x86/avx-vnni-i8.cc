@@ -25,8 +25,7 @@ struct V {
   static constexpr size_t kBytes = 32;
   static constexpr size_t kRowTile = 4;
   // Three streams, as on AVX2 (avx2-i8.cc): Emerald Rapids, cold, 2 threads, against two:
-  // 4096x4096 1.16-1.17x, 2560x6912 1.05x, 2560x2560 1.08x, hot 0.98-1.01x (one process);
-  // `bitbench kernel` alternating, cold 0.226 -> 0.192 ms.
+  // 1.03-1.06x at 4096x4096 and the 2B-4T shapes, hot 0.99-1.01x (one process).
   static constexpr size_t kGemvStreams = 3;
   // Cold weights, as on AVX2: 4096x4096, 2 threads, Sapphire Rapids: 0.208 -> 0.158 ms.
   static constexpr size_t kGemvPrefetchBytes = 1024;

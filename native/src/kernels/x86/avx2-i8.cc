@@ -26,10 +26,9 @@ struct V {
   // Three streams of four rows of partial sums: with the activations they take all 16
   // registers, so a few partials live in L1 between blocks, which cost nothing measurable
   // compute-bound (Emerald Rapids, 1024x4096 in L2, 2 threads: 0.99-1.00x against two
-  // streams); cold, the third stream keeps more of a core's reads in flight: 4096x4096 1.06-1.22x
-  // (both kernels in one process, 40 interleaved calls; `bitbench kernel` alternating 0.227 ->
-  // 0.212 ms), 2560x6912 1.04-1.09x, 2560x2560 1.06x; four streams 0.95-1.05x. Not measured on
-  // AMD.
+  // streams); cold, the third stream keeps more of a core's reads in flight: 1.03-1.07x at
+  // 4096x4096 and the 2B-4T shapes (both in one process, streams kept off 64 KiB multiples as
+  // stream-split.h says); four streams were no better. Not measured on AMD.
   static constexpr size_t kGemvStreams = 3;
   static constexpr size_t kPartialSteps = 64;
   // Cold weights: the hardware prefetcher alone left the two streams waiting on DRAM

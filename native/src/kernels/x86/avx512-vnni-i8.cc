@@ -35,11 +35,10 @@ struct V {
   static constexpr size_t kBytes = 64;
   static constexpr size_t kRowTile = 4;
   // Three streams of four rows, each row's partial two registers (BlockPartial): 24 of the 32
-  // beside the activations and the codes. A third stream keeps more of a core's reads in
-  // flight: Emerald Rapids, 2 threads, both kernels in one process, 40 interleaved calls each,
-  // against two streams: cold 1.13x at 4096 x 4096 (219 -> 194 us), 1.03-1.06x at 2560 x 2560,
-  // 6912 x 2560 and 2560 x 6912, 1.01x at 640 x 2560; hot 1.02-1.08x. (Four need 32 registers
-  // for the partials alone.) Zen 4's table below keeps two streams, as it was measured.
+  // beside the activations and the codes (four need 32 for the partials alone). Against two,
+  // with streams kept off 64 KiB multiples (stream-split.h), Emerald Rapids, cold, 2 threads,
+  // both in one process: 1.01-1.03x at 4096 x 4096 and the 2B-4T shapes. Zen 4's table below
+  // keeps two streams, as it was measured.
   static constexpr size_t kGemvStreams = 3;
   static constexpr size_t kGemmBatchTile = 4;
   // Cold weights, as on AVX2 (avx2-i8.cc): 4096x4096, 2 threads, Zen 5: 1.03-1.12x, hot unchanged;
