@@ -79,8 +79,10 @@ constexpr float kSparseScale = 0.75f;
 // block, and (2560) whole blocks of every plane width. 2600 and 3100 rows: after the first four
 // whole chunks of the AVX-512 fp32 panel copy (kPanelChunkTiles), runs of one, two and three
 // chunks (whole and cut) for one thread, and for two.
+// 4096 rows: column blocks of 64, 128 and 256 KiB (16-, 32- and 64-byte planes), which the
+// sparse layout spaces a page further apart (sparseBlockStride).
 constexpr Shape kSparseShapes[] = {{1, 70},     {37, 70},    {19, 131},   {300, 1000}, {257, 2560},
-                                   {513, 333},  {4100, 300}, {2600, 300}, {3100, 300}};
+                                   {513, 333},  {4100, 300}, {2600, 300}, {3100, 300}, {4096, 300}};
 // Which column blocks are all zero: none, a random half (plus single zeros elsewhere, which no
 // kernel may mind), all but one at random, all but the last (the partial one when k is not a
 // multiple of a block), every one.

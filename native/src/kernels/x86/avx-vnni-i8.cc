@@ -24,8 +24,10 @@ struct V {
   using Partial = __m256i;
   static constexpr size_t kBytes = 32;
   static constexpr size_t kRowTile = 4;
-  // Three streams, as on AVX2 (avx2-i8.cc): Emerald Rapids, cold, 2 threads, against two:
-  // 1.03-1.06x at 4096x4096 and the 2B-4T shapes, hot 0.99-1.01x (one process).
+  // Three streams of four rows of partial sums: with the activations they take all 16
+  // registers, so a few partials live in L1 between blocks. Against two (avx2-i8.cc keeps
+  // two), Emerald Rapids, 2 threads, both in one process, streams kept off 64 KiB multiples
+  // (stream-split.h): cold 1.03-1.06x at 4096x4096 and the 2B-4T shapes, hot 0.99-1.01x.
   static constexpr size_t kGemvStreams = 3;
   // Cold weights, as on AVX2: 4096x4096, 2 threads, Sapphire Rapids: 0.208 -> 0.158 ms.
   static constexpr size_t kGemvPrefetchBytes = 1024;

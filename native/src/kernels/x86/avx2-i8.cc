@@ -23,13 +23,11 @@ struct V {
   using Partial = __m256i;
   static constexpr size_t kBytes = 32;
   static constexpr size_t kRowTile = 4;
-  // Three streams of four rows of partial sums: with the activations they take all 16
-  // registers, so a few partials live in L1 between blocks, which cost nothing measurable
-  // compute-bound (Emerald Rapids, 1024x4096 in L2, 2 threads: 0.99-1.00x against two
-  // streams); cold, the third stream keeps more of a core's reads in flight: 1.03-1.07x at
-  // 4096x4096 and the 2B-4T shapes (both in one process, streams kept off 64 KiB multiples as
-  // stream-split.h says); four streams were no better. Not measured on AMD.
-  static constexpr size_t kGemvStreams = 3;
+  // Two streams of four rows of partial sums, the activations and the codes fill 16 registers.
+  // A third stream (a few partials then live in L1 between blocks) read 1.03-1.07x faster cold
+  // on Emerald Rapids and cost nothing there compute-bound, but this kernel is the one AMD Zen
+  // 2 and 3 run, where it was not measured and the hot kernel is ALU-bound: kept at two.
+  static constexpr size_t kGemvStreams = 2;
   static constexpr size_t kPartialSteps = 64;
   // Cold weights: the hardware prefetcher alone left the two streams waiting on DRAM
   // (4096x4096 cold, 2 threads, Zen 3: 0.197 -> 0.172 ms with 1 KiB ahead, hot unchanged;
