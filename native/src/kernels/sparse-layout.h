@@ -34,13 +34,13 @@ void repackSparseBlocks(const uint8_t* packed, size_t n, size_t k, size_t planeB
 // Rapids, 4096x4096 (256 KiB blocks), 2 threads, cold, `bitbench kernel` alternating builds,
 // avx512-vnni: 30% zero blocks 0.169 -> 0.152 ms, 50% 0.134 -> 0.116 ms; avx2 at 50% 0.115 ->
 // 0.109 ms; hot alike. 2B-4T's blocks (2560 and 6912 rows) are not such multiples.
-inline size_t sparseBlockStride(size_t n, size_t planeBytes) {
+static inline size_t sparseBlockStride(size_t n, size_t planeBytes) {
   const size_t bytes = n * planeBytes;
   return bytes % kStreamAliasBytes == 0 ? bytes + kSparseAliasPage : bytes;
 }
 
 // Offset in bytes of (block, row) in the layout.
-inline size_t sparsePlaneOffset(size_t block, size_t row, size_t n, size_t planeBytes) {
+static inline size_t sparsePlaneOffset(size_t block, size_t row, size_t n, size_t planeBytes) {
   return block * sparseBlockStride(n, planeBytes) + row * planeBytes;
 }
 
