@@ -51,7 +51,9 @@ const I8KernelTable* avx512VnniI8ForCpu(const CpuFeatures& cpu) {
   return &withReason;
 }
 const I8KernelTable* amxInt8ForCpu(const CpuFeatures&) { return &amxInt8Table(); }
-const I8KernelTable* avx512I8ForCpu(const CpuFeatures&) { return &avx512I8Table(); }
+const I8KernelTable* avx512I8ForCpu(const CpuFeatures&) {
+  return streamsOnHardwarePrefetch() ? &avx512I8HardwarePrefetchTable() : &avx512I8Table();  // Zen 4
+}
 const I8KernelTable* avxVnniI8ForCpu(const CpuFeatures&) { return &avxVnniI8Table(); }
 const I8KernelTable* avx2I8ForCpu(const CpuFeatures&) { return &avx2I8Table(); }
 #endif

@@ -16,7 +16,8 @@ const KernelTable& avx512Table();
 const I8KernelTable& avx2I8Table();
 const I8KernelTable& avx512I8Table();
 const I8KernelTable& avx512VnniI8Table();
-// The same without the batch-1 kernel's software prefetch (Zen 4).
+// The same two without the batch-1 and sparse kernels' software prefetch (Zen 4).
+const I8KernelTable& avx512I8HardwarePrefetchTable();
 const I8KernelTable& avx512VnniI8HardwarePrefetchTable();
 const I8KernelTable& avxVnniI8Table();
 // Tile data must be granted first (dispatch/amx-permission.h).

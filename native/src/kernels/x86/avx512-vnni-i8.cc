@@ -38,7 +38,7 @@ struct V {
   // beside the activations and the codes (four need 32 for the partials alone). Against two,
   // with streams kept off 64 KiB multiples (stream-split.h), Emerald Rapids, cold, 2 threads,
   // both in one process: 1.01-1.03x at 4096 x 4096 and the 2B-4T shapes. Zen 4's table below
-  // keeps two streams, as it was measured.
+  // keeps two: there the third ran 0.96-0.99x cold and 0.94x hot (alternating call by call).
   static constexpr size_t kGemvStreams = 3;
   static constexpr size_t kGemmBatchTile = 4;
   // Cold weights, as on AVX2 (avx2-i8.cc): 4096x4096, 2 threads, Zen 5: 1.03-1.12x, hot unchanged;
@@ -181,8 +181,8 @@ const I8KernelTable kTable = {
 // prefetch, which there cost the cold GEMV 1.08-1.13x (4096x4096, 2 threads, 2 GB cold pool,
 // medians of 16 and 30 interleaved rounds; 2B-4T int8-head decode about 1.04x); the sparse
 // kernel's streams too (with it, 1.27x -> 1.21x dense at 30% zero blocks, cold). Emerald
-// Rapids wants it there as in the dense kernel: without, 1.32x -> 1.06x. Two streams, as
-// measured there (the third stream was timed on Emerald Rapids only).
+// Rapids wants it there as in the dense kernel: without, 1.32x -> 1.06x. Two streams: a
+// third ran 0.96-0.99x cold there (4096x4096, 6912x2560, 2560x6912), 0.94x hot.
 const I8KernelTable kHardwarePrefetchTable = [] {
   I8KernelTable table = kTable;
   table.name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes); batch 1 on the hardware "
