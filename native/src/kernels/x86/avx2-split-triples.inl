@@ -29,7 +29,11 @@ constexpr size_t kSplitGemvPrefetchBytes = 1024;
 // where the skipped panels leave a gap). It asked for the next listed panel's same tile (one
 // pass over the streams ahead, prefetcht1) before: Sapphire Rapids, 4096x4096 cold, 2 threads,
 // 30% zero blocks 1.12x dense -> 1.16x, 50% 1.45x -> 1.50x (every one of 5 and 3 alternating
-// rounds above every round of the old one; hot 1.14x -> 1.15x).
+// rounds above every round of the old one; hot 1.14x -> 1.15x). Into L2 (prefetcht1), as the
+// fused-i8 sparse kernel's jumps: against prefetcht0, Zen 4, 2 threads, cold, both alternating
+// call by call in one process, 4096x4096 at 30% zero values 1.03-1.04x, at 50% 1.01-1.10x,
+// 2560x2560 and 2560x6912 at 50% 1.04x and 1.06x, 6912x2560 1.00x; hot 1.01-1.03x. (AVX-512's
+// triple panels stay on prefetcht0: there prefetcht1 ran 0.97x at 50%.)
 constexpr size_t kSplitPanelAheadTiles = 8;
 constexpr size_t kSplitTableFloats = 8;  // one vpermps table: one ymm register
 constexpr size_t kSplitGroupFloats = kSplitTriplesPerWord * 2 * kSplitTableFloats;
@@ -245,7 +249,7 @@ inline void splitGemvPanelTiles(const uint32_t* const (&words)[TILES], const uin
                                 size_t width, const float* tables, float* const (&partial)[TILES], bool first) {
   for (size_t t = 0; t < TILES; ++t)
     for (size_t line = 0; line < width * V::kLanes * sizeof(uint32_t); line += 64)
-      __builtin_prefetch(reinterpret_cast<const uint8_t*>(ahead[t]) + line, 0, 3);
+      __builtin_prefetch(reinterpret_cast<const uint8_t*>(ahead[t]) + line, 0, 2);
   __m256 acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) {
     acc[0][t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(partial[t]);
