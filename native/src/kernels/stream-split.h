@@ -20,8 +20,8 @@ constexpr size_t kStreamAliasBytes = 64 * 1024;
 // DRAM banks (or cache sets) all the way along. It may be Intel's or that host's: on a Zen 3
 // the avx2 kernel, two streams 1 MiB apart, read 94% of the bandwidth cold, and on Zen 4 the
 // rule measured 0.99-1.02x on every kernel (cold, both variants alternating call by call);
-// elsewhere the rule costs one stream a few tiles on its own. Where a tile is itself a multiple of 64 KiB (k of 65536
-// and more), no share avoids it.
+// elsewhere the rule costs one stream a few tiles on its own. Where a tile is itself a
+// multiple of 64 KiB (k of 65536 and more), no share avoids it.
 static inline size_t streamTiles(size_t tiles, size_t streams, size_t tileBytes) {
   size_t part = tiles / streams;
   if (streams > 1 && part > 1 && part * tileBytes % kStreamAliasBytes == 0) --part;
