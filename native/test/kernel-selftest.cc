@@ -750,7 +750,9 @@ void checkStreamTiles(Tally& tally) {
 
 // Activation top-k (model/activation-sparsity.cc, a radix select) against sorting: every entry
 // below the keep-th largest magnitude zeroed, every other one untouched, bit for bit, over rows
-// of normal values, ties, zeros with tiny or huge values, signed zeros and subnormals.
+// of normal values, ties, zeros with tiny or huge values, signed zeros, subnormals and values
+// over 120 binades; and rows with exactly one nonzero entry fewer than, as many as and one more
+// than `keep`, on either side of the shortcut that leaves a row with few nonzero entries as it is.
 void checkTopK(Tally& tally) {
   uint64_t state = 0x9e3779b97f4a7c15u;
   auto next = [&state] {
@@ -758,25 +760,10 @@ void checkTopK(Tally& tally) {
     return state;
   };
   auto uniform = [&] { return static_cast<float>((next() >> 11) * 0x1.0p-53) * 2.0f - 1.0f; };
-  const char* kinds[] = {"uniform", "ties", "zeros and tiny", "huge", "signed zeros and ones", "zeros and subnormals"};
   int failures = 0, rows = 0;
   std::string firstFailure;
-  for (int trial = 0; trial < 600; ++trial) {
-    const size_t k = 1 + next() % 3000;
-    const int kind = trial % 6;
-    std::vector<float> x(k);
-    for (float& v : x) {
-      const float r = uniform();
-      switch (kind) {
-        case 0: v = r; break;
-        case 1: v = std::round(r * 4.0f) / 4.0f; break;
-        case 2: v = next() % 3 == 0 ? 0.0f : r * 1e-30f; break;
-        case 3: v = r * 1e30f; break;
-        case 4: v = next() % 2 ? -0.0f : 1.0f; break;
-        default: v = next() % 2 ? 0.0f : r * 1e-40f; break;
-      }
-    }
-    const double level = static_cast<double>(1 + next() % 100) / 100.0;
+  auto check = [&](const std::vector<float>& x, double level, const std::string& label) {
+    const size_t k = x.size();
     ActivationSparsifier sparsifier({SparsityMode::kTopK, level}, 3000);
     std::vector<float> y = x;
     sparsifier.apply(y.data(), 1, k);
@@ -790,9 +777,37 @@ void checkTopK(Tally& tally) {
       ok = kept ? std::memcmp(&x[i], &y[i], sizeof(float)) == 0 : y[i] == 0.0f;
     }
     ++rows;
-    if (!ok && failures++ == 0)
-      firstFailure = std::string(kinds[kind]) + " k=" + std::to_string(k) + " level=" + std::to_string(level);
+    if (!ok && failures++ == 0) firstFailure = label + " k=" + std::to_string(k) + " level=" + std::to_string(level);
+  };
+  const char* kinds[] = {"uniform",      "ties", "zeros and tiny", "huge", "signed zeros and ones", "zeros and subnormals",
+                         "wide (2^-60 to 2^60)"};
+  for (int trial = 0; trial < 700; ++trial) {
+    const size_t k = 1 + next() % 3000;
+    const int kind = trial % 7;
+    std::vector<float> x(k);
+    for (float& v : x) {
+      const float r = uniform();
+      switch (kind) {
+        case 0: v = r; break;
+        case 1: v = std::round(r * 4.0f) / 4.0f; break;
+        case 2: v = next() % 3 == 0 ? 0.0f : r * 1e-30f; break;
+        case 3: v = r * 1e30f; break;
+        case 4: v = next() % 2 ? -0.0f : 1.0f; break;
+        case 5: v = next() % 2 ? 0.0f : r * 1e-40f; break;
+        default: v = std::ldexp(r, static_cast<int>(next() % 121) - 60); break;
+      }
+    }
+    check(x, static_cast<double>(1 + next() % 100) / 100.0, kinds[kind]);
   }
+  for (const size_t k : {size_t{10}, size_t{300}, size_t{2999}})
+    for (const double level : {0.3, 0.7})
+      for (const int offset : {-1, 0, 1}) {
+        const size_t keep = static_cast<size_t>(std::ceil(level * static_cast<double>(k)));
+        std::vector<float> x(k, 0.0f);
+        for (size_t i = 0; i < keep + offset; ++i) x[(i * 7) % k] = uniform() + 2.0f;  // 7 and k coprime
+        for (size_t i = 1; i < k; i += 2) if (x[i] == 0.0f) x[i] = -0.0f;
+        check(x, level, "nonzero entries keep" + std::string(offset < 0 ? " - 1" : offset > 0 ? " + 1" : ""));
+      }
   tally.record(failures == 0, "activation top-k: " + std::to_string(rows) + " rows equal to a sorted reference" +
                                   (failures ? " -> " + std::to_string(failures) + " differ, first " + firstFailure : ""));
 }

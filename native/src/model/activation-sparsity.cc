@@ -100,6 +100,15 @@ void ActivationSparsifier::keepLargestBlocks(float* x, size_t k) {
 // at top-k 0.7, Zen 4, 2 threads).
 void ActivationSparsifier::keepLargest(float* x, size_t k, size_t keep) {
   if (keep >= k) return;
+  // No more nonzero entries than `keep` (the squared ReLU's output, two thirds zeros, at a keep
+  // ratio above a third): the keep-th largest is zero or the smallest nonzero, and every entry
+  // stays as it is. Counted before the histogram, not from it: in the 2B-4T decode at top-k
+  // 0.7 (Zen 4, 2 threads) the down projection's 6912 inputs took 11.0-11.6 us a token and
+  // layer through the histogram, 3.1 us this way; the other inputs, which have few zeros, pay
+  // for the count (9.6-9.7 -> 10.4-10.6 us): 0.18 ms a step less in all.
+  uint32_t zeros = 0;  // 32 bits, so that the loop vectorizes
+  for (size_t j = 0; j < k; ++j) zeros += x[j] == 0.0f;
+  if (k - zeros <= keep) return;
   auto bucketOf = [](float v) {
     uint32_t bits;
     std::memcpy(&bits, &v, sizeof bits);
@@ -126,18 +135,8 @@ void ActivationSparsifier::keepLargest(float* x, size_t k, size_t keep) {
     for (const auto& lane : histogram_) sum += lane[b];
     return sum;
   };
-  // The keep-th largest is zero where fewer entries than that are nonzero (the squared ReLU's
-  // output, half zeros, at a keep ratio above a half): every entry stays. (Bucket 0 holds the
-  // zeros and the subnormals, which activations do not have; with one, the search goes on.)
-  if (k - count(0) < keep) {
-    uint32_t subnormal = 0;
-    for (size_t j = 0; j < k; ++j) {
-      uint32_t bits;
-      std::memcpy(&bits, &x[j], sizeof bits);
-      subnormal |= (bits & 0x7fffffffu) - 1u < 0xfffffu;  // magnitude bits in 1 .. 2^20 - 1
-    }
-    if (subnormal == 0) return;
-  }
+  // More entries than `keep` are nonzero, so the keep-th largest is too, though it may share
+  // bucket 0 with the zeros (a subnormal): the search below finds it there like anywhere.
   // Down from the largest bucket to the one that holds the keep-th largest: `above` values lie
   // above it.
   size_t bucket = top + 1, above = 0;
