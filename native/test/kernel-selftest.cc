@@ -749,10 +749,12 @@ void checkStreamTiles(Tally& tally) {
 }
 
 // Activation top-k (model/activation-sparsity.cc, a radix select) against sorting: every entry
-// below the keep-th largest magnitude zeroed, every other one untouched, bit for bit, over rows
-// of normal values, ties, zeros with tiny or huge values, signed zeros, subnormals and values
-// over 120 binades; and rows with exactly one nonzero entry fewer than, as many as and one more
-// than `keep`, on either side of the shortcut that leaves a row with few nonzero entries as it is.
+// below the keep-th largest magnitude zeroed, every other one untouched, bit for bit, and the
+// zero count it reports exact, over rows of normal values, ties, zeros with tiny or huge
+// values, signed zeros, subnormals, values over 120 binades (the select's histogram window
+// spans 32), and infinities and NaNs (a NaN ranks above infinity, as the bits of |x| order);
+// and rows with exactly one nonzero entry fewer than, as many as and one more than `keep`, on
+// either side of the shortcut that leaves a row with few nonzero entries as it is.
 void checkTopK(Tally& tally) {
   uint64_t state = 0x9e3779b97f4a7c15u;
   auto next = [&state] {
@@ -768,22 +770,30 @@ void checkTopK(Tally& tally) {
     std::vector<float> y = x;
     sparsifier.apply(y.data(), 1, k);
     const size_t keep = static_cast<size_t>(std::ceil(level * static_cast<double>(k)));
-    std::vector<float> magnitudes(k);
-    for (size_t i = 0; i < k; ++i) magnitudes[i] = std::fabs(x[i]);
-    std::sort(magnitudes.begin(), magnitudes.end(), std::greater<float>());
+    auto magnitudeBits = [](float v) {
+      uint32_t bits;
+      std::memcpy(&bits, &v, sizeof bits);
+      return bits & 0x7fffffffu;
+    };
+    std::vector<uint32_t> magnitudes(k);
+    for (size_t i = 0; i < k; ++i) magnitudes[i] = magnitudeBits(x[i]);
+    std::sort(magnitudes.begin(), magnitudes.end(), std::greater<uint32_t>());
     bool ok = true;
+    size_t zeros = 0;
     for (size_t i = 0; i < k && ok; ++i) {
-      const bool kept = keep >= k || std::fabs(x[i]) >= magnitudes[keep - 1];
+      const bool kept = keep >= k || magnitudeBits(x[i]) >= magnitudes[keep - 1];
       ok = kept ? std::memcmp(&x[i], &y[i], sizeof(float)) == 0 : y[i] == 0.0f;
+      zeros += y[i] == 0.0f;
     }
+    ok = ok && std::llround(sparsifier.zeroFraction() * static_cast<double>(k)) == static_cast<long long>(zeros);
     ++rows;
     if (!ok && failures++ == 0) firstFailure = label + " k=" + std::to_string(k) + " level=" + std::to_string(level);
   };
   const char* kinds[] = {"uniform",      "ties", "zeros and tiny", "huge", "signed zeros and ones", "zeros and subnormals",
-                         "wide (2^-60 to 2^60)"};
-  for (int trial = 0; trial < 700; ++trial) {
+                         "wide (2^-60 to 2^60)", "infinities and NaNs"};
+  for (int trial = 0; trial < 800; ++trial) {
     const size_t k = 1 + next() % 3000;
-    const int kind = trial % 7;
+    const int kind = trial % 8;
     std::vector<float> x(k);
     for (float& v : x) {
       const float r = uniform();
@@ -794,7 +804,14 @@ void checkTopK(Tally& tally) {
         case 3: v = r * 1e30f; break;
         case 4: v = next() % 2 ? -0.0f : 1.0f; break;
         case 5: v = next() % 2 ? 0.0f : r * 1e-40f; break;
-        default: v = std::ldexp(r, static_cast<int>(next() % 121) - 60); break;
+        case 6: v = std::ldexp(r, static_cast<int>(next() % 121) - 60); break;
+        default: {
+          const uint64_t pick = next() % 16;
+          v = pick == 0 ? std::numeric_limits<float>::quiet_NaN()
+              : pick == 1 ? -std::numeric_limits<float>::infinity()
+              : pick == 2 ? std::numeric_limits<float>::infinity() : r;
+          break;
+        }
       }
     }
     check(x, static_cast<double>(1 + next() % 100) / 100.0, kinds[kind]);

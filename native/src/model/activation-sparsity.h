@@ -1,7 +1,6 @@
 // Activation sparsity on the input of every ternary layer: which entries of a token's
 // activations are zeroed before the projection, so that a sparse kernel may skip their weights.
 #pragma once
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,14 +45,14 @@ class ActivationSparsifier {
   void resetCounters() { rows_ = 0, zeroSum_ = 0; }
 
  private:
-  void keepLargest(float* x, size_t k, size_t keep);
+  // Returns how many of the k entries are zero afterwards.
+  size_t keepLargest(float* x, size_t k, size_t keep);
   void keepLargestBlocks(float* x, size_t k);
 
   ActivationSparsity sparsity_;
   size_t blockColumns_;
   std::vector<float> magnitudes_;  // scratch: sized once, a decode step allocates nothing
-  static constexpr size_t kLanes = 4;
-  std::array<std::array<uint32_t, 2048>, kLanes> histogram_{};
+  std::vector<uint32_t> memberScratch_;  // keepLargest's bucket members, as bits; sized once
   std::vector<float> energyScratch_;  // reserved for maxK blocks: apply() allocates nothing
   size_t rows_ = 0;
   double zeroSum_ = 0;
