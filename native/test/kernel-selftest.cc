@@ -616,8 +616,9 @@ void checkSparseI8(const Implementation& impl, Tally& tally) {
 }
 
 // fused-i8 scattered zeros: the table's stripe kernel (stripe-layout.h) over the nonzero
-// columns, its listed columns split among `threads` parts as the path splits them, each part's
-// dots added up and rescaled as the path does, against the dense kernel: equal to the bit.
+// columns, its listed columns split among `threads` parts as the path deals them out (claims
+// added up, one taken from the back), each part's dots added up and rescaled as the path
+// does, against the dense kernel: equal to the bit.
 // Shapes: rows not a multiple of a chunk, past two and three threads' shares; columns fewer
 // than one group of four, a few groups with a remainder, and past one batch of the kernel's
 // column copy (256 listed). Zero fractions: none, scattered (about 1 in 3 and 9 in 10 zero),
@@ -662,9 +663,20 @@ void checkStripesI8(const Implementation& impl, Tally& tally) {
         std::vector<float> yDense(n), ySparse(n);
         table.run(dense.as<uint8_t>(), scratch.as<void>(), I8KernelCall{n, k, q, stride, &row, 1, kSparseScale, yDense.data(), 0, n});
         for (unsigned p = 0; p < parts; ++p) {
-          // The path's split: multiples of eight columns, the last part takes the rest.
+          // The path's shares: multiples of eight columns, the last part takes the rest. Each
+          // share in claims of 32 columns added up, asking ahead for the rest of the share,
+          // and for two parts the last claim taken from the back, as a thread done early does.
           const size_t begin = listed * p / parts / 8 * 8, end = p + 1 == parts ? listed : listed * (p + 1) / parts / 8 * 8;
-          table.stripeRun(stripes.as<uint8_t>(), n, q, columns.data() + begin, end - begin, dots + p * rows);
+          const size_t stolen = parts == 2 && end - begin > 40 ? end - 40 : end;
+          bool accumulate = false;
+          for (size_t claim = begin; claim < stolen || !accumulate; claim += 32) {
+            const size_t claimEnd = std::min(claim + 32, stolen);
+            table.stripeRun(stripes.as<uint8_t>(), n, q, columns.data() + claim, claimEnd - claim, stolen - claimEnd,
+                            accumulate, dots + p * rows);
+            accumulate = true;
+          }
+          if (stolen < end)
+            table.stripeRun(stripes.as<uint8_t>(), n, q, columns.data() + stolen, end - stolen, 0, true, dots + p * rows);
         }
         std::string problem;
         for (size_t r = 0; r < n && problem.empty(); ++r) {

@@ -58,11 +58,13 @@ struct I8KernelTable {
                     const I8KernelCall& call);
   // Batch 1 over the column-stripe layout (stripe-layout.h, chunks of planeBytes): the int32
   // dots C.q over only the `count` columns listed (the nonzero activations of q), for all
-  // stripeRows(n) rows, each row's times 4^stripeRowShift, into `dots`. The path splits the
-  // listed columns among its threads, then adds their dots and rescales each output. May be
-  // null: the path runs the column-block or the dense kernel.
+  // stripeRows(n) rows, each row's times 4^stripeRowShift, into `dots`, or added to what
+  // `dots` holds when `accumulate`. `following`: how many listed columns after these may be
+  // asked for ahead (the caller's next ones; their addresses are read, nothing else). The path
+  // deals the listed columns out to its threads, then adds their dots and rescales each
+  // output. May be null: the path runs the column-block or the dense kernel.
   void (*stripeRun)(const uint8_t* stripes, size_t n, const int8_t* q, const uint32_t* columns, size_t count,
-                    int32_t* dots);
+                    size_t following, bool accumulate, int32_t* dots);
 };
 
 }  // namespace bitbench

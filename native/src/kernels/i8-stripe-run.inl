@@ -9,22 +9,24 @@
 constexpr size_t kStripeBatchColumns = 256;
 
 void i8StripeRun(const uint8_t* stripes, size_t n, const int8_t* q, const uint32_t* listed, size_t count,
-                 int32_t* dots) {
+                 size_t following, bool accumulate, int32_t* dots) {
   const size_t bytes = stripeBytes(n, kStripeChunkBytes);
   if (count == 0) {
-    for (size_t r = 0; r < 4 * bytes; ++r) dots[r] = 0;
+    if (!accumulate)
+      for (size_t r = 0; r < 4 * bytes; ++r) dots[r] = 0;
     return;
   }
   uint32_t columns[kStripeBatchColumns + 16];
   int8_t x[kStripeBatchColumns + 16];
-  bool first = true;
+  bool first = !accumulate;
   for (size_t batch = 0; batch < count; batch += kStripeBatchColumns) {
     const size_t size = count - batch < kStripeBatchColumns ? count - batch : kStripeBatchColumns;
-    // Sixteen more columns: the next batch's first ones where there are, for this batch's last
-    // sweeps to ask for ahead, else the first again; all with activation zero, so that a sweep
-    // padded with them adds nothing (their chunks are read, and cached for the next batch).
+    // Sixteen more columns: the next batch's first ones where there are (the caller's
+    // `following` ones past the last batch), for this batch's last sweeps to ask for ahead,
+    // else the first again; all with activation zero, so that a sweep padded with them adds
+    // nothing (their chunks are read, and cached for what comes next).
     for (size_t j = 0; j < size + 16; ++j) {
-      columns[j] = batch + j < count ? listed[batch + j] : listed[batch];
+      columns[j] = batch + j < count + following ? listed[batch + j] : listed[batch];
       x[j] = j < size ? q[columns[j]] : 0;
     }
     auto sweep = [&](size_t i, auto groupsInSweep) {
