@@ -693,6 +693,54 @@ void checkStripesI8(const Implementation& impl, Tally& tally) {
   }
 }
 
+// The dense batch-1 kernel in steps (I8KernelTable::gemvSteps, gemvRunSteps), as the path
+// deals them out to its threads: each of two or three threads' rows taken in claims of 1-5
+// steps, alternately from the front and the back, against the kernel run over the same rows
+// at once: equal to the bit.
+void checkI8Steps(const Implementation& impl, Tally& tally) {
+  const I8KernelTable& table = *impl.i8Table(cpuFeatures());
+  const std::string name = std::string(impl.name) + " fused-i8 steps";
+  if (table.gemvRunSteps == nullptr) {
+    std::printf("NOTE %s: none (the path splits rows once)\n", name.c_str());
+    return;
+  }
+  uint64_t seed = 900;
+  for (const Shape& shape : kI8Shapes) {
+    const size_t n = shape.n, k = shape.k;
+    const size_t stride = roundUp(roundUp(k, i8ColumnMultiple(table.planeBytes)), 32);
+    std::vector<uint8_t> packed(packedBytes(n, k));
+    syntheticPackedWeights(++seed, n, k, packed.data());
+    AlignedBuffer dense(i8PreparedBytes(n, k, table.planeBytes, table.rowTile));
+    repackI8Planes(packed.data(), n, k, table.planeBytes, table.rowTile, dense.as<uint8_t>());
+    AlignedBuffer scratch(table.threadScratchBytes(stride, 1)), xBuffer(stride * sizeof(float)), qBuffer(stride);
+    syntheticActivations(++seed, k, xBuffer.as<float>());
+    I8Row row{};
+    table.quantize(xBuffer.as<float>(), k, stride, qBuffer.as<int8_t>(), &row);
+    for (unsigned threads = 2; threads <= 3; ++threads) {
+      std::vector<float> whole(n, std::numeric_limits<float>::quiet_NaN()), dealt(n, std::numeric_limits<float>::quiet_NaN());
+      size_t steps = 0;
+      for (unsigned t = 0; t < threads; ++t) {
+        const RowRange rows = splitRows(n, table.rowTile, t, threads);
+        if (rows.begin >= rows.end) continue;
+        table.run(dense.as<uint8_t>(), scratch.as<void>(),
+                  I8KernelCall{n, k, qBuffer.as<int8_t>(), stride, &row, 1, kSparseScale, whole.data(), rows.begin, rows.end});
+        const I8KernelCall call{n, k, qBuffer.as<int8_t>(), stride, &row, 1, kSparseScale, dealt.data(), rows.begin, rows.end};
+        size_t front = 0, back = table.gemvSteps(call);
+        steps += back;
+        for (bool fromFront = true; front < back; fromFront = !fromFront) {
+          const size_t take = std::min<size_t>(1 + nextRandom(seed) % 5, back - front);
+          if (fromFront) table.gemvRunSteps(dense.as<uint8_t>(), call, front, front + take), front += take;
+          else table.gemvRunSteps(dense.as<uint8_t>(), call, back - take, back), back -= take;
+        }
+      }
+      const std::string problem = compareExact(dealt, whole);
+      tally.record(problem.empty(), name + " n " + std::to_string(n) + " k " + std::to_string(k) + ", " +
+                                        std::to_string(threads) + " threads' rows in " + std::to_string(steps) + " steps" +
+                                        (problem.empty() ? " exact vs one run" : ": " + problem));
+    }
+  }
+}
+
 // Returns an empty string when prepare throws std::invalid_argument.
 std::string prepareRejection(const Implementation& impl, PathKind kind, size_t n, size_t k,
                              const std::vector<uint8_t>& packed, std::string& message) {
@@ -954,6 +1002,7 @@ int main() {
     checkSparseFused(impl, tally);
     checkSparseI8(impl, tally);
     checkStripesI8(impl, tally);
+    checkI8Steps(impl, tally);
   }
   std::printf("%d passed, %d failed\n", tally.passed, tally.failed);
   return tally.failed == 0 ? 0 : 1;

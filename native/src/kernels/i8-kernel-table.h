@@ -43,6 +43,11 @@ struct I8KernelTable {
   // batched kernel); kStride is the padded activation length.
   size_t (*threadScratchBytes)(size_t kStride, size_t batch);
   void (*run)(const uint8_t* prepared, void* threadScratch, const I8KernelCall& call);
+  // Batch 1 in steps, so that the path's threads may deal them out: how many steps `run`
+  // takes over call's rows, and steps [first, last) of them (their order and reads exactly
+  // run's, rowBegin and rowEnd naming whose rows). May be null: the path splits rows once.
+  size_t (*gemvSteps)(const I8KernelCall& call);
+  void (*gemvRunSteps)(const uint8_t* prepared, const I8KernelCall& call, size_t first, size_t last);
   // Quantizes k floats (x) into qStride int8 values (zero past k), as I8Row describes.
   void (*quantize)(const float* x, size_t k, size_t qStride, int8_t* q, I8Row* row);
   // Dense int8 weights (rows of qStride values in [-127, 127], one fp32 scale per row) times

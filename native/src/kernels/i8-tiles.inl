@@ -300,18 +300,41 @@ inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint
     for (size_t r = 0; r < R; ++r) storeRow(c, b, tile * R + r, V::hsum(acc[b * R + r]));
 }
 
+// Batch 1 in steps (I8KernelTable::gemvSteps): step i < part reads tile i of each of the
+// STREAMS parts of the rows, the steps after it the tiles left over, one at a time.
+struct I8GemvSplit {
+  size_t tileBegin, tiles, part;
+};
+template <size_t STREAMS>
+inline I8GemvSplit i8GemvSplit(const I8KernelCall& c) {
+  const size_t tileBegin = c.rowBegin / V::kRowTile;
+  const size_t tiles = (c.rowEnd + V::kRowTile - 1) / V::kRowTile - tileBegin;
+  return {tileBegin, tiles, streamTiles(tiles, STREAMS, i8Blocks(c) * V::kRowTile * V::kBytes)};
+}
+
+template <size_t PREFETCH = i8GemvPrefetchBytes<V>(), size_t STREAMS = V::kGemvStreams>
+size_t i8GemvSteps(const I8KernelCall& c) {
+  const I8GemvSplit split = i8GemvSplit<STREAMS>(c);
+  return split.part + (split.tiles - STREAMS * split.part);
+}
+
+template <size_t PREFETCH = i8GemvPrefetchBytes<V>(), size_t STREAMS = V::kGemvStreams>
+void i8GemvRunSteps(const uint8_t* prepared, const I8KernelCall& c, size_t first, size_t last) {
+  const size_t blocks = i8Blocks(c);
+  const I8GemvSplit split = i8GemvSplit<STREAMS>(c);
+  for (size_t i = first; i < last; ++i) {
+    if (i < split.part) i8GemvTiles<STREAMS, PREFETCH>(prepared, split.tileBegin + i, split.part, blocks, c);
+    else i8GemvTiles<1, PREFETCH>(prepared, split.tileBegin + STREAMS * split.part + (i - split.part), 0, blocks, c);
+  }
+}
+
 // PREFETCH and STREAMS: the batch-1 kernel's, V's unless a table asks otherwise.
 template <size_t PREFETCH = i8GemvPrefetchBytes<V>(), size_t STREAMS = V::kGemvStreams>
 void i8RunTiles(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
+  if (c.batch == 1)
+    return i8GemvRunSteps<PREFETCH, STREAMS>(prepared, c, 0, i8GemvSteps<PREFETCH, STREAMS>(c));
   const size_t blocks = i8Blocks(c);
   const size_t tileBegin = c.rowBegin / V::kRowTile;
   const size_t tileEnd = (c.rowEnd + V::kRowTile - 1) / V::kRowTile;
-  if (c.batch == 1) {
-    constexpr size_t S = STREAMS;
-    const size_t part = streamTiles(tileEnd - tileBegin, S, blocks * V::kRowTile * V::kBytes);
-    for (size_t i = 0; i < part; ++i) i8GemvTiles<S, PREFETCH>(prepared, tileBegin + i, part, blocks, c);
-    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) i8GemvTiles<1, PREFETCH>(prepared, t, 0, blocks, c);
-    return;
-  }
   for (size_t t = tileBegin; t < tileEnd; ++t) i8GemmTile(prepared, t, blocks, static_cast<uint8_t*>(scratch), c);
 }

@@ -10,6 +10,7 @@
 #include "../kernels/sparse-layout.h"
 #include "../kernels/stripe-layout.h"
 #include "../runtime/thread-pool.h"
+#include "../runtime/work-share.h"
 #include "../kernels/ternary-layout.h"
 #include "paths.h"
 #include "sparse-choice.h"
@@ -82,6 +83,10 @@ class FusedI8Path : public ComputePath {
       if (!runSparse_ && stripes_ && zeros >= kStripeMinZeroColumns * static_cast<double>(config_.k))
         prepareStripes(threads);
     }
+    // Dense calls deal their work out: batch 1 the kernel's steps where the table has them,
+    // larger batches runs of rows.
+    dealSteps_ = threads > 1 && !runSparse_ && !runStripes_ && (call.batch > 1 || i8_.gemvRunSteps != nullptr);
+    if (dealSteps_) prepareSteps(call, threads);
     threadScratch_.assign(threads, nullptr);
     const size_t denseBytes = i8_.threadScratchBytes(kStride_, call.batch);
     const size_t bytes = runSparse_ && denseBytes < kSparseThreadScratchBytes ? kSparseThreadScratchBytes : denseBytes;
@@ -90,8 +95,8 @@ class FusedI8Path : public ComputePath {
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
     if (runStripes_) return runStripeRows(prepared + stripeCopyOffset(), call, thread);
-    const I8KernelCall i8Call{call.n,  call.k,     q_,     kStride_,     rows_,
-                              call.batch, call.scale, call.y, call.rowBegin, call.rowEnd};
+    if (dealSteps_) return runSteps(prepared, call, thread);
+    const I8KernelCall i8Call = i8CallOf(call, call.rowBegin, call.rowEnd);
     if (runSparse_)
       return i8_.sparseRun(prepared + sparseCopyOffset(denseBytes()), threadScratch_[thread], nonzeroBlocks_.data(),
                            nonzeroCount_, i8Call);
@@ -117,6 +122,54 @@ class FusedI8Path : public ComputePath {
     return roundUp(sparseCopyOffset(denseBytes()) + sparsePreparedBytes(config_.n, config_.k, i8_.planeBytes), 4096);
   }
 
+  I8KernelCall i8CallOf(const KernelCall& call, size_t rowBegin, size_t rowEnd) const {
+    return I8KernelCall{call.n, call.k, q_, kStride_, rows_, call.batch, call.scale, call.y, rowBegin, rowEnd};
+  }
+  void reserveShares(unsigned threads) {
+    if (shareCount_ >= threads) return;
+    shares_ = std::make_unique<WorkShare[]>(threads);
+    shareCount_ = threads;
+  }
+
+  // A dense call's work, dealt out as the stripes' columns are: each thread its own share
+  // front to back, then the others' from their backs. At batch 1 the items are the kernel's
+  // steps (I8KernelTable::gemvSteps) of each thread's rows; at larger batches, runs of
+  // kClaimRows rows, each a run of the kernel on its own (the batched kernel's tiles are
+  // independent). Set up on the calling thread.
+  static constexpr size_t kClaimRows = 64;  // whole tiles, and whole AMX panels of 32 rows
+  void prepareSteps(const KernelCall& call, unsigned threads) {
+    reserveShares(threads);
+    dealThreads_ = threads;
+    for (unsigned t = 0; t < threads; ++t) {
+      const RowRange rows = splitRows(config_.n, rowTile(), t, threads);
+      size_t items = 0;
+      if (rows.begin < rows.end)
+        items = call.batch == 1 ? i8_.gemvSteps(i8CallOf(call, rows.begin, rows.end))
+                                : (rows.end - rows.begin + kClaimRows - 1) / kClaimRows;
+      shares_[t].set(0, items);
+    }
+  }
+  void runSteps(const uint8_t* prepared, const KernelCall& call, unsigned thread) {
+    // Batch 1: a step reads a tile (4 rows, k bytes) of each of the kernel's streams, so 4
+    // steps are 30-80 KB of the 2B-4T matrices, a microsecond or two of a call.
+    const size_t claim = call.batch == 1 ? 4 : 1;
+    auto runItems = [&](const RowRange& rows, size_t first, size_t last) {
+      if (call.batch == 1) return i8_.gemvRunSteps(prepared, i8CallOf(call, rows.begin, rows.end), first, last);
+      const size_t end = std::min(rows.end, rows.begin + last * kClaimRows);
+      i8_.run(prepared, threadScratch_[thread], i8CallOf(call, rows.begin + first * kClaimRows, end));
+    };
+    size_t first, last;
+    const RowRange own{call.rowBegin, call.rowEnd};
+    while (shares_[thread].claim(true, claim, first, last)) runItems(own, first, last);
+    for (unsigned other = 1; other < dealThreads_; ++other) {
+      const unsigned t = (thread + other) % dealThreads_;
+      const RowRange rows = splitRows(config_.n, rowTile(), t, dealThreads_);
+      // Half of what is left at a time, read front to back: the kernel's streams as one
+      // stretch, where claims taken backwards would each restart them.
+      while (shares_[t].claim(false, claim, first, last, true)) runItems(rows, first, last);
+    }
+  }
+
   // The stripe kernel's set-up on the calling thread: the listed columns, each thread's share
   // of them, and one row of dots per thread that has rows (splitRows leaves the last ones idle
   // when there are few).
@@ -127,10 +180,7 @@ class FusedI8Path : public ComputePath {
     sparsity_.skipped += 1.0 - static_cast<double>(columnCount_) / static_cast<double>(config_.k);
     workers_ = 0;
     while (workers_ < threads && splitRows(config_.n, rowTile(), workers_, threads).begin < config_.n) ++workers_;
-    if (shareCount_ < workers_) {
-      shares_ = std::make_unique<ColumnShare[]>(workers_);
-      shareCount_ = workers_;
-    }
+    reserveShares(workers_);
     auto boundary = [&](unsigned t) { return t >= workers_ ? columnCount_ : columnCount_ * t / workers_ / 8 * 8; };
     for (unsigned t = 0; t < workers_; ++t) shares_[t].set(boundary(t), boundary(t + 1));
     // Path-owned, not the workspace's: the products of a group share that, and one thread may
@@ -156,12 +206,13 @@ class FusedI8Path : public ComputePath {
       i8_.stripeRun(stripes, config_.n, q_, nonzeroColumns_.data() + begin, end - begin, following, accumulate, dots);
       accumulate = true;
     };
-    ColumnShare& own = shares_[thread];
+    constexpr size_t kClaimColumns = 32;  // four sweeps of the kernel
+    WorkShare& own = shares_[thread];
     size_t begin, end;
     // Its own share's next columns are asked for ahead, across claims: they are most likely its own next.
-    while (own.claim(true, begin, end)) runColumns(begin, end, own.back() - end);
+    while (own.claim(true, kClaimColumns, begin, end)) runColumns(begin, end, own.back() - end);
     for (unsigned other = 1; other < workers_; ++other)
-      while (shares_[(thread + other) % workers_].claim(false, begin, end)) runColumns(begin, end, 0);
+      while (shares_[(thread + other) % workers_].claim(false, kClaimColumns, begin, end)) runColumns(begin, end, 0);
     if (!accumulate) runColumns(0, 0, 0);  // zeroes the dots
     arrived_.fetch_add(1, std::memory_order_acq_rel);
     waitUntilAtLeast(arrived_, workers_);
@@ -207,30 +258,11 @@ class FusedI8Path : public ComputePath {
   int32_t* dotsBase_ = nullptr;  // dots_ rounded up to a page
   static constexpr size_t kPage = 4096;
   std::atomic<unsigned> arrived_{0};
-  // A thread's share of the listed columns, [front, back) in one word: its owner takes from
-  // the front, a thread done with its own share from the back.
-  struct alignas(64) ColumnShare {
-    std::atomic<uint64_t> span{0};
-    static constexpr size_t kClaimColumns = 32;  // four sweeps of the kernel
-    void set(size_t front, size_t back) { span.store(front | static_cast<uint64_t>(back) << 32, std::memory_order_relaxed); }
-    size_t back() const { return static_cast<size_t>(span.load(std::memory_order_relaxed) >> 32); }
-    bool claim(bool fromFront, size_t& begin, size_t& end) {
-      uint64_t now = span.load(std::memory_order_relaxed);
-      for (;;) {
-        const uint64_t front = now & 0xffffffffu, back = now >> 32;
-        if (front >= back) return false;
-        const uint64_t take = std::min<uint64_t>(kClaimColumns, back - front);
-        const uint64_t next = fromFront ? (front + take) | back << 32 : front | (back - take) << 32;
-        if (span.compare_exchange_weak(now, next, std::memory_order_relaxed)) {
-          begin = static_cast<size_t>(fromFront ? front : back - take);
-          end = begin + static_cast<size_t>(take);
-          return true;
-        }
-      }
-    }
-  };
-  std::unique_ptr<ColumnShare[]> shares_;
+  // Each thread's share of a batch-1 call: listed columns (stripes) or kernel steps (dense).
+  std::unique_ptr<WorkShare[]> shares_;
   unsigned shareCount_ = 0;
+  bool dealSteps_ = false;
+  unsigned dealThreads_ = 0;
   int8_t* q_ = nullptr;
   I8Row* rows_ = nullptr;
   std::vector<void*> threadScratch_;

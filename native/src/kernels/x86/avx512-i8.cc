@@ -90,6 +90,8 @@ const I8KernelTable kTable = {
     .rowTile = V::kRowTile,
     .threadScratchBytes = i8ThreadScratchBytes,
     .run = i8RunTiles<>,
+    .gemvSteps = i8GemvSteps<>,
+    .gemvRunSteps = i8GemvRunSteps<>,
     .quantize = quantizeRowAvx2,
     .denseRows = i8DenseRowPairs,
     .sparseRun = i8SparseRun<>,
@@ -106,6 +108,8 @@ const I8KernelTable kHardwarePrefetchTable = [] {
   table.name = "avx512 fused-i8: vpmaddubsw + vpmaddwd zmm (int8 activations, 2-bit code planes); batch 1 on the "
                "hardware prefetcher alone";
   table.run = i8RunTiles<0>;
+  table.gemvSteps = i8GemvSteps<0>;
+  table.gemvRunSteps = i8GemvRunSteps<0>;
   table.sparseRun = i8SparseRun<0>;
   return table;
 }();

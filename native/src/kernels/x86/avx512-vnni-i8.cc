@@ -171,6 +171,8 @@ const I8KernelTable kTable = {
     .rowTile = V::kRowTile,
     .threadScratchBytes = i8ThreadScratchBytes,
     .run = i8RunTiles<>,
+    .gemvSteps = i8GemvSteps<>,
+    .gemvRunSteps = i8GemvRunSteps<>,
     .quantize = quantizeRowAvx2,
     .denseRows = denseRows,
     .sparseRun = i8SparseRun<>,
@@ -188,6 +190,8 @@ const I8KernelTable kHardwarePrefetchTable = [] {
   table.name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes); batch 1 on the hardware "
                "prefetcher alone";
   table.run = i8RunTiles<0, 2>;
+  table.gemvSteps = i8GemvSteps<0, 2>;
+  table.gemvRunSteps = i8GemvRunSteps<0, 2>;
   table.sparseRun = i8SparseRun<0>;
   return table;
 }();
