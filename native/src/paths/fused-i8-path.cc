@@ -137,22 +137,31 @@ class FusedI8Path : public ComputePath {
   // kClaimRows rows, each a run of the kernel on its own (the batched kernel's tiles are
   // independent). Set up on the calling thread.
   static constexpr size_t kClaimRows = 64;  // whole tiles, and whole AMX panels of 32 rows
+  // Batch 1: the steps a thread claims at a time, about this many bytes of weights (2B-4T's
+  // matrices: 5-12 steps, 2-4 us of a cold call). Zen 4, 2 threads, dealt against fixed rows:
+  // in the decode (alternated step by step) calls ran 0.97-1.27x faster with claims of 32 KB,
+  // 0.93-1.16x with 32 KiB and 0.97-1.08x with 128 KiB (the host drifting between runs); hot
+  // (4096 x 4096 in L3, call by call) they cost 1-2% at 32 and at 128 KiB, 10% in one slow
+  // spell of the host.
+  static constexpr size_t kClaimBytes = 64 * 1024;
   void prepareSteps(const KernelCall& call, unsigned threads) {
     reserveShares(threads);
     dealThreads_ = threads;
+    claimSteps_ = 1;
     for (unsigned t = 0; t < threads; ++t) {
       const RowRange rows = splitRows(config_.n, rowTile(), t, threads);
       size_t items = 0;
-      if (rows.begin < rows.end)
-        items = call.batch == 1 ? i8_.gemvSteps(i8CallOf(call, rows.begin, rows.end))
-                                : (rows.end - rows.begin + kClaimRows - 1) / kClaimRows;
+      if (rows.begin < rows.end && call.batch == 1) {
+        items = i8_.gemvSteps(i8CallOf(call, rows.begin, rows.end));
+        if (t == 0) claimSteps_ = std::max<size_t>(1, kClaimBytes * items / ((rows.end - rows.begin) * (config_.k / 4 + 1)));
+      } else if (rows.begin < rows.end) {
+        items = (rows.end - rows.begin + kClaimRows - 1) / kClaimRows;
+      }
       shares_[t].set(0, items);
     }
   }
   void runSteps(const uint8_t* prepared, const KernelCall& call, unsigned thread) {
-    // Batch 1: a step reads a tile (4 rows, k bytes) of each of the kernel's streams, so 4
-    // steps are 30-80 KB of the 2B-4T matrices, a microsecond or two of a call.
-    const size_t claim = call.batch == 1 ? 4 : 1;
+    const size_t claim = claimSteps_;
     auto runItems = [&](const RowRange& rows, size_t first, size_t last) {
       if (call.batch == 1) return i8_.gemvRunSteps(prepared, i8CallOf(call, rows.begin, rows.end), first, last);
       const size_t end = std::min(rows.end, rows.begin + last * kClaimRows);
@@ -263,6 +272,7 @@ class FusedI8Path : public ComputePath {
   unsigned shareCount_ = 0;
   bool dealSteps_ = false;
   unsigned dealThreads_ = 0;
+  size_t claimSteps_ = 1;
   int8_t* q_ = nullptr;
   I8Row* rows_ = nullptr;
   std::vector<void*> threadScratch_;
