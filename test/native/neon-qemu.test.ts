@@ -157,6 +157,16 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8 stripes`, 'm'));
     });
 
+    // The dense batch-1 kernel in steps, dealt out as the path's threads deal them: I8_SHAPES
+    // shapes x 2 and 3 threads; scalar has no steps.
+    it.each(checked)('checked the %s fused-i8 kernel run in dealt-out steps against one run, or reported that it has none', (isa) => {
+      const { run, report } = outcome();
+      const cases = run.stdout.split('\n').filter((line) => line.startsWith(`PASS ${isa} fused-i8 steps n `) && / exact vs one run$/.test(line));
+      if (isa === 'scalar') expect(run.stdout, report).toMatch(/^NOTE scalar fused-i8 steps: none/m);
+      else expect(cases.length, report).toBe(I8_SHAPES * 2);
+      expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8 steps`, 'm'));
+    });
+
     it('checked activation top-k against a sorted reference and the greedy argmax against std::max_element', () => {
       const { run, report } = outcome();
       expect(run.stdout, report).toMatch(/^PASS activation top-k: 818 rows equal to a sorted reference$/m);
