@@ -139,8 +139,8 @@ class FusedI8Path : public ComputePath {
   static constexpr size_t kClaimRows = 64;  // whole tiles, and whole AMX panels of 32 rows
   // Batch 1: the steps a thread claims at a time, about this many bytes of weights (2B-4T's
   // matrices: 5-12 steps, 2-4 us of a cold call). Zen 4, 2 threads, dealt against fixed rows:
-  // in the decode (alternated step by step) calls ran 0.97-1.27x faster with claims of 32 KB,
-  // 0.93-1.16x with 32 KiB and 0.97-1.08x with 128 KiB (the host drifting between runs); hot
+  // in the decode (alternated step by step) calls ran 0.97-1.27x faster with claims of 4 steps
+  // (20-55 KB), 0.93-1.16x with 32 KiB and 0.97-1.08x with 128 KiB (the host drifting between runs); hot
   // (4096 x 4096 in L3, call by call) they cost 1-2% at 32 and at 128 KiB, 10% in one slow
   // spell of the host.
   static constexpr size_t kClaimBytes = 64 * 1024;
@@ -153,6 +153,7 @@ class FusedI8Path : public ComputePath {
       size_t items = 0;
       if (rows.begin < rows.end && call.batch == 1) {
         items = i8_.gemvSteps(i8CallOf(call, rows.begin, rows.end));
+        // A row is about k / 4 bytes of codes.
         if (t == 0) claimSteps_ = std::max<size_t>(1, kClaimBytes * items / ((rows.end - rows.begin) * (config_.k / 4 + 1)));
       } else if (rows.begin < rows.end) {
         items = (rows.end - rows.begin + kClaimRows - 1) / kClaimRows;
@@ -267,7 +268,8 @@ class FusedI8Path : public ComputePath {
   int32_t* dotsBase_ = nullptr;  // dots_ rounded up to a page
   static constexpr size_t kPage = 4096;
   std::atomic<unsigned> arrived_{0};
-  // Each thread's share of a batch-1 call: listed columns (stripes) or kernel steps (dense).
+  // Each thread's share of a call: listed columns (stripes), kernel steps (dense, batch 1) or
+  // runs of rows (dense, larger batches).
   std::unique_ptr<WorkShare[]> shares_;
   unsigned shareCount_ = 0;
   bool dealSteps_ = false;
