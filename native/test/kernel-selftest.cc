@@ -615,6 +615,21 @@ void checkSparseI8(const Implementation& impl, Tally& tally) {
   }
 }
 
+// Synthetic packed weights of an n x k matrix and their dense fused-i8 planes for `table`,
+// with the padded activation stride its kernels take.
+struct I8TestWeights {
+  size_t stride;
+  std::vector<uint8_t> packed;
+  AlignedBuffer dense;
+};
+I8TestWeights makeI8TestWeights(const I8KernelTable& table, size_t n, size_t k, uint64_t seed) {
+  I8TestWeights w{roundUp(roundUp(k, i8ColumnMultiple(table.planeBytes)), 32), std::vector<uint8_t>(packedBytes(n, k)),
+                  AlignedBuffer(i8PreparedBytes(n, k, table.planeBytes, table.rowTile))};
+  syntheticPackedWeights(seed, n, k, w.packed.data());
+  repackI8Planes(w.packed.data(), n, k, table.planeBytes, table.rowTile, w.dense.as<uint8_t>());
+  return w;
+}
+
 // fused-i8 scattered zeros: the table's stripe kernel (stripe-layout.h) over the nonzero
 // columns, its listed columns split among `threads` parts as the path deals them out (claims
 // added up, one taken from the back), each part's dots added up and rescaled as the path
@@ -635,13 +650,11 @@ void checkStripesI8(const Implementation& impl, Tally& tally) {
   uint64_t seed = 700;
   for (const Shape& shape : kStripeShapes) {
     const size_t n = shape.n, k = shape.k;
-    const size_t stride = roundUp(roundUp(k, i8ColumnMultiple(table.planeBytes)), 32);
-    std::vector<uint8_t> packed(packedBytes(n, k));
-    syntheticPackedWeights(++seed, n, k, packed.data());
-    AlignedBuffer dense(i8PreparedBytes(n, k, table.planeBytes, table.rowTile));
-    repackI8Planes(packed.data(), n, k, table.planeBytes, table.rowTile, dense.as<uint8_t>());
+    const I8TestWeights weights = makeI8TestWeights(table, n, k, ++seed);
+    const size_t stride = weights.stride;
+    const AlignedBuffer& dense = weights.dense;
     AlignedBuffer stripes(stripePreparedBytes(n, k, table.planeBytes));
-    repackStripes(packed.data(), n, k, table.planeBytes, stripes.as<uint8_t>());
+    repackStripes(weights.packed.data(), n, k, table.planeBytes, stripes.as<uint8_t>());
     AlignedBuffer scratch(table.threadScratchBytes(stride, 1)), xBuffer(stride * sizeof(float)), qBuffer(stride);
     float* x = xBuffer.as<float>();
     int8_t* q = qBuffer.as<int8_t>();
@@ -707,11 +720,9 @@ void checkI8Steps(const Implementation& impl, Tally& tally) {
   uint64_t seed = 900;
   for (const Shape& shape : kI8Shapes) {
     const size_t n = shape.n, k = shape.k;
-    const size_t stride = roundUp(roundUp(k, i8ColumnMultiple(table.planeBytes)), 32);
-    std::vector<uint8_t> packed(packedBytes(n, k));
-    syntheticPackedWeights(++seed, n, k, packed.data());
-    AlignedBuffer dense(i8PreparedBytes(n, k, table.planeBytes, table.rowTile));
-    repackI8Planes(packed.data(), n, k, table.planeBytes, table.rowTile, dense.as<uint8_t>());
+    const I8TestWeights weights = makeI8TestWeights(table, n, k, ++seed);
+    const size_t stride = weights.stride;
+    const AlignedBuffer& dense = weights.dense;
     AlignedBuffer scratch(table.threadScratchBytes(stride, 1)), xBuffer(stride * sizeof(float)), qBuffer(stride);
     syntheticActivations(++seed, k, xBuffer.as<float>());
     I8Row row{};
