@@ -752,6 +752,48 @@ void checkI8Steps(const Implementation& impl, Tally& tally) {
   }
 }
 
+// The batched kernel in runs of rows on one thread's scratch, as the path deals them out:
+// the first run lays the activations out, the later ones are told the scratch holds them
+// (I8KernelCall::scratchHoldsActivations), against one run over all rows: equal to the bit.
+// The scratch starts as garbage, so a run that skipped a needed layout would show.
+void checkI8Runs(const Implementation& impl, Tally& tally) {
+  const I8KernelTable& table = *impl.i8Table(cpuFeatures());
+  const std::string name = std::string(impl.name) + " fused-i8 runs";
+  constexpr Shape kRunShapes[] = {{130, 515}, {300, 256}};
+  constexpr size_t kRunBatches[] = {33, 64};
+  constexpr size_t kRunRows = 64;
+  uint64_t seed = 950;
+  for (const Shape& shape : kRunShapes) {
+    const size_t n = shape.n, k = shape.k;
+    const I8TestWeights weights = makeI8TestWeights(table, n, k, ++seed);
+    const size_t stride = weights.stride;
+    for (size_t batch : kRunBatches) {
+      AlignedBuffer scratch(table.threadScratchBytes(stride, batch)), xBuffer(batch * k * sizeof(float)), qBuffer(batch * stride);
+      std::memset(scratch.as<void>(), 0x5a, table.threadScratchBytes(stride, batch));
+      syntheticActivations(++seed, batch * k, xBuffer.as<float>());
+      std::vector<I8Row> rows(batch);
+      for (size_t b = 0; b < batch; ++b)
+        table.quantize(xBuffer.as<float>() + b * k, k, stride, qBuffer.as<int8_t>() + b * stride, &rows[b]);
+      std::vector<float> whole(batch * n, std::numeric_limits<float>::quiet_NaN()), runs(whole);
+      auto call = [&](float* y, size_t begin, size_t end) {
+        return I8KernelCall{n, k, qBuffer.as<int8_t>(), stride, rows.data(), batch, kSparseScale, y, begin, end};
+      };
+      size_t count = 0;
+      for (size_t begin = 0; begin < n; begin += kRunRows, ++count) {
+        I8KernelCall run = call(runs.data(), begin, std::min(n, begin + kRunRows));
+        run.scratchHoldsActivations = begin > 0;
+        table.run(weights.dense.as<uint8_t>(), scratch.as<void>(), run);
+      }
+      AlignedBuffer fresh(table.threadScratchBytes(stride, batch));
+      table.run(weights.dense.as<uint8_t>(), fresh.as<void>(), call(whole.data(), 0, n));
+      const std::string problem = compareExact(runs, whole);
+      tally.record(problem.empty(), name + " n " + std::to_string(n) + " k " + std::to_string(k) + " batch " +
+                                        std::to_string(batch) + " in " + std::to_string(count) + " runs" +
+                                        (problem.empty() ? " exact vs one run" : ": " + problem));
+    }
+  }
+}
+
 // Returns an empty string when prepare throws std::invalid_argument.
 std::string prepareRejection(const Implementation& impl, PathKind kind, size_t n, size_t k,
                              const std::vector<uint8_t>& packed, std::string& message) {
@@ -1014,6 +1056,7 @@ int main() {
     checkSparseI8(impl, tally);
     checkStripesI8(impl, tally);
     checkI8Steps(impl, tally);
+    checkI8Runs(impl, tally);
   }
   std::printf("%d passed, %d failed\n", tally.passed, tally.failed);
   return tally.failed == 0 ? 0 : 1;

@@ -167,6 +167,15 @@ describe.skipIf(tools.skipReason !== undefined)(`AArch64 NEON kernel self-test u
       expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8 steps`, 'm'));
     });
 
+    // The batched kernel in runs of 64 rows on one scratch, as the path's threads deal them out
+    // (the later runs told the scratch holds the laid-out activations): 2 shapes x batch 33 and 64.
+    it.each(checked)('checked the %s fused-i8 batched kernel run in runs of rows against one run', (isa) => {
+      const { run, report } = outcome();
+      const cases = run.stdout.split('\n').filter((line) => line.startsWith(`PASS ${isa} fused-i8 runs n `) && / exact vs one run$/.test(line));
+      expect(cases.length, report).toBe(4);
+      expect(run.stdout, report).not.toMatch(new RegExp(`^FAIL ${isa} fused-i8 runs`, 'm'));
+    });
+
     it('checked activation top-k against a sorted reference and the greedy argmax against std::max_element', () => {
       const { run, report } = outcome();
       expect(run.stdout, report).toMatch(/^PASS activation top-k: 818 rows equal to a sorted reference$/m);

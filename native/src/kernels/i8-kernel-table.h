@@ -30,6 +30,10 @@ struct I8KernelCall {
   float* y;
   size_t rowBegin;
   size_t rowEnd;
+  // This thread's scratch still holds what an earlier run of the same call laid out from q
+  // (the AMX kernel's B tiles), so `run` may skip that: set by a path that runs one call's
+  // rows as several runs on a thread.
+  bool scratchHoldsActivations = false;
 };
 
 struct I8KernelTable {

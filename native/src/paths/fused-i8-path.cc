@@ -163,10 +163,17 @@ class FusedI8Path : public ComputePath {
   }
   void runSteps(const uint8_t* prepared, const KernelCall& call, unsigned thread) {
     const size_t claim = claimSteps_;
+    // The first run lays the activations out in the thread's scratch (AMX's B tiles), the
+    // later ones reuse them: laid out again for each run of 64 rows, the AMX batch-64 GEMM ran
+    // 1.7x as long (Sapphire Rapids class, 4096 x 4096, 2 threads: 1.11 against 0.66 ms).
+    bool laidOut = false;
     auto runItems = [&](const RowRange& rows, size_t first, size_t last) {
       if (call.batch == 1) return i8_.gemvRunSteps(prepared, i8CallOf(call, rows.begin, rows.end), first, last);
       const size_t end = std::min(rows.end, rows.begin + last * kClaimRows);
-      i8_.run(prepared, threadScratch_[thread], i8CallOf(call, rows.begin + first * kClaimRows, end));
+      I8KernelCall run = i8CallOf(call, rows.begin + first * kClaimRows, end);
+      run.scratchHoldsActivations = laidOut;
+      i8_.run(prepared, threadScratch_[thread], run);
+      laidOut = true;
     };
     size_t first, last;
     const RowRange own{call.rowBegin, call.rowEnd};

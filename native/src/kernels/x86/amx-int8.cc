@@ -200,7 +200,7 @@ void amxGemm(const uint8_t* prepared, uint8_t* scratch, const I8KernelCall& c) {
   uint8_t* a = scratch;
   int8_t* b = reinterpret_cast<int8_t*>(a + kBlockABytes);
   int32_t* sums = reinterpret_cast<int32_t*>(b + tiles * bTileBytes);
-  layOutActivations(c, reinterpret_cast<int32_t*>(b));
+  if (!c.scratchHoldsActivations) layOutActivations(c, reinterpret_cast<int32_t*>(b));
   _tile_loadconfig(&kConfig);
   for (size_t first = c.rowBegin; first < c.rowEnd; first += kPanelRows) {
     size_t j = 0;
