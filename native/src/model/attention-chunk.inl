@@ -13,10 +13,18 @@ namespace {
 using bitbench::AttentionChunk;
 using bitbench::KvDtype;
 
+// One native vector: a zmm in the AVX-512 build, a ymm in AVX2's, an xmm (SSE2 or NEON) in the
+// baseline's. Wider than the target's registers, GCC kept arrays of these in memory and moved
+// their halves through general registers (vmovq/vpinsrq): the AVX2 build's attention ran 5.5x
+// as long as AVX-512's (2B-4T at 4K context, Sapphire Rapids class, 2 threads: 175 against
+// 31.7 ms a step) when every build used 16 lanes.
+#if defined(__AVX512F__)
 constexpr size_t kLanes = 16;
-// GCC vector extensions: one zmm in the AVX-512 build, two ymm in AVX2's, four xmm in the
-// baseline's. Explicit, because the auto-vectorizer versioned these loops on a pointer-overlap
-// test and ran them scalar in the model (2B-4T at 8K: 70% of a step in the scalar fallback).
+#elif defined(__AVX__)
+constexpr size_t kLanes = 8;
+#else
+constexpr size_t kLanes = 4;
+#endif
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 // Lanes values never cross a call boundary that another build sees (everything here is
 // internal and inlined), so the psABI note about passing them is moot.
@@ -65,24 +73,22 @@ inline void decodeRow(const uint8_t* in, size_t count, float* out) {
   }
 }
 
-typedef int32_t LaneIndexes __attribute__((vector_size(kLanes * sizeof(int32_t))));
-static_assert(kLanes == 16, "hsum folds 16 lanes");
-
-// The lanes' sum as a tree of four folds: a chain of 16 scalar adds (what a loop over the
-// lanes compiles to) cost four times the latency, once per head and position.
-#if defined(__clang__)
-#define BITBENCH_FOLD(v, ...) __builtin_shufflevector(v, v, __VA_ARGS__)
-#else
-#define BITBENCH_FOLD(v, ...) __builtin_shuffle(v, LaneIndexes{__VA_ARGS__})
-#endif
-inline float hsum(Lanes v) {
-  v += BITBENCH_FOLD(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-  v += BITBENCH_FOLD(v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-  v += BITBENCH_FOLD(v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-  v += BITBENCH_FOLD(v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-  return v[0];
+// The lanes' sum as a tree of folds, each adding the upper half to the lower: a chain of
+// scalar adds (what a loop over the lanes compiles to) cost four times the latency, once per
+// head and position.
+typedef float Lanes16 __attribute__((vector_size(16 * sizeof(float))));
+typedef float Lanes8 __attribute__((vector_size(8 * sizeof(float))));
+typedef float Lanes4 __attribute__((vector_size(4 * sizeof(float))));
+template <typename Half, typename Whole>
+inline Half foldHalves(Whole v) {
+  Half low, high;
+  std::memcpy(&low, &v, sizeof low);
+  std::memcpy(&high, reinterpret_cast<const char*>(&v) + sizeof low, sizeof high);
+  return low + high;
 }
-#undef BITBENCH_FOLD
+inline float hsum(Lanes4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+inline float hsum(Lanes8 v) { return hsum(foldHalves<Lanes4>(v)); }
+inline float hsum(Lanes16 v) { return hsum(foldHalves<Lanes8>(v)); }
 
 // Two accumulators: a 128-element dot is then two chains of four FMAs, not one of eight.
 inline float dot(const float* a, const float* b, size_t count) {
