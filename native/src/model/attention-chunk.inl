@@ -79,16 +79,15 @@ inline void decodeRow(const uint8_t* in, size_t count, float* out) {
 typedef float Lanes16 __attribute__((vector_size(16 * sizeof(float))));
 typedef float Lanes8 __attribute__((vector_size(8 * sizeof(float))));
 typedef float Lanes4 __attribute__((vector_size(4 * sizeof(float))));
-template <typename Half, typename Whole>
-inline Half foldHalves(Whole v) {
-  Half low, high;
-  std::memcpy(&low, &v, sizeof low);
-  std::memcpy(&high, reinterpret_cast<const char*>(&v) + sizeof low, sizeof high);
-  return low + high;
+// Halves by __builtin_shufflevector (GCC 12, clang): through memcpy, the accumulators whose
+// sums these are lived in memory, loaded and stored at every step of their loops.
+inline Lanes8 foldHalves(Lanes16 v) {
+  return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
 }
+inline Lanes4 foldHalves(Lanes8 v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7); }
 inline float hsum(Lanes4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
-inline float hsum(Lanes8 v) { return hsum(foldHalves<Lanes4>(v)); }
-inline float hsum(Lanes16 v) { return hsum(foldHalves<Lanes8>(v)); }
+inline float hsum(Lanes8 v) { return hsum(foldHalves(v)); }
+inline float hsum(Lanes16 v) { return hsum(foldHalves(v)); }
 
 // Two accumulators: a 128-element dot is then two chains of four FMAs, not one of eight.
 inline float dot(const float* a, const float* b, size_t count) {
@@ -129,6 +128,16 @@ inline float expNonPositive(float x) {
   return y * __builtin_bit_cast(float, exponent);
 }
 
+// A head's cached rows lie back to back, read one after the other: each row asks for the
+// row this far on (a hint: past the run's end it reads nothing that matters). The hardware
+// prefetcher alone kept one stream per thread waiting on DRAM: 2B-4T at 4K context, Sapphire
+// Rapids class, 2 threads, attention a step, keys asked for 1, 2, 4 and 8 KiB ahead: 21.1-21.6,
+// 20.8-21.9, 22.2-22.6, 23.0-23.1 ms against 24.5-25.0 without.
+constexpr size_t kRowsAheadBytes = 2048;
+inline void prefetchAhead(const uint8_t* row, size_t rowBytes) {
+  for (size_t line = 0; line < rowBytes; line += 64) __builtin_prefetch(row + kRowsAheadBytes + line, 0, 3);
+}
+
 // The value sums of head dims that are whole multiples of kValueLanes lanes: a block of
 // positions is decoded once into L1, then each head sums it with its output slice in
 // registers. Summing position by position into c.out instead stored and reloaded every output
@@ -159,6 +168,7 @@ void valueSumsBlocked(const AttentionChunk& c) {
           continue;
         }
       }
+      prefetchAhead(c.values + j * c.rowBytes, c.rowBytes);
       decodeRow<D>(c.values + j * c.rowBytes, d, block + r * d);
       scales[r] = kScaled ? c.valueScales[j * c.scaleStride] : 1.0f;
     }
@@ -201,14 +211,19 @@ void groupScores(const AttentionChunk& c) {
   const size_t d = c.headDim;
   for (size_t j = 0; j < c.count; ++j) {
     const uint8_t* raw = c.keys + j * c.rowBytes;
+    prefetchAhead(raw, c.rowBytes);
     if constexpr (D != KvDtype::kBf16) decodeRow<D>(raw, d, c.row);
+    // Unrolled over the heads: as loops, GCC 12 kept acc in memory, loaded and stored every
+    // accumulator once per step, and the chains waited on store forwarding.
     Lanes acc[G] = {};
     for (size_t i = 0; i < d; i += kLanes) {
       Lanes k;
       keyLanes<D>(raw, c.row, i, k);
+#pragma GCC unroll 8
       for (size_t g = 0; g < G; ++g) acc[g] += loadLanes(c.q + g * d + i) * k;
     }
     const float scale = kScaled ? c.scoreScale * c.keyScales[j * c.scaleStride] : c.scoreScale;
+#pragma GCC unroll 8
     for (size_t g = 0; g < G; ++g) c.scores[g * c.count + j] = hsum(acc[g]) * scale;
   }
 }
