@@ -249,6 +249,24 @@ void scores(const AttentionChunk& c) {
   }
 }
 
+// The largest of count >= 1 scores, lane by lane and then across the lanes: as one running
+// maximum the loop stays scalar (no reassociation without -ffast-math), a compare's latency
+// per score.
+inline float maxOf(const float* s, size_t count) {
+  float top = s[0];
+  size_t j = 0;
+  if (count >= kLanes) {
+    Lanes lanes = loadLanes(s);
+    for (j = kLanes; j + kLanes <= count; j += kLanes) {
+      const Lanes v = loadLanes(s + j);
+      lanes = v > lanes ? v : lanes;
+    }
+    for (size_t l = 0; l < kLanes; ++l) top = lanes[l] > top ? lanes[l] : top;
+  }
+  for (; j < count; ++j) top = s[j] > top ? s[j] : top;
+  return top;
+}
+
 template <KvDtype D, bool Masked = false>
 void attendChunk(const AttentionChunk& c) {
   constexpr bool kScaled = D != KvDtype::kBf16;
@@ -261,8 +279,7 @@ void attendChunk(const AttentionChunk& c) {
   }
   for (size_t g = 0; g < c.group; ++g) {
     float* s = c.scores + g * c.count;
-    float top = s[0];
-    for (size_t j = 1; j < c.count; ++j) top = s[j] > top ? s[j] : top;
+    const float top = maxOf(s, c.count);
     float sumLanes[kLanes] = {};
     size_t j = 0;
     if constexpr (Masked) {
