@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PATHS } from '../native/index.js';
+import { implementations, PATHS } from '../native/index.js';
 import { MemoryGuardError } from '../runner/memory-guard.js';
 import { checkModelFits, type ModelResult } from '../runner/model-job.js';
 import { maxOf } from '../reports/number-extremes.js';
@@ -106,3 +106,40 @@ const i8Batch = at('fused-i8', 32, 'int8');
 const bf16Batch = at('cached-bf16', 32);
 if (i8Batch && bf16Batch) console.log(`batch 32 decode: fused-i8 (int8 head) vs cached-bf16: ${(i8Batch.decodeTokS / bf16Batch.decodeTokS).toFixed(2)}x`);
 
+// Long-context attention per attention build (AVX-512, AVX2, NEON; the scalar ISA's ternary
+// layers are too slow to be worth a cell): fused-i8 with the int8 head at 4K positions, the
+// attention's time a step and the rate it reads the KV cache at, against the bandwidth the
+// run measured. A build far below its siblings is a kernel problem, not the CPU's: the AVX2
+// build once ran this 5.5x as long as AVX-512's on one machine, unseen at 96 positions.
+const LONG_CONTEXT = 4096;
+const attentionIsas = ['avx512-vnni', 'avx512', 'avx2', 'neon-dotprod', 'neon'];
+const supported = new Set(implementations().filter((i) => i.supported).map((i) => i.name as string));
+const builds = new Map<string, string>();
+for (const isa of attentionIsas) {
+  const build = isa.startsWith('avx512') ? 'avx512' : isa.startsWith('neon') ? 'neon' : isa;
+  if (supported.has(isa) && !builds.has(build)) builds.set(build, isa);
+}
+console.log('');
+console.log(`long-context attention: fused-i8 (int8 head), batch 1, ${LONG_CONTEXT} positions, bf16 KV cache, ${threads} threads`);
+for (const isa of builds.values()) {
+  showProgress(`attention at ${LONG_CONTEXT} positions, ${isa}...`);
+  const child = spawnSync(
+    process.execPath,
+    [cli, 'model', '--json', '--preset', preset, '--threads', String(threads), '--path', 'fused-i8', '--lm-head', 'int8',
+      '--isa', isa, '--context', String(LONG_CONTEXT), '--prompt', '16', '--tokens', '8', '--no-kv-quality', '--trials', '1'],
+    { encoding: 'utf8' },
+  );
+  clearProgress();
+  if (child.status !== 0) {
+    console.log(`  ${isa}: failed: ${child.stderr.trim().split('\n').pop()}`);
+    continue;
+  }
+  const r = JSON.parse(child.stdout) as ModelResult;
+  if (r.attentionMsPerStep === undefined || r.kvBytesPerSequence === undefined) continue;
+  const kvGBs = r.kvBytesPerSequence / (r.attentionMsPerStep * 1e6);
+  console.log(
+    `  ${isa} (${r.attentionKernel ?? '?'} attention): ${r.attentionMsPerStep.toFixed(2)} ms a step, ` +
+      `reading the cache at ${kvGBs.toFixed(1)} GB/s (${((100 * kvGBs) / r.bandwidthGBs).toFixed(0)}% of ${r.bandwidthGBs.toFixed(1)} GB/s); ` +
+      `decode ${r.decodeTokS.toFixed(2)} tokens/s`,
+  );
+}
