@@ -13,11 +13,13 @@ namespace {
 using bitbench::AttentionChunk;
 using bitbench::KvDtype;
 
-// One native vector: a zmm in the AVX-512 build, a ymm in AVX2's, an xmm (SSE2 or NEON) in the
-// baseline's. Wider than the target's registers, GCC kept arrays of these in memory and moved
-// their halves through general registers (vmovq/vpinsrq): the AVX2 build's attention ran 5.5x
-// as long as AVX-512's (2B-4T at 4K context, Sapphire Rapids class, 2 threads: 175 against
-// 31.7 ms a step) when every build used 16 lanes.
+// GCC vector extensions, one native vector wide: a zmm in the AVX-512 build, a ymm in AVX2's,
+// an xmm (SSE2 or NEON) in the baseline's. Explicit, because the auto-vectorizer versioned
+// these loops on a pointer-overlap test and ran them scalar in the model (2B-4T at 8K: 70% of
+// a step in the scalar fallback). One vector wide, because wider than the target's registers
+// GCC kept arrays of them in memory and moved their halves through general registers
+// (vmovq/vpinsrq): with 16 lanes in every build the AVX2 build's attention ran 5.5x as long as
+// AVX-512's (2B-4T at 4K context, Sapphire Rapids class, 2 threads: 175 against 31.7 ms a step).
 #if defined(__AVX512F__)
 constexpr size_t kLanes = 16;
 #elif defined(__AVX__)

@@ -10,8 +10,8 @@ namespace bitbench {
 
 namespace {
 // Split items' partials are laid out as [item][chunk][group] of (headDim outputs, max, sum);
-// with fewer than 4 * threads items split, into at least 4 * threads units. Below 2 * threads,
-// as before, 2B-4T's 5 kv heads at batch 1 ran whole on 2 threads, 3 on one and 2 on the other.
+// with fewer than 4 * threads items split, into at least 4 * threads units. (Below 2 * threads,
+// 2B-4T's 5 kv heads at batch 1 ran whole on 2 threads: 3 on one, 2 on the other.)
 size_t partialStride(const ModelDims& d) { return d.headDim + 2; }
 size_t splitItemsMax(unsigned threads) { return 4 * static_cast<size_t>(threads); }
 // Shorter chunks cost more in combining than they gain in balance.
