@@ -13,6 +13,8 @@
 //                              kPartialSteps partialAdd calls before it must be flushed
 //   kRowTile                   rows per tile of the layout
 //   kGemvStreams               tiles the batch-1 kernel walks at once (see i8GemvTiles)
+// and may provide blockDotFromMemory(Partial&, I packed, const int8_t* q): the batch-1
+// kernel's block with the four activation vectors read from q (see kDotFromMemory);
 // and may provide blockDot(Partial&, I packed, const I (&a)[4]): the four partialAdd calls of
 // one packed vector in fewer instructions (counting as four of kPartialSteps); or, for the
 // batch-1 kernel only, an accumulator of its own: BlockPartial, blockZero(),
@@ -81,6 +83,22 @@ constexpr size_t i8GemvPrefetchBytes() {
   return 0;
 }
 
+// Whether V's batch-1 block dot reads the activations as memory operands
+// (blockDotFromMemory(Partial&, I packed, const int8_t* q)): on 16-register ISAs, four
+// activation vectors held across a block leave too few registers for the partials.
+template <typename T>
+constexpr bool kDotFromMemory = requires(typename T::Partial& p, typename T::I w, const int8_t* q) {
+  T::blockDotFromMemory(p, w, q);
+};
+
+// One row's block in the batch-1 kernel: from memory where V reads it so, else from `a`.
+template <typename T>
+inline void gemvRowDot(typename GemvAccumulator<T>::P& p, typename T::I packed,
+                       const typename T::I (&a)[kI8PlanesPerBlock], const int8_t* q) {
+  if constexpr (kDotFromMemory<T>) T::blockDotFromMemory(p, packed, q);
+  else GemvAccumulator<T>::add(p, packed, a);
+}
+
 // Batch 1: STREAMS tiles from far-apart parts of the thread's rows at once (each a long
 // sequential stream: a core keeps several in flight where it would wait on one, which is what
 // cold weights need), sharing each block's four activation loads; each row's products gather
@@ -104,7 +122,8 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
       for (size_t r = 0; r < R; ++r) p[t][r] = G::zero();
     for (size_t block = block0; block < end; ++block) {
       typename V::I a[kI8PlanesPerBlock];
-      for (size_t s = 0; s < kI8PlanesPerBlock; ++s) a[s] = V::load(q + s * V::kBytes);
+      if constexpr (!kDotFromMemory<V>)
+        for (size_t s = 0; s < kI8PlanesPerBlock; ++s) a[s] = V::load(q + s * V::kBytes);
       for (size_t t = 0; t < STREAMS; ++t) {
         // Into every cache level (prefetcht0), not as non-temporal: Intel's prefetchnta fills L1
         // alone and the evicted line skips L2, so weights that fit in L2 came from DRAM on
@@ -114,7 +133,7 @@ inline void i8GemvTiles(const uint8_t* prepared, size_t first, size_t stride, si
           for (size_t r = 0; r < R * V::kBytes; r += 64) __builtin_prefetch(w[t] + PREFETCH + r, 0, 3);
         for (size_t r = 0; r < R; ++r) {
           const typename V::I packed = V::load(w[t] + r * V::kBytes);
-          G::add(p[t][r], packed, a);
+          gemvRowDot<V>(p[t][r], packed, a, q);
         }
         w[t] += R * V::kBytes;
       }
