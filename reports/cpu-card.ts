@@ -2,6 +2,7 @@
 // its compute ceilings, read from the newest fingerprint (runner/fingerprint/), defensively.
 import { maxOf } from './number-extremes.js';
 import { byText, num, record, str } from './read-json.js';
+import { unexposedIsaFlags } from '../runner/fingerprint/unexposed-isa.js';
 
 export interface BandwidthView {
   threads: number;
@@ -31,6 +32,8 @@ export interface CpuCard {
   microarchitecture: string | null;
   /** ISA flags the CPU has (bitbench's own detection), in the fingerprint's order. */
   isaFlags: string[];
+  /** Flags the microarchitecture's cores have that this instance does not show (unexposed-isa.ts). */
+  unexposedIsaFlags: string[];
   /** The ISAs kernels and models actually ran with, sorted. */
   isasUsed: string[];
   logicalCpus: number | null;
@@ -115,13 +118,15 @@ export function cpuCard(instanceType: string, fingerprint: unknown, isasUsed: Se
   const flags = record(cpu.isaFlags);
   const bandwidth = bandwidthOf(fingerprint);
   const hypervisor = cpu.hypervisor;
+  const isaFlags = Object.entries(flags).filter(([, on]) => on === true).map(([name]) => name);
   return {
     instanceType,
     vendor: str(cpu.vendor),
     modelName: str(cpu.modelName),
     arch: str(cpu.arch),
     microarchitecture: str(cpu.microarchitecture),
-    isaFlags: Object.entries(flags).filter(([, on]) => on === true).map(([name]) => name),
+    isaFlags,
+    unexposedIsaFlags: unexposedIsaFlags(str(cpu.microarchitecture), isaFlags),
     isasUsed: [...isasUsed].sort(byText),
     logicalCpus: num(topology.logicalCpus),
     physicalCores: num(topology.physicalCores),

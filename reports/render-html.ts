@@ -71,6 +71,14 @@ function computePeaksText(cpu: CpuCard): string {
   return parts.join('<br>') + (cpu.clockGHz !== null ? `<br><span class="muted">clock ${escapeHtml(cpu.clockGHz.toFixed(2))} GHz</span>` : '');
 }
 
+// The flags this instance's cores are known to have but it does not show (a hypervisor hiding
+// AVX-512, say): why its kernels are not the part's best.
+function unexposedIsaHtml(cpu: CpuCard): string {
+  if (!cpu.unexposedIsaFlags.length) return '';
+  const flags = cpu.unexposedIsaFlags.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ');
+  return `<br><span class="muted">not exposed here: ${flags} (${escapeHtml(cpu.microarchitecture)} cores have them; hidden by the hypervisor or not enabled by the kernel)</span>`;
+}
+
 function cpuCardHtml(cpu: CpuCard, resultCount: number): string {
   const bandwidth = cpu.bandwidth.length
     ? cpu.bandwidth.map((p) => `${escapeHtml(p.threads)}t ${escapeHtml(p.readGBs.toFixed(1))}`).join(', ') + ' GB/s read'
@@ -83,7 +91,7 @@ function cpuCardHtml(cpu: CpuCard, resultCount: number): string {
     ['microarchitecture', escapeHtml(cpu.microarchitecture ?? '–')],
     ['cores', escapeHtml(cores)],
     ['memory', escapeHtml(gigabytes(cpu.memoryBytes))],
-    ['ISA flags', cpu.isaFlags.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') || '–'],
+    ['ISA flags', (cpu.isaFlags.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') || '–') + unexposedIsaHtml(cpu)],
     ['ISA used', cpu.isasUsed.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ') || '–'],
     ['dense library', escapeHtml(cpu.blas ?? 'none')],
     ['bandwidth', bandwidth],

@@ -6,13 +6,15 @@ import type { BandwidthPoint } from '../../runner/fingerprint/bandwidth-curve.js
 import type { ComputePeaks } from '../../runner/fingerprint/compute-peaks.js';
 import { printOut } from '../../reports/text-safety/terminal-text.js';
 import { jsonLine } from './json-output.js';
+import { unexposedIsaFlags, unexposedIsaNote } from '../../runner/fingerprint/unexposed-isa.js';
 
 export const cpuHelp = `Usage: bitbench cpu [--json] [--no-bandwidth] [--no-imds]
 
 Prints this machine's fingerprint, the one every bitbench result is tagged with: the CPU
 (vendor, model, family/model/stepping or Arm implementer/part, microarchitecture), the ISA
-flags that decide which kernels run, the kernel ISA that is active, cores, SMT, caches, NUMA
-nodes, memory, kernel, container and cgroup CPU quota, the BLAS of this build, the EC2
+flags that decide which kernels run (and those the microarchitecture's cores have that this
+machine does not show, such as AVX-512 hidden by a hypervisor), the kernel ISA that is
+active, cores, SMT, caches, NUMA nodes, memory, kernel, container and cgroup CPU quota, the BLAS of this build, the EC2
 instance (IMDSv2, 300 ms deadline; 'local' elsewhere), the memory bandwidth at 1, 2, 4 ...
 all threads, the compute peaks per ISA at the same thread counts (fp32 FMA GFLOPS, int8
 dot-product GOPS, and the clock they ran at), and the bitbench version and git commit.
@@ -119,12 +121,17 @@ function computeLines(peaks: ComputePeaks): string[] {
   return rows;
 }
 
+function isaFlagsLine(fp: Fingerprint, flags: string[]): string {
+  const note = unexposedIsaNote(fp.cpu.microarchitecture, unexposedIsaFlags(fp.cpu.microarchitecture, fp.cpu.isaFlags));
+  return (flags.join(' ') || '(none of those that matter)') + (note ? ` · ${note}` : '');
+}
+
 /** The fingerprint as a compact card, one fact per line. */
 export function formatFingerprintCard(fp: Fingerprint): string {
   const flags = Object.entries(fp.cpu.isaFlags).filter(([, on]) => on).map(([name]) => name);
   const rows: [string, string][] = [
     ['CPU', cpuLine(fp.cpu)],
-    ['ISA flags', flags.join(' ') || '(none of those that matter)'],
+    ['ISA flags', isaFlagsLine(fp, flags)],
     ['Kernels', `${fp.isa.active ?? '(none)'} active${fp.isa.forced ? ` (BITBENCH_ISA=${fp.isa.forced})` : ''} · supported: ${fp.isa.supported.join(' ')}`],
     ['Cores', coresLine(fp.topology)],
     ['Caches', cachesLine(fp.topology.caches)],

@@ -222,5 +222,20 @@ describe('formatFingerprintCard', () => {
     expect(card).toContain('CPU quota: none\n');
     expect(card).toContain('Instance   local (IMDS not queried)\n');
     expect(card).toContain('Bandwidth  threads  read GB/s  triad GB/s\n                 1       12.3        14.6\n');
+    // The Emerald Rapids part has far more than these two flags: the card says what is missing.
+    expect(card).toContain('ISA flags  avx512f amx_tile · not exposed here: avx2 fma avx512bw avx512vl avx512_vnni avx512_bf16 avx_vnni amx_int8 amx_bf16 (emeraldrapids cores have them;');
+  });
+
+  it('says which of its part\'s flags an AVX2-only Zen 4 guest lacks', () => {
+    const fp: Fingerprint = {
+      ...graviton,
+      cpu: {
+        arch: 'x86', vendor: 'AuthenticAMD', modelName: 'AMD EPYC', family: 25, model: 17, stepping: 1, microcode: null,
+        microarchitecture: 'zen4', isaFlags: { avx2: true, fma: true, avx512f: false, avx512bw: false, avx512vl: false }, hypervisor: true,
+      },
+    };
+    expect(formatFingerprintCard(fp)).toContain(
+      'ISA flags  avx2 fma · not exposed here: avx512f avx512bw avx512vl avx512_vnni avx512_bf16 (zen4 cores have them; hidden by the hypervisor or not enabled by the kernel)\n',
+    );
   });
 });
