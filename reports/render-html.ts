@@ -17,6 +17,7 @@ import type { EngineBest, EngineComparison, EngineRatio } from './engine-compari
 import type { BaselineChange, CpuCard, FailureRow, InstanceReport, KernelCell, KernelRow, ModelRow, ReportData } from './report-data.js';
 import { modelSetting } from './model-rows.js';
 import { zeroedShareText } from './setting-text.js';
+import { unexposedIsaReason } from '../runner/fingerprint/unexposed-isa.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -76,7 +77,8 @@ function computePeaksText(cpu: CpuCard): string {
 function unexposedIsaHtml(cpu: CpuCard): string {
   if (!cpu.unexposedIsaFlags.length) return '';
   const flags = cpu.unexposedIsaFlags.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ');
-  return `<br><span class="muted">not exposed here: ${flags} (${escapeHtml(cpu.microarchitecture)} cores have them; hidden by the hypervisor or not enabled by the kernel)</span>`;
+  const why = cpu.microarchitecture === null ? '' : ` (${escapeHtml(unexposedIsaReason(cpu.microarchitecture))})`;
+  return `<br><span class="muted">not exposed here: ${flags}${why}</span>`;
 }
 
 function cpuCardHtml(cpu: CpuCard, resultCount: number): string {

@@ -14,10 +14,11 @@ Prints this machine's fingerprint, the one every bitbench result is tagged with:
 (vendor, model, family/model/stepping or Arm implementer/part, microarchitecture), the ISA
 flags that decide which kernels run (and those the microarchitecture's cores have that this
 machine does not show, such as AVX-512 hidden by a hypervisor), the kernel ISA that is
-active, cores, SMT, caches, NUMA nodes, memory, kernel, container and cgroup CPU quota, the BLAS of this build, the EC2
-instance (IMDSv2, 300 ms deadline; 'local' elsewhere), the memory bandwidth at 1, 2, 4 ...
-all threads, the compute peaks per ISA at the same thread counts (fp32 FMA GFLOPS, int8
-dot-product GOPS, and the clock they ran at), and the bitbench version and git commit.
+active, cores, SMT, caches, NUMA nodes, memory, kernel, container and cgroup CPU quota, the
+BLAS of this build, the EC2 instance (IMDSv2, 300 ms deadline; 'local' elsewhere), the memory
+bandwidth at 1, 2, 4 ... all threads, the compute peaks per ISA at the same thread counts (fp32
+FMA GFLOPS, int8 dot-product GOPS, and the clock they ran at), and the bitbench version and
+git commit.
 
 Options:
   --json          print one JSON object

@@ -62,8 +62,13 @@ export function unexposedIsaFlags(microarchitecture: string | null, isaFlags: Re
   return expected.filter((flag) => !present.has(flag));
 }
 
+/** Why a machine lacks flags its microarchitecture's cores have, for a reader. */
+export function unexposedIsaReason(microarchitecture: string): string {
+  return `${microarchitecture} cores have them; hidden by the hypervisor or not enabled by the kernel`;
+}
+
 /** One line for a reader: which flags the part has that this machine does not show, and the likely why. */
 export function unexposedIsaNote(microarchitecture: string | null, unexposed: readonly string[]): string | null {
   if (!unexposed.length || microarchitecture === null) return null;
-  return `not exposed here: ${unexposed.join(' ')} (${microarchitecture} cores have them; hidden by the hypervisor or not enabled by the kernel)`;
+  return `not exposed here: ${unexposed.join(' ')} (${unexposedIsaReason(microarchitecture)})`;
 }
