@@ -130,6 +130,27 @@ inline float expNonPositive(float x) {
   return y * __builtin_bit_cast(float, exponent);
 }
 
+// expNonPositive on a vector, the same arithmetic lane by lane. Written over lane arrays, the
+// softmax loop stayed scalar (GCC 12 vectorized neither the float-to-int conversion nor the
+// bit casts): a fifth of attention's samples on an AVX2-only Zen 4 at 4K context.
+typedef int32_t IntLanes __attribute__((vector_size(kLanes * sizeof(int32_t))));
+inline Lanes expNonPositive(Lanes x) {
+  const Lanes floor = Lanes{} - 87.0f;
+  x = x > floor ? x : floor;
+  const Lanes shifter = Lanes{} + 12582912.0f;
+  const Lanes n = (x * 1.44269504088896341f + shifter) - shifter;
+  const Lanes r = x - n * 0.693359375f - n * -2.12194440e-4f;
+  Lanes p = Lanes{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const Lanes y = p * r * r + r + 1.0f;
+  const IntLanes exponent = (__builtin_convertvector(n, IntLanes) + 127) << 23;
+  return y * reinterpret_cast<const Lanes&>(exponent);
+}
+
 // A head's cached rows lie back to back, read one after the other: each row asks for the
 // row this far on (a hint: past the run's end it reads nothing that matters). The hardware
 // prefetcher alone kept one stream per thread waiting on DRAM: 2B-4T at 4K context, Sapphire
@@ -282,17 +303,15 @@ void attendChunk(const AttentionChunk& c) {
   for (size_t g = 0; g < c.group; ++g) {
     float* s = c.scores + g * c.count;
     const float top = maxOf(s, c.count);
-    float sumLanes[kLanes] = {};
+    Lanes sumLanes = {};
     size_t j = 0;
-    if constexpr (Masked) {
+    for (; j + kLanes <= c.count; j += kLanes) {
+      const Lanes v = loadLanes(s + j);
+      Lanes e = expNonPositive(v - top);
       // A dropped score is -infinity: its weight is exactly zero (expNonPositive would give 1e-38).
-      const float dropped = -__builtin_inff();
-      for (; j + kLanes <= c.count; j += kLanes)
-        for (size_t l = 0; l < kLanes; ++l)
-          sumLanes[l] += (s[j + l] = s[j + l] == dropped ? 0.0f : expNonPositive(s[j + l] - top));
-    } else {
-      for (; j + kLanes <= c.count; j += kLanes)
-        for (size_t l = 0; l < kLanes; ++l) sumLanes[l] += (s[j + l] = expNonPositive(s[j + l] - top));
+      if constexpr (Masked) e = v == Lanes{} - __builtin_inff() ? Lanes{} : e;
+      storeLanes(s + j, e);
+      sumLanes += e;
     }
     float sum = 0;
     for (; j < c.count; ++j) sum += (s[j] = Masked && s[j] == -__builtin_inff() ? 0.0f : expNonPositive(s[j] - top));
