@@ -34,9 +34,11 @@ static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, si
 // Triple panels: two groups (36 columns), the rows in chunks of kPanelChunkTiles tiles, each
 // chunk panel after panel (chunkedPanelWordOffset), so that one chunk's listed panels are one
 // run of memory read front to back. Split-triple panels: four groups (60 columns, one sparse
-// block), every tile in one panel (panelWordOffset).
+// block), every tile in one panel (panelWordOffset). Pair panels: the same, four groups of 16
+// columns (one kSparseF32BlockColumns block).
 constexpr size_t kTriplePanelGroups = 2;
 constexpr size_t kSplitPanelGroups = 4;
+constexpr size_t kPairPanelGroups = kSparseF32BlockColumns / kColumnsPerWord;
 // Tiles per chunk of the triple panels: a chunk's stretch of one panel is 4 KiB (32 tiles of two
 // 64-byte words). Without chunks a thread's stream read a few KiB of each panel and jumped to the
 // next, and the prefetcher started over at each one (AVX-512 on Zen 4, 4096 x 4096 cold, 2
@@ -74,6 +76,8 @@ constexpr size_t kGemvStreams = 4;
 enum class FusedLayout {
   // 2 bits per weight, 16 columns per 32-bit word, one word per row of a tile.
   kCodePairs,
+  // The same words in column panels (panelWordOffset, kPairPanelGroups wide).
+  kCodePairPanels,
   // 3 weights per 5-bit index (27 of 32 values), 6 indexes (18 columns) per 32-bit word:
   // 1.78 bits per weight read instead of 2.
   kCodeTriples,

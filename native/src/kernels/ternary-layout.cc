@@ -78,7 +78,11 @@ size_t rowTileBytes(size_t n, size_t k, size_t rowsPerTile) {
   return tileCount(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
 }
 
-void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+namespace {
+
+// The 2-bit code words, placed by offset(tile, group, groups, tiles).
+template <class Offset>
+void repackCodeWords(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out, Offset offset) {
   const size_t groups = (k + kColumnsPerWord - 1) / kColumnsPerWord;
   repackTiles(n, groups, kColumnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
     uint32_t word = 0;
@@ -88,7 +92,21 @@ void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTil
       word |= code << (2 * s);
     }
     return word;
-  }, [&](size_t tile, size_t group, size_t groupCount, size_t) { return tileWordOffset(tile, group, groupCount, rowsPerTile); });
+  }, offset);
+}
+
+}  // namespace
+
+void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  repackCodeWords(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t) {
+    return tileWordOffset(tile, group, groups, rowsPerTile);
+  });
+}
+
+void repackRowPanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  repackCodeWords(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t tiles) {
+    return panelWordOffset(tile, group, groups, tiles, rowsPerTile, kPairPanelGroups);
+  });
 }
 
 size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
@@ -164,7 +182,8 @@ void repackSplitTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t r
 
 size_t fusedColumnMultiple(FusedLayout layout) {
   switch (layout) {
-    case FusedLayout::kCodePairs: return kColumnsPerWord;
+    case FusedLayout::kCodePairs:
+    case FusedLayout::kCodePairPanels: return kColumnsPerWord;
     case FusedLayout::kCodeTriples:
     case FusedLayout::kCodeTriplePanels: return kTripleColumnsPerWord;
     case FusedLayout::kCodeSplitTriples:
@@ -175,7 +194,8 @@ size_t fusedColumnMultiple(FusedLayout layout) {
 
 size_t fusedPreparedBytes(FusedLayout layout, size_t n, size_t k, size_t rowsPerTile) {
   switch (layout) {
-    case FusedLayout::kCodePairs: return rowTileBytes(n, k, rowsPerTile);
+    case FusedLayout::kCodePairs:
+    case FusedLayout::kCodePairPanels: return rowTileBytes(n, k, rowsPerTile);
     case FusedLayout::kCodeTriples:
     case FusedLayout::kCodeTriplePanels: return tripleTileBytes(n, k, rowsPerTile);
     case FusedLayout::kCodeSplitTriples:
@@ -188,6 +208,7 @@ void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, 
                  uint8_t* out) {
   switch (layout) {
     case FusedLayout::kCodePairs: return repackRowTiles(packed, n, k, rowsPerTile, out);
+    case FusedLayout::kCodePairPanels: return repackRowPanels(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeTriples: return repackTripleTiles(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeTriplePanels: return repackTriplePanels(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeSplitTriples: return repackSplitTripleTiles(packed, n, k, rowsPerTile, out);

@@ -37,6 +37,9 @@ void validatePacked(const uint8_t* packed, size_t n, size_t k);
 
 size_t rowTileBytes(size_t n, size_t k, size_t rowsPerTile);
 void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
+// The same words in column panels (kernel-table.h, panelWordOffset): the sparse copy of AVX2's
+// sign-bit kernel.
+void repackRowPanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
 
 // Triple-tile layout: as the row-tile layout, but each 32-bit word holds 18 columns as six
 // 5-bit indexes c0 + 3 c1 + 9 c2 (codes of columns 3t, 3t+1, 3t+2 of the group) at bits 5t.

@@ -63,6 +63,7 @@ struct V {
 
 #include "../dense-rows.inl"
 #include "../fused-tiles.inl"
+#include "../fused-pair-panels.inl"
 #include "avx2-split-triples.inl"
 
 constexpr KernelTable kTable = {
@@ -104,10 +105,10 @@ constexpr KernelTable kSignBitsTable = {
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
-    .sparseFusedKernelName = "avx2 sparse fused: the sign-bit kernel over the words of nonzero 64-column blocks only",
-    .sparseFusedRun = signBitsSkipZeroBlocks,
-    .sparseFusedCopy = false,
-    .sparseFusedLayout = FusedLayout::kCodePairs,
+    .sparseFusedKernelName = "avx2 sparse fused: the sign-bit kernel over a column-panel copy, nonzero 64-column panels only",
+    .sparseFusedRun = signBitsSkipZeroPanels,
+    .sparseFusedCopy = true,
+    .sparseFusedLayout = FusedLayout::kCodePairPanels,
     .sparseFusedBlockColumns = kSparseF32BlockColumns,
     .sparseFusedMinRows = 0,
 };
