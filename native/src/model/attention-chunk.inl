@@ -186,7 +186,7 @@ inline Lanes expNonPositive(Lanes x) {
   p = p * r + 5.0000001201e-1f;
   const Lanes y = p * r * r + r + 1.0f;
   const IntLanes exponent = (__builtin_convertvector(n, IntLanes) + 127) << 23;
-  return y * reinterpret_cast<const Lanes&>(exponent);
+  return y * __builtin_bit_cast(Lanes, exponent);
 }
 
 // A head's cached rows lie back to back, read one after the other: each row asks for the
