@@ -95,18 +95,27 @@ void repackCodeWords(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTi
   }, offset);
 }
 
+// Where the repack functions place tile t's word of group g: tile after tile, or in column
+// panels `panelGroups` wide (kernel-table.h).
+auto tileMajor(size_t rowsPerTile) {
+  return [rowsPerTile](size_t tile, size_t group, size_t groups, size_t) {
+    return tileWordOffset(tile, group, groups, rowsPerTile);
+  };
+}
+auto panelMajor(size_t rowsPerTile, size_t panelGroups) {
+  return [rowsPerTile, panelGroups](size_t tile, size_t group, size_t groups, size_t tiles) {
+    return panelWordOffset(tile, group, groups, tiles, rowsPerTile, panelGroups);
+  };
+}
+
 }  // namespace
 
 void repackRowTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
-  repackCodeWords(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t) {
-    return tileWordOffset(tile, group, groups, rowsPerTile);
-  });
+  repackCodeWords(packed, n, k, rowsPerTile, out, tileMajor(rowsPerTile));
 }
 
 void repackRowPanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
-  repackCodeWords(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t tiles) {
-    return panelWordOffset(tile, group, groups, tiles, rowsPerTile, kPairPanelGroups);
-  });
+  repackCodeWords(packed, n, k, rowsPerTile, out, panelMajor(rowsPerTile, kPairPanelGroups));
 }
 
 size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
@@ -145,9 +154,7 @@ void repackTriples(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile
 }  // namespace
 
 void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
-  repackTriples(packed, n, k, rowsPerTile, out, [&](size_t tile, size_t group, size_t groups, size_t) {
-    return tileWordOffset(tile, group, groups, rowsPerTile);
-  });
+  repackTriples(packed, n, k, rowsPerTile, out, tileMajor(rowsPerTile));
 }
 
 void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
@@ -170,14 +177,12 @@ size_t splitTripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
 
 void repackSplitTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
   repackTripleWords(packed, n, k, rowsPerTile, out, kSplitTripleColumnsPerWord, 6, splitTripleIndexes,
-                    [&](size_t tile, size_t group, size_t groups, size_t) { return tileWordOffset(tile, group, groups, rowsPerTile); });
+                    tileMajor(rowsPerTile));
 }
 
 void repackSplitTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
   repackTripleWords(packed, n, k, rowsPerTile, out, kSplitTripleColumnsPerWord, 6, splitTripleIndexes,
-                    [&](size_t tile, size_t group, size_t groups, size_t tiles) {
-                      return panelWordOffset(tile, group, groups, tiles, rowsPerTile, kSplitPanelGroups);
-                    });
+                    panelMajor(rowsPerTile, kSplitPanelGroups));
 }
 
 size_t fusedColumnMultiple(FusedLayout layout) {
