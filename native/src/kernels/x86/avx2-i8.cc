@@ -66,7 +66,8 @@ struct V {
   // four partials, four activations, two masks and the temporaries are more than AVX2's 16
   // registers: with the activations in registers GCC kept the partials on the stack, a load,
   // add and store per row and block. 4096x4096 hot, Zen 4 with AVX-512 hidden (AVX2 only),
-  // both alternating call by call: 1.03-1.04x with 1 thread and 2; cold 1.00-1.04x.
+  // both alternating call by call: 1.03-1.04x with 1 thread and 2; cold 1.00-1.04x. Zen 3
+  // (2 vCPUs, the same way): hot 1.03-1.07x with 2 threads, 1.06-1.08x with 1; cold 1.01-1.06x.
   static void blockDotFromMemory(Partial& p, I w, const int8_t* q) {
     const I low = _mm256_set1_epi8(3), high = _mm256_set1_epi8(12);
     const auto* a = reinterpret_cast<const __m256i*>(q);
