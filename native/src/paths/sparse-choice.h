@@ -25,6 +25,8 @@ constexpr double kSparseMinZeroBlocks = 0.15;
 // With both read ahead (same machine and setting, one run each): 23% zero blocks 1.10x (AVX-512)
 // and 1.09x (AVX2), 6912 x 2560 on AVX2 1.10x, 4096 x 2560 1.08x; 17% 1.02-1.03x and 1.02x; 11%
 // 0.98x and 0.95x. From a fifth (a quarter before the read-ahead: 6912 x 2560 at 23% ran dense).
+// AVX2's sign-bit kernel (AMD before Zen 4) reads a panel copy too (fused-pair-panels.inl):
+// Zen 3, 4096 x 4096, 2 threads, cold, 25% zero blocks 1.22x, 30% 1.33-1.39x, 50% 1.67-1.81x.
 constexpr double kSparseMinZeroBlocksF32 = 0.2;
 
 // Fraction of zero activations (one by one) from which fused-i8 runs its column-stripe kernel
