@@ -5,6 +5,7 @@
 import { benchmarkModel, estimateModelBytes, type ActivationSparsityMode, type AttentionSparsityMode, type KvDtype, type KvFill, type LmHeadDtype, type ModelBenchmark, type ModelSpec as AddonModelSpec } from '../native/model.js';
 import { resolveIsa, type IsaName, type PathName } from '../native/index.js';
 import { bandwidthAround } from './bandwidth.js';
+import { rooflineOf, type BandwidthSource } from './roofline.js';
 import { checkMemoryFits } from './memory-guard.js';
 import { resolveModel, type ModelDimensions } from './model-config.js';
 import { runLlamaEngine, type LlamaEngineInfo } from './llama/llama-engine.js';
@@ -162,7 +163,11 @@ export interface ModelResult {
   bytesPerToken: number;
   weightBytesPerStep: number;
   kvBytesPerStep: number;
+  /** The roofline's bandwidth: the probe's around the run, or the run's own reads where faster (runner/roofline.ts). */
   bandwidthGBs: number;
+  /** What the probe read around the run (absent in results stored before it was recorded). */
+  probeBandwidthGBs?: number;
+  bandwidthSource?: BandwidthSource;
   rooflineTokS: number;
   rooflineFraction: number;
   /**
@@ -267,12 +272,12 @@ export async function runModelJob(
   }
   const isa = resolveIsa(spec.isa);
   const decode = () => benchmarkModel(modelSpecFor(spec, dims, isa), onProgress);
-  const { result: run, bandwidthGBs } = await withBandwidth(spec, isa, decode);
+  const { result: run, bandwidthGBs: probeGBs } = await withBandwidth(spec, isa, decode);
   const steps = Float64Array.from(run.stepNs).sort();
   const decodeNs = steps.reduce((sum, ns) => sum + ns, 0);
   const bytesPerStep = run.weightBytesPerStep + run.kvBytesPerStep;
   const decodeTokS = decodeNs > 0 ? (spec.batch * spec.tokens * 1e9) / decodeNs : NaN;
-  const rooflineTokS = (spec.batch * bandwidthGBs * 1e9) / bytesPerStep;
+  const roofline = rooflineOf(probeGBs, bytesPerStep, steps.length, decodeNs, spec.batch);
   const total = (values: Float64Array) => values.reduce((sum, ns) => sum + ns, 0);
   const attentionNs = total(run.attentionNs);
   const projectionNs = total(run.projectionNs);
@@ -318,9 +323,8 @@ export async function runModelJob(
     bytesPerToken: bytesPerStep / spec.batch,
     weightBytesPerStep: run.weightBytesPerStep,
     kvBytesPerStep: run.kvBytesPerStep,
-    bandwidthGBs,
-    rooflineTokS,
-    rooflineFraction: decodeTokS / rooflineTokS,
+    ...roofline,
+    rooflineFraction: decodeTokS / roofline.rooflineTokS,
     ...(run.sparsity && spec.sparsity ? { sparsity: modelSparsityOf(spec, run.sparsity, decodeTokS) } : {}),
     ...(run.attentionSparsity && spec.attentionSparsity && spec.attentionSparsity !== 'none'
       ? {
@@ -386,7 +390,7 @@ export async function runLlamaModelJob(
       { ggufPath: prepared.path, sequences: spec.batch, prompt: spec.prompt, tokens: spec.tokens, threads: spec.threads, kv, vocab: dims.vocab, seed },
       onProgress,
     );
-  const { result: run, bandwidthGBs } = await withBandwidth(spec, isa, decode);
+  const { result: run, bandwidthGBs: probeGBs } = await withBandwidth(spec, isa, decode);
   const steps = Float64Array.from(run.stepNs).sort();
   const decodeNs = steps.reduce((sum, ns) => sum + ns, 0);
   let kvRead = 0;
@@ -394,7 +398,7 @@ export async function runLlamaModelJob(
   const kvBytesPerStep = spec.tokens ? kvRead / spec.tokens : 0;
   const bytesPerStep = weightBytesPerStep + kvBytesPerStep;
   const decodeTokS = decodeNs > 0 ? (spec.batch * spec.tokens * 1e9) / decodeNs : NaN;
-  const rooflineTokS = (spec.batch * bandwidthGBs * 1e9) / bytesPerStep;
+  const roofline = rooflineOf(probeGBs, bytesPerStep, steps.length, decodeNs, spec.batch);
   return {
     preset: model.name,
     dims,
@@ -422,8 +426,7 @@ export async function runLlamaModelJob(
     bytesPerToken: bytesPerStep / spec.batch,
     weightBytesPerStep,
     kvBytesPerStep,
-    bandwidthGBs,
-    rooflineTokS,
-    rooflineFraction: decodeTokS / rooflineTokS,
+    ...roofline,
+    rooflineFraction: decodeTokS / roofline.rooflineTokS,
   };
 }

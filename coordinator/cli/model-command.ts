@@ -285,6 +285,13 @@ function describeKv(r: ModelResult): string[] {
   ];
 }
 
+/** Where the roofline's bandwidth came from (runner/roofline.ts). */
+function rooflineBandwidthText(r: ModelResult): string {
+  const at = `${r.bandwidthGBs.toFixed(1)} GB/s`;
+  if (r.bandwidthSource !== 'run' || r.probeBandwidthGBs === undefined) return `${at} measured`;
+  return `${at}, this run's own reads (the bandwidth probe read ${r.probeBandwidthGBs.toFixed(1)} GB/s around it: a shared or busy memory system)`;
+}
+
 export function describeModelResult(r: ModelResult): string {
   const lines = [
     `${r.preset}: ${r.path} (${r.isa}), batch ${r.batch}, prompt ${r.prompt}, ${r.tokens} tokens, ${r.threads} thread${r.threads === 1 ? '' : 's'}, KV ${r.kv}, LM head ${r.lmHead}`,
@@ -301,7 +308,7 @@ export function describeModelResult(r: ModelResult): string {
           (r.decodeTokSRerun95 ? `; a repeat run: ${r.decodeTokSRerun95[0].toFixed(2)} .. ${r.decodeTokSRerun95[1].toFixed(2)}` : '')]
       : []),
     `  prefill    ${r.prefillTokS.toFixed(1)} tokens/s  (time to first token ${ms(r.ttftMs)} ms)`,
-    `  roofline   ${r.rooflineTokS.toFixed(2)} tokens/s at ${r.bandwidthGBs.toFixed(1)} GB/s measured; reached ${(100 * r.rooflineFraction).toFixed(0)}%`,
+    `  roofline   ${r.rooflineTokS.toFixed(2)} tokens/s at ${rooflineBandwidthText(r)}; reached ${(100 * r.rooflineFraction).toFixed(0)}%`,
     ...describeStep(r),
     ...describeKv(r),
     ...describeAttentionSparsity(r),

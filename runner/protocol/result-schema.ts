@@ -131,6 +131,8 @@ export const modelResultSchema = z.looseObject({
   peakRssBytes: figure,
   bytesPerToken: figure,
   bandwidthGBs: figure,
+  probeBandwidthGBs: nullableFigure,
+  bandwidthSource: z.enum(['probe', 'run']).optional().catch(undefined),
   rooflineTokS: nullableFigure,
   rooflineFraction: nullableFigure,
   noisy: z.boolean().optional().catch(undefined),

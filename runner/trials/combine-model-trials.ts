@@ -41,6 +41,13 @@ export function combineModelTrials(measured: readonly MeasuredModelTrial[]): Mod
     return sum > 0 ? (first.batch * 1e9 * sorted.length) / sum : NaN;
   };
   const interval = trialInterval(withSteps.map((m) => m.result.stepNs), { statistic: rate });
+  const highest = withSteps.reduce((best, m) => (m.result.rooflineTokS > best.rooflineTokS ? m.result : best), withSteps[0]!.result);
+  const highestRoofline = {
+    bandwidthGBs: highest.bandwidthGBs,
+    rooflineTokS: highest.rooflineTokS,
+    ...(highest.probeBandwidthGBs !== undefined ? { probeBandwidthGBs: highest.probeBandwidthGBs } : {}),
+    ...(highest.bandwidthSource !== undefined ? { bandwidthSource: highest.bandwidthSource } : {}),
+  };
   const decodeTokS = interval.estimate;
   return {
     ...base,
@@ -51,6 +58,8 @@ export function combineModelTrials(measured: readonly MeasuredModelTrial[]): Mod
     withinTrialCv: interval.withinTrialCv,
     betweenTrialCv: interval.betweenTrialCv,
     noisy: interval.withinTrialCv > MODEL_NOISY_CV || (interval.betweenTrialCv ?? 0) > MODEL_NOISY_CV,
-    rooflineFraction: decodeTokS / first.rooflineTokS,
+    // The highest roofline of the trials: the machine delivered at least that bandwidth.
+    ...highestRoofline,
+    rooflineFraction: decodeTokS / highestRoofline.rooflineTokS,
   };
 }
