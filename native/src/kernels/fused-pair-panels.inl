@@ -5,8 +5,8 @@
 // one and paid only its arithmetic back (Zen 3, 4096 x 4096, 2 threads, 50% zero blocks: 1.35x
 // dense cold against 1.91x hot). A skipped panel is never read.
 //
-// Included after fused-tiles.inl (fusedGemvGroup) by ISA translation units whose V also has
-// loadu(const float*); inside their anonymous namespace.
+// Included after fused-tiles.inl (fusedGemvGroup) and panel-walk.inl by ISA translation units
+// whose V also has loadu(const float*); inside their anonymous namespace.
 
 // How far ahead, in tiles of a stream, the words are asked for (into L2: prefetcht1), past the
 // stream's stretch into the next listed panel's: 8 tiles of 4 words of 8 rows is 1 KiB.
@@ -39,59 +39,13 @@ inline void pairPanelTiles(const uint32_t* const (&words)[TILES], const uint32_t
 inline void signBitsSkipZeroPanels(const uint8_t* panels, void*, const uint32_t* blocks, size_t count,
                                      const KernelCall& c) {
   static_assert(kPairPanelGroups * kColumnsPerWord == kSparseF32BlockColumns);
-  static_assert(kGemvStreams == 4, "the stream arrays below list four");
-  const uint32_t* words = reinterpret_cast<const uint32_t*>(panels);
   const size_t groups = (c.k + kColumnsPerWord - 1) / kColumnsPerWord;
-  const size_t tiles = (c.n + V::kLanes - 1) / V::kLanes;
-  const size_t tileBegin = c.rowBegin / V::kLanes;
-  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
-  // The matrix's last tile, when part of it lies past n, keeps its sums here.
-  alignas(64) float tail[V::kLanes];
-  auto partialOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
-  constexpr size_t S = kGemvStreams;
-  const size_t part = (tileEnd - tileBegin) / S;
-  auto panelStart = [&](size_t firstGroup) {
-    return words + panelWordOffset(0, firstGroup, groups, tiles, V::kLanes, kPairPanelGroups);
-  };
-  for (size_t i = 0; i < count; ++i) {
-    const size_t firstGroup = blocks[i] * kPairPanelGroups;
-    const size_t width = panelWidth(firstGroup, groups, kPairPanelGroups);
-    const uint32_t* panel = panelStart(firstGroup);
-    const float* x = c.x + firstGroup * kColumnsPerWord;
-    const size_t stride = part * width * V::kLanes;
-    // The next listed panel (this one again after the last: a harmless hint).
-    const size_t nextGroup = (i + 1 < count ? blocks[i + 1] : blocks[i]) * kPairPanelGroups;
-    const uint32_t* next = panelStart(nextGroup);
-    const size_t nextWidth = panelWidth(nextGroup, groups, kPairPanelGroups);
-    const size_t nextStride = part * nextWidth * V::kLanes;
-    for (size_t j = 0; j < part; ++j) {
-      const size_t t = tileBegin + j;
-      const uint32_t* w0 = panel + t * width * V::kLanes;
-      // kPairPanelAheadTiles on in each stream: in this panel, or past the stream's end in the next.
-      const size_t d = j + kPairPanelAheadTiles;
-      const bool here = d < part;
-      const uint32_t* n0 =
-          here ? panel + (tileBegin + d) * width * V::kLanes : next + (tileBegin + d - part) * nextWidth * V::kLanes;
-      const size_t aheadStride = here ? stride : nextStride;
-      const uint32_t* const tileWords[S] = {w0, w0 + stride, w0 + 2 * stride, w0 + 3 * stride};
-      const uint32_t* const ahead[S] = {n0, n0 + aheadStride, n0 + 2 * aheadStride, n0 + 3 * aheadStride};
-      float* const partial[S] = {partialOf(t), partialOf(t + part), partialOf(t + 2 * part), partialOf(t + 3 * part)};
-      pairPanelTiles<S>(tileWords, ahead, width, x, partial, i == 0);
-    }
-    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) {
-      const uint32_t* const tileWords[1] = {panel + t * width * V::kLanes};
-      const uint32_t* const ahead[1] = {next + t * nextWidth * V::kLanes};
-      float* const partial[1] = {partialOf(t)};
-      pairPanelTiles<1>(tileWords, ahead, width, x, partial, i == 0);
-    }
-  }
   // The sign-bit weights are 2w: half the scale.
-  const typename V::F scale = V::set1(0.5f * c.scale);
-  for (size_t t = tileBegin; t < tileEnd; ++t) {
-    const size_t row0 = t * V::kLanes;
-    // No block at all (every activation zero): every sum is zero.
-    const typename V::F out = count == 0 ? V::zero() : V::mul(V::loadu(partialOf(t)), scale);
-    if (row0 + V::kLanes <= c.n) V::storeu(c.y + row0, out);
-    else V::storePartial(c.y + row0, out, c.n - row0);
-  }
+  walkListedPanels(reinterpret_cast<const uint32_t*>(panels), groups, kPairPanelGroups, kPairPanelAheadTiles, blocks,
+                   count, 0.5f * c.scale, c,
+                   [&](auto streams, const auto& words, const auto& ahead, size_t width, size_t firstGroup,
+                       const auto& partial, bool first) {
+                     pairPanelTiles<decltype(streams)::value>(words, ahead, width, c.x + firstGroup * kColumnsPerWord,
+                                                              partial, first);
+                   });
 }

@@ -268,55 +268,14 @@ inline void splitGemvPanelTiles(const uint32_t* const (&words)[TILES], const uin
 // parts of the thread's rows as in splitGemvRows. Rows keep their sums in y between panels.
 void splitSkipZeroBlocks(const uint8_t* panels, void* scratch, const uint32_t* blocks, size_t count,
                          const KernelCall& c) {
-  const uint32_t* words = reinterpret_cast<const uint32_t*>(panels);
-  const size_t groups = splitGroups(c.k), tiles = (c.n + V::kLanes - 1) / V::kLanes;
-  const size_t tileBegin = c.rowBegin / V::kLanes;
-  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
+  const size_t groups = splitGroups(c.k);
   float* tables = static_cast<float*>(scratch);
   buildSplitTables(c, tables, ListedSplitGroups{groups, blocks, count});
-  // The matrix's last tile, when part of it lies past n, keeps its sums in `tail`.
-  alignas(32) float tail[V::kLanes];
-  auto partialOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
-  constexpr size_t S = kGemvStreams;
-  const size_t part = (tileEnd - tileBegin) / S;
-  for (size_t i = 0; i < count; ++i) {
-    const size_t firstGroup = blocks[i] * kSplitPanelGroups;
-    const size_t width = panelWidth(firstGroup, groups, kSplitPanelGroups);
-    const float* panelTables = tables + firstGroup * kSplitGroupFloats;
-    const uint32_t* panel = words + panelWordOffset(0, firstGroup, groups, tiles, V::kLanes, kSplitPanelGroups);
-    const size_t stride = part * width * V::kLanes;
-    // The next listed panel (this one again after the last: a harmless hint).
-    const size_t nextGroup = (i + 1 < count ? blocks[i + 1] : blocks[i]) * kSplitPanelGroups;
-    const uint32_t* next = words + panelWordOffset(0, nextGroup, groups, tiles, V::kLanes, kSplitPanelGroups);
-    const size_t nextWidth = panelWidth(nextGroup, groups, kSplitPanelGroups);
-    const size_t nextStride = part * nextWidth * V::kLanes;
-    for (size_t j = 0; j < part; ++j) {
-      const size_t t = tileBegin + j;
-      const uint32_t* w0 = panel + t * width * V::kLanes;
-      // kSplitPanelAheadTiles on in each stream: in this panel, or past the stream's end in the next.
-      const size_t d = j + kSplitPanelAheadTiles;
-      const bool here = d < part;
-      const uint32_t* n0 = here ? panel + (tileBegin + d) * width * V::kLanes
-                                : next + (tileBegin + d - part) * nextWidth * V::kLanes;
-      const size_t aheadStride = here ? stride : nextStride;
-      const uint32_t* const tileWords[S] = {w0, w0 + stride, w0 + 2 * stride, w0 + 3 * stride};
-      const uint32_t* const ahead[S] = {n0, n0 + aheadStride, n0 + 2 * aheadStride, n0 + 3 * aheadStride};
-      float* const partial[S] = {partialOf(t), partialOf(t + part), partialOf(t + 2 * part), partialOf(t + 3 * part)};
-      splitGemvPanelTiles<S>(tileWords, ahead, width, panelTables, partial, i == 0);
-    }
-    for (size_t t = tileBegin + S * part; t < tileEnd; ++t) {
-      const uint32_t* const tileWords[1] = {panel + t * width * V::kLanes};
-      const uint32_t* const ahead[1] = {next + t * nextWidth * V::kLanes};
-      float* const partial[1] = {partialOf(t)};
-      splitGemvPanelTiles<1>(tileWords, ahead, width, panelTables, partial, i == 0);
-    }
-  }
-  const __m256 scale = _mm256_set1_ps(c.scale);
-  for (size_t t = tileBegin; t < tileEnd; ++t) {
-    const size_t row0 = t * V::kLanes;
-    // No block at all (every activation zero): every sum is zero.
-    const __m256 out = count == 0 ? _mm256_setzero_ps() : _mm256_mul_ps(_mm256_loadu_ps(partialOf(t)), scale);
-    if (row0 + V::kLanes <= c.n) V::storeu(c.y + row0, out);
-    else V::storePartial(c.y + row0, out, c.n - row0);
-  }
+  walkListedPanels(reinterpret_cast<const uint32_t*>(panels), groups, kSplitPanelGroups, kSplitPanelAheadTiles, blocks,
+                   count, c.scale, c,
+                   [&](auto streams, const auto& words, const auto& ahead, size_t width, size_t firstGroup,
+                       const auto& partial, bool first) {
+                     splitGemvPanelTiles<decltype(streams)::value>(words, ahead, width,
+                                                                   tables + firstGroup * kSplitGroupFloats, partial, first);
+                   });
 }

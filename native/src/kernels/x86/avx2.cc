@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "../kernel-table.h"
@@ -63,6 +64,7 @@ struct V {
 
 #include "../dense-rows.inl"
 #include "../fused-tiles.inl"
+#include "../panel-walk.inl"
 #include "../fused-pair-panels.inl"
 #include "avx2-split-triples.inl"
 
