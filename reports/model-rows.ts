@@ -44,6 +44,9 @@ export interface ModelRow {
   rooflineTokS: number | null;
   rooflineFraction: number | null;
   bandwidthGBs: number | null;
+  /** 'run': the roofline's bandwidth is the decode's own read rate, the probe (probeBandwidthGBs) having read less; null: the probe's (or an older result). */
+  bandwidthSource: 'probe' | 'run' | null;
+  probeBandwidthGBs: number | null;
   peakRssBytes: number | null;
   speedupVsBaseline: number | null;
   /** The tiny test model (check-rows.ts): shown apart, as a check. */
@@ -155,10 +158,12 @@ export function modelRow(stored: ReportResultInput): ModelRow {
     rooflineTokS: num(result.rooflineTokS),
     rooflineFraction,
     bandwidthGBs: num(result.bandwidthGBs),
+    bandwidthSource: result.bandwidthSource ?? null,
+    probeBandwidthGBs: num(result.probeBandwidthGBs),
     peakRssBytes: num(result.peakRssBytes),
     speedupVsBaseline: null,
     check: isCheckPreset(facts.preset),
-    verdict: classifyModel(rooflineFraction),
+    verdict: classifyModel(rooflineFraction, result.bandwidthSource ?? null),
     noisy: stored.noisy,
     change: null,
   };

@@ -172,6 +172,15 @@ function modelTable(all: ModelRow[], withChange: boolean): string {
   );
 }
 
+// A roofline drawn at the run's own read rate (the probe around it read less) is marked where
+// its share is printed, with both rates.
+function runCeilingMark(m: ModelRow): string {
+  if (m.bandwidthSource !== 'run') return '';
+  const probe = m.probeBandwidthGBs !== null ? `; the bandwidth probe around it read ${fixed(m.probeBandwidthGBs, 1)} GB/s` : '';
+  const title = `roofline at ${fixed(m.bandwidthGBs, 1)} GB/s, this run's own reads${probe}`;
+  return ` <span class="muted" title="${escapeHtml(title)}">${escapeHtml("run's reads")}</span>`;
+}
+
 function modelRowsTable(models: ModelRow[], withChange: boolean): string {
   // The setting (KV format and context, LM head, sparsity) tells apart rows of one model and path.
   const headers = ['model', 'path', 'ISA', 'batch', 'threads', 'setting', 'decode tok/s', 'roofline tok/s', '% roofline', 'prefill tok/s', 'step p50 ms', 'vs baseline', 'bound', ''];
@@ -187,7 +196,7 @@ function modelRowsTable(models: ModelRow[], withChange: boolean): string {
       `<td>${escapeHtml(modelSetting(m) ?? '–')}</td>`,
       `<td class=r>${escapeHtml(fixed(m.decodeTokS, 2))}</td>`,
       `<td class=r>${escapeHtml(fixed(m.rooflineTokS, 2))}</td>`,
-      `<td class=r>${escapeHtml(percent(m.rooflineFraction))}</td>`,
+      `<td class=r>${escapeHtml(percent(m.rooflineFraction))}${runCeilingMark(m)}</td>`,
       `<td class=r>${escapeHtml(fixed(m.prefillTokS, 1))}</td>`,
       `<td class=r>${escapeHtml(m.p50Ms === null ? '–' : m.p50Ms.toPrecision(3))}</td>`,
       `<td class=r>${escapeHtml(speedup(m.speedupVsBaseline))}</td>`,

@@ -12,7 +12,10 @@ export type VerdictInputResult = Pick<ReportResultInput, 'jobId' | 'runId' | 'ki
 };
 
 export function verdictOfResult(stored: VerdictInputResult, fingerprint: unknown = stored.fingerprint): Verdict | null {
-  if (stored.kind === 'model') return classifyModel(num(record(stored.result).rooflineFraction));
+  if (stored.kind === 'model') {
+    const result = record(stored.result);
+    return classifyModel(num(result.rooflineFraction), str(result.bandwidthSource));
+  }
   if (stored.kind !== 'kernel') return null;
   const input = { ...stored, instanceType: '' };
   return kernelRow(input, kernelFacts(input), bandwidthOf(fingerprint), computeOf(fingerprint)).verdict;

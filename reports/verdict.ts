@@ -77,10 +77,16 @@ export function classifyKernel(input: VerdictInput): Verdict | null {
  * memory share (the runner's rooflineFraction); a step's operations are not recorded, so below
  * the threshold the words say what is known, not which of compute or overhead it is.
  */
-export function classifyModel(rooflineFraction: number | null): Verdict | null {
+/**
+ * @param bandwidthSource 'run' where the roofline was drawn at the decode's own read rate, the
+ * bandwidth probe around it having read less (runner/roofline.ts): the ceiling is then the
+ * run's, and the words say so.
+ */
+export function classifyModel(rooflineFraction: number | null, bandwidthSource: string | null = null): Verdict | null {
   if (rooflineFraction === null || rooflineFraction < 0) return null;
   const base = { memoryFraction: rooflineFraction, computeFraction: null, computeCeiling: null, fraction: rooflineFraction };
-  if (rooflineFraction >= BOUND_THRESHOLD) return { ...base, bound: 'memory', text: `memory-bound at ${percent(rooflineFraction)} of the memory ceiling` };
+  const ceiling = bandwidthSource === 'run' ? "the memory ceiling (this run's own reads: the bandwidth probe read less)" : 'the memory ceiling';
+  if (rooflineFraction >= BOUND_THRESHOLD) return { ...base, bound: 'memory', text: `memory-bound at ${percent(rooflineFraction)} of ${ceiling}` };
   return { ...base, bound: 'unclear', text: `below the memory ceiling (${percent(rooflineFraction)}): compute or overhead` };
 }
 

@@ -185,6 +185,14 @@ describe('kernel cells by activation sparsity', () => {
     expect(sparse!.rows[0]!.change!.baselineMedian).toBe(400_000);
   });
 
+  it("marks a model row whose roofline is the run's own reads, with both rates, and says so in its verdict", async () => {
+    const fromRun = { rooflineFraction: 1, rooflineTokS: 30, bandwidthGBs: 26.1, bandwidthSource: 'run', probeBandwidthGBs: 13.04 };
+    const { html } = await buildReport({ runs: [run('r')], results: [model('m-run', 'r', 'fused-i8', 30, fromRun), model('m-probe', 'r', 'fused', 20, { rooflineFraction: 0.9, bandwidthSource: 'probe' })] });
+    expect(html).toContain(escapeHtml("roofline at 26.1 GB/s, this run's own reads; the bandwidth probe around it read 13.0 GB/s"));
+    expect(html).toContain(escapeHtml("memory-bound at 100% of the memory ceiling (this run's own reads: the bandwidth probe read less)"));
+    expect(html.split(`${escapeHtml("run's reads")}</span>`)).toHaveLength(2);
+  });
+
   it('names the share zeroed in the cell caption', async () => {
     const { html } = await buildReport({ runs: [run('r')], results });
     expect(html).toContain(escapeHtml('4096×4096, batch 1, 2 threads, cold, 50% zero'));

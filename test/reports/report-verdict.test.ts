@@ -68,6 +68,13 @@ describe('classifyKernel', () => {
     expect(classifyModel(0.2)).toMatchObject({ bound: 'unclear', text: 'below the memory ceiling (20%): compute or overhead' });
     expect(classifyModel(null)).toBeNull();
   });
+
+  it("says when a model's memory ceiling is the run's own reads, the bandwidth probe having read less", () => {
+    expect(classifyModel(1, 'run')).toMatchObject({
+      bound: 'memory', text: "memory-bound at 100% of the memory ceiling (this run's own reads: the bandwidth probe read less)",
+    });
+    expect(classifyModel(0.83, 'probe')?.text).toBe('memory-bound at 83% of the memory ceiling');
+  });
 });
 
 function fleetInput() {
