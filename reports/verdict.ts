@@ -76,8 +76,6 @@ export function classifyKernel(input: VerdictInput): Verdict | null {
  * The verdict of a model's decode step: its bytes per token against the bandwidth give the
  * memory share (the runner's rooflineFraction); a step's operations are not recorded, so below
  * the threshold the words say what is known, not which of compute or overhead it is.
- */
-/**
  * @param bandwidthSource 'run' where the roofline was drawn at the decode's own read rate, the
  * bandwidth probe around it having read less (runner/roofline.ts): the ceiling is then the
  * run's, and the words say so.
