@@ -3,8 +3,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "../kernels/ternary-layout.h"
-
 namespace bitbench {
 
 ProjectionShape projectionShape(const ModelDims& d, Projection projection) {
@@ -26,7 +24,7 @@ size_t ternaryWeightBytes(const ModelDims& dims) {
   size_t bytes = 0;
   for (int p = 0; p < kProjections; ++p) {
     const ProjectionShape shape = projectionShape(dims, static_cast<Projection>(p));
-    bytes += packedBytes(shape.n, shape.k);
+    bytes += shape.n * ((shape.k + 3) / 4);
   }
   return bytes * dims.layers;
 }
