@@ -74,10 +74,6 @@ struct I8KernelTable {
   // output. May be null: the path runs the column-block or the dense kernel.
   void (*stripeRun)(const uint8_t* stripes, size_t n, const int8_t* q, const uint32_t* columns, size_t count,
                     size_t following, bool accumulate, int32_t* dots);
-  // The share of zero activations from which the path runs stripeRun when the weights come
-  // from memory at every call (PathConfig::weightsStreamed); 0: the share that holds with the
-  // weights in cache too (sparse-choice.h). Set only where it was measured.
-  double streamedStripeMinZeros = 0;
 };
 
 }  // namespace bitbench

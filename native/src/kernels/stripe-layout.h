@@ -49,10 +49,6 @@ inline unsigned stripeRowShift(size_t row, size_t planeBytes) {
 // (4 columns x 2 x 127 x 64 per step).
 constexpr size_t kStripeMaxColumns = 131072;
 
-// Zen 4's 512-bit stripe kernels run from this share of zeros when the weights come from
-// memory (I8KernelTable::streamedStripeMinZeros; the figures are in paths/sparse-choice.h).
-constexpr double kZen4StreamedStripeMinZeros = 0.25;
-
 void repackStripes(const uint8_t* packed, size_t n, size_t k, size_t planeBytes, uint8_t* out);
 
 // Writes the indexes of the nonzero values of q (k of them); returns how many.

@@ -111,7 +111,6 @@ const I8KernelTable kHardwarePrefetchTable = [] {
   table.gemvSteps = i8GemvSteps<0>;
   table.gemvRunSteps = i8GemvRunSteps<0>;
   table.sparseRun = i8SparseRun<0>;
-  table.streamedStripeMinZeros = kZen4StreamedStripeMinZeros;
   return table;
 }();
 

@@ -193,7 +193,6 @@ const I8KernelTable kHardwarePrefetchTable = [] {
   table.gemvSteps = i8GemvSteps<0, 2>;
   table.gemvRunSteps = i8GemvRunSteps<0, 2>;
   table.sparseRun = i8SparseRun<0>;
-  table.streamedStripeMinZeros = kZen4StreamedStripeMinZeros;
   return table;
 }();
 
