@@ -134,8 +134,6 @@ export interface AddonModelSpec extends AddonAttentionSparsitySpec {
   sparsity?: ActivationSparsityMode;
   /** threshold: |x| below it zeroed (> 0); top-k, adaptive, top-k-blocks: keep ratio in (0, 1]. */
   sparsityLevel?: number;
-  /** The machine's last-level cache in bytes (default 0: unknown). Ternary weights larger than it stream from memory every step, and the sparse kernels then pay from fewer zeros. */
-  lastLevelCacheBytes?: number;
 }
 
 /** Which cached positions each query head's softmax keeps (default none: all). */

@@ -6,7 +6,6 @@ import { benchmarkModel, estimateModelBytes, type ActivationSparsityMode, type A
 import { resolveIsa, type IsaName, type PathName } from '../native/index.js';
 import { bandwidthAround } from './bandwidth.js';
 import { rooflineOf, type BandwidthSource } from './roofline.js';
-import { lastLevelCacheBytes } from './cold-footprint.js';
 import { checkMemoryFits } from './memory-guard.js';
 import { resolveModel, type ModelDimensions } from './model-config.js';
 import { runLlamaEngine, type LlamaEngineInfo } from './llama/llama-engine.js';
@@ -225,7 +224,6 @@ export function modelSpecFor(spec: ModelJobSpec, dims: ModelDimensions, isa: Isa
     kvQualitySteps: kvQualityStepsFor(spec),
     ...(spec.sparsity && spec.sparsity !== 'none' ? { sparsity: spec.sparsity, sparsityLevel: spec.sparsityLevel ?? 0 } : {}),
     ...attentionSparsitySpec(spec),
-    lastLevelCacheBytes: lastLevelCacheBytes(),
   };
 }
 

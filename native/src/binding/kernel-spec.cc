@@ -66,7 +66,6 @@ BenchmarkSpec readBenchmarkSpec(const Napi::CallbackInfo& info) {
   o.batch = batch;
   o.threads = out.kernel.threads;
   o.cold = optionalChoice(spec, "cache", {"hot", "cold"}, "hot") == "cold";
-  out.kernel.path.weightsStreamed = o.cold;
   o.coldBytes = optionalInteger(spec, "coldBytes", 1, size_t{1} << 40, size_t{1} << 30);
   o.warmup = optionalInteger(spec, "warmup", 0, 1000000, 3);
   o.minSamples = optionalInteger(spec, "minSamples", 1, 10000000, 10);

@@ -74,7 +74,6 @@ ModelSpec readModelSpec(const Napi::Object& spec) {
     throw Napi::RangeError::New(spec.Env(), error.what());
   }
   out.attentionSparsity = readAttentionSparsity(spec);
-  out.lastLevelCacheBytes = optionalInteger(spec, "lastLevelCacheBytes", 0, size_t{1} << 50, 0);
   return out;
 }
 

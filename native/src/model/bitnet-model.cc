@@ -96,11 +96,8 @@ size_t maxRowsOf(const ModelSpec& spec) {
 PathConfig projectionConfig(const ModelSpec& spec, Projection projection, size_t maxRows,
                             std::shared_ptr<Workspace> workspace) {
   const ProjectionShape shape = projectionShape(spec.dims, projection);
-  PathConfig config{spec.path,  spec.implementation, shape.n, shape.k, maxRows, 1.0f, spec.useBlas, std::move(workspace),
-                    spec.sparsity.mode != SparsityMode::kNone};
-  // Cycling through more weights than the cache holds, each layer finds its own evicted.
-  config.weightsStreamed = spec.lastLevelCacheBytes > 0 && ternaryWeightBytes(spec.dims) > spec.lastLevelCacheBytes;
-  return config;
+  return {spec.path,  spec.implementation, shape.n, shape.k, maxRows, 1.0f, spec.useBlas, std::move(workspace),
+          spec.sparsity.mode != SparsityMode::kNone};
 }
 
 }  // namespace

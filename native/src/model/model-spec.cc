@@ -20,15 +20,6 @@ ProjectionShape projectionShape(const ModelDims& d, Projection projection) {
   return {0, 0};
 }
 
-size_t ternaryWeightBytes(const ModelDims& dims) {
-  size_t bytes = 0;
-  for (int p = 0; p < kProjections; ++p) {
-    const ProjectionShape shape = projectionShape(dims, static_cast<Projection>(p));
-    bytes += shape.n * ((shape.k + 3) / 4);
-  }
-  return bytes * dims.layers;
-}
-
 const char* projectionName(Projection projection) {
   static const char* const names[] = {"q", "k", "v", "o", "gate", "up", "down"};
   return names[static_cast<int>(projection)];

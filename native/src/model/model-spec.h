@@ -48,9 +48,6 @@ struct ModelSpec {
   ActivationSparsity sparsity;
   // Which cached positions each head's softmax keeps (all by default).
   AttentionSparsity attentionSparsity;
-  // The machine's last-level cache (0: unknown): a model's ternary weights larger than it come
-  // from memory at every step.
-  size_t lastLevelCacheBytes = 0;
 };
 
 // The seven ternary projections of a layer, in weight-file order.
@@ -62,9 +59,6 @@ struct ProjectionShape {
   size_t k;  // inputs
 };
 ProjectionShape projectionShape(const ModelDims& dims, Projection projection);
-
-// Bytes of all layers' ternary weights at 2 bits each.
-size_t ternaryWeightBytes(const ModelDims& dims);
 const char* projectionName(Projection projection);
 
 // Throws std::invalid_argument naming the field when dimensions cannot describe a model

@@ -33,9 +33,6 @@ struct PathConfig {
   // activation blocks are all zero (sparse-choice.h); fused-i8 also prepares the column-block
   // copy of the weights it reads (sparse-layout.h). Other paths ignore it.
   bool sparseKernel = false;
-  // The weights come from memory at every call (the kernel benchmark's cold rotation, a model
-  // larger than the last-level cache), so skipping their bytes pays from fewer zeros.
-  bool weightsStreamed = false;
 };
 
 // What the calls of a path with a sparse kernel measured on their activations (batch 1).

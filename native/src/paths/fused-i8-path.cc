@@ -80,7 +80,7 @@ class FusedI8Path : public ComputePath {
       size_t zeros = 0;
       for (size_t i = 0; i < config_.k; ++i) zeros += q_[i] == 0;
       runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocks);
-      if (!runSparse_ && stripes_ && zeros >= stripeMinZeroColumns(i8_.planeBytes, config_.weightsStreamed) * static_cast<double>(config_.k))
+      if (!runSparse_ && stripes_ && zeros >= kStripeMinZeroColumns * static_cast<double>(config_.k))
         prepareStripes(threads);
     }
     // Dense calls deal their work out: batch 1 the kernel's steps where the table has them,

@@ -40,23 +40,6 @@ constexpr double kSparseMinZeroBlocksF32 = 0.2;
 // 1.21x, 1.12x; 4096 x 4096 1.04x, 1.20x: about the same threshold.
 constexpr double kStripeMinZeroColumns = 0.45;
 constexpr size_t kStripeMinRows = 1024;
-// The same for the 512-bit kernels when the weights come from memory at every call (a decode
-// of a model larger than the last-level cache, the kernel benchmark cold), since the stripes
-// read ahead into L2 (x86/avx512-stripes.inl). Zen 4, 2 threads, cold, stripes against dense
-// calls interleaved, medians of 3 runs of 150: avx512-vnni at 20/30/40% zeros 6912 x 2560
-// 1.10/1.20/1.34x, 2560 x 2560 1.15/1.11/1.13x, 2560 x 6912 1.09/1.13/1.16x, 4096 x 4096
-// 1.08/1.16/1.28x; avx512 (no VNNI) 1.09/1.20/1.35x, 0.97/1.05/1.11x, 1.05/1.14/1.19x,
-// 1.06/1.08/1.21x. With the weights in cache they lose below the 45%: 0.67-0.77x at 20%,
-// 0.76-0.81x at 30%. The 256-bit kernels keep 45% (avx2 on Zen 4, cold, 30%: 0.88-1.11x). So
-// top-k keeping 70% (30% zeros) runs stripes on every layer of 1024 rows or more, not only the
-// down projection. Intel's cold figures above (0.86x at 30%) predate the read-ahead into L2,
-// which made the stripes 1.16-1.24x faster cold on Emerald Rapids: to be measured there again.
-constexpr double kStripeMinZeroColumnsStreamed512 = 0.25;
-
-// The zero fraction from which a stripe kernel of vectorBytes-byte vectors runs.
-inline double stripeMinZeroColumns(size_t vectorBytes, bool weightsStreamed) {
-  return weightsStreamed && vectorBytes >= 64 ? kStripeMinZeroColumnsStreamed512 : kStripeMinZeroColumns;
-}
 
 // The column-block copy follows the dense one on a page boundary.
 inline size_t sparseCopyOffset(size_t denseBytes) { return roundUp(denseBytes, 4096); }
