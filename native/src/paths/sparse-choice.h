@@ -40,6 +40,14 @@ constexpr double kSparseMinZeroBlocksF32 = 0.2;
 // 1.21x, 1.12x; 4096 x 4096 1.04x, 1.20x: about the same threshold.
 constexpr double kStripeMinZeroColumns = 0.45;
 constexpr size_t kStripeMinRows = 1024;
+// A lower share where the weights come from memory at every call was tried on Zen 4 (stop 37).
+// Cold, interleaved with dense, the AVX-512 stripes ran 1.05-1.20x at 20-30% zeros while the
+// shared host left about 30 GB/s. But the 2B-4T decode with top-k 0.7 (then on stripes on every
+// layer of 1024 rows) depended on the host's memory speed: 1.08-1.09x dense in five runs where
+// dense read 29-33 GB/s, 0.97-0.99x in three at 37-48 GB/s, 0.90-0.94x in four at 49-55 GB/s.
+// The 45% share gave 1.01-1.03x in each of six runs. The stripes cost more work per byte than
+// the dense kernel, so no fixed share suits both; a choice by each path's measured call times
+// would.
 
 // The column-block copy follows the dense one on a page boundary.
 inline size_t sparseCopyOffset(size_t denseBytes) { return roundUp(denseBytes, 4096); }
