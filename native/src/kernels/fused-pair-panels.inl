@@ -12,25 +12,23 @@
 // stream's stretch into the next listed panel's: 8 tiles of 4 words of 8 rows is 1 KiB.
 constexpr size_t kPairPanelAheadTiles = 8;
 
-// TILES tiles of one panel, tile[t]'s `width` words at words[t], their sums so far in
-// partial[t] (none yet when `first`); ahead[t]: words asked for while these are read.
+// TILES tiles of one panel (panel-walk.inl's PanelStep); x: the panel's activations.
 template <size_t TILES>
-inline void pairPanelTiles(const uint32_t* const (&words)[TILES], const uint32_t* const (&ahead)[TILES], size_t width,
-                           const float* x, float* const (&partial)[TILES], bool first) {
+inline void pairPanelTiles(const PanelStep& step, const float* x) {
   for (size_t t = 0; t < TILES; ++t)
-    for (size_t line = 0; line < width * V::kLanes * sizeof(uint32_t); line += 64)
-      __builtin_prefetch(reinterpret_cast<const uint8_t*>(ahead[t]) + line, 0, 2);
+    for (size_t line = 0; line < step.width * V::kLanes * sizeof(uint32_t); line += 64)
+      __builtin_prefetch(reinterpret_cast<const uint8_t*>(step.ahead + t * step.aheadStride) + line, 0, 2);
   typename V::F acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) {
-    acc[0][t] = first ? V::zero() : V::loadu(partial[t]);
+    acc[0][t] = step.first ? V::zero() : V::loadu(step.sums + t * step.sumStride);
     acc[1][t] = V::zero();
   }
-  for (size_t j = 0; j < width; ++j) {
+  for (size_t j = 0; j < step.width; ++j) {
     typename V::I w[TILES];
-    for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(words[t] + j * V::kLanes);
+    for (size_t t = 0; t < TILES; ++t) w[t] = V::loadWords(step.words + t * step.wordStride + j * V::kLanes);
     fusedGemvGroup<TILES>(acc, w, x + j * kColumnsPerWord, ColumnSequence{});
   }
-  for (size_t t = 0; t < TILES; ++t) V::storeu(partial[t], V::add(acc[0][t], acc[1][t]));
+  for (size_t t = 0; t < TILES; ++t) V::storeu(step.sums + t * step.sumStride, V::add(acc[0][t], acc[1][t]));
 }
 
 // Panel after listed panel, tiles from far-apart parts of the thread's rows at once (as
@@ -43,9 +41,7 @@ inline void signBitsSkipZeroPanels(const uint8_t* panels, void*, const uint32_t*
   // The sign-bit weights are 2w: half the scale.
   walkListedPanels(reinterpret_cast<const uint32_t*>(panels), groups, kPairPanelGroups, kPairPanelAheadTiles, blocks,
                    count, 0.5f * c.scale, c,
-                   [&](auto streams, const auto& words, const auto& ahead, size_t width, size_t firstGroup,
-                       const auto& partial, bool first) {
-                     pairPanelTiles<decltype(streams)::value>(words, ahead, width, c.x + firstGroup * kColumnsPerWord,
-                                                              partial, first);
+                   [&](auto streams, const PanelStep& step) {
+                     pairPanelTiles<decltype(streams)::value>(step, c.x + step.firstGroup * kColumnsPerWord);
                    });
 }

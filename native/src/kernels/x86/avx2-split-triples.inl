@@ -241,26 +241,24 @@ void splitRun(const uint8_t* prepared, void* scratch, const KernelCall& c) {
     }
 }
 
-// TILES tiles of one panel, tile[t]'s `width` words at words[t], their sums so far in
-// partial[t] (none yet when `first`).
-// `ahead[t]`: words asked for while these are read (kSplitPanelAheadTiles).
+// TILES tiles of one panel (panel-walk.inl's PanelStep); tables: the panel's groups' tables.
 template <size_t TILES>
-inline void splitGemvPanelTiles(const uint32_t* const (&words)[TILES], const uint32_t* const (&ahead)[TILES],
-                                size_t width, const float* tables, float* const (&partial)[TILES], bool first) {
+inline void splitGemvPanelTiles(const PanelStep& step, const float* tables) {
   for (size_t t = 0; t < TILES; ++t)
-    for (size_t line = 0; line < width * V::kLanes * sizeof(uint32_t); line += 64)
-      __builtin_prefetch(reinterpret_cast<const uint8_t*>(ahead[t]) + line, 0, 2);
+    for (size_t line = 0; line < step.width * V::kLanes * sizeof(uint32_t); line += 64)
+      __builtin_prefetch(reinterpret_cast<const uint8_t*>(step.ahead + t * step.aheadStride) + line, 0, 2);
   __m256 acc[2][TILES];
   for (size_t t = 0; t < TILES; ++t) {
-    acc[0][t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(partial[t]);
+    acc[0][t] = step.first ? _mm256_setzero_ps() : _mm256_loadu_ps(step.sums + t * step.sumStride);
     acc[1][t] = _mm256_setzero_ps();
   }
-  for (size_t j = 0; j < width; ++j) {
+  for (size_t j = 0; j < step.width; ++j) {
     __m256i w[TILES];
-    for (size_t t = 0; t < TILES; ++t) w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(words[t] + j * V::kLanes));
+    for (size_t t = 0; t < TILES; ++t)
+      w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(step.words + t * step.wordStride + j * V::kLanes));
     splitGemvWord<TILES>(acc, w, tables + j * kSplitGroupFloats, std::make_integer_sequence<int, 2 * kSplitTriplesPerWord>{});
   }
-  for (size_t t = 0; t < TILES; ++t) _mm256_storeu_ps(partial[t], _mm256_add_ps(acc[0][t], acc[1][t]));
+  for (size_t t = 0; t < TILES; ++t) _mm256_storeu_ps(step.sums + t * step.sumStride, _mm256_add_ps(acc[0][t], acc[1][t]));
 }
 
 // Batch 1 with activation sparsity, over the panel copy: only the listed nonzero blocks (the
@@ -273,9 +271,7 @@ void splitSkipZeroBlocks(const uint8_t* panels, void* scratch, const uint32_t* b
   buildSplitTables(c, tables, ListedSplitGroups{groups, blocks, count});
   walkListedPanels(reinterpret_cast<const uint32_t*>(panels), groups, kSplitPanelGroups, kSplitPanelAheadTiles, blocks,
                    count, c.scale, c,
-                   [&](auto streams, const auto& words, const auto& ahead, size_t width, size_t firstGroup,
-                       const auto& partial, bool first) {
-                     splitGemvPanelTiles<decltype(streams)::value>(words, ahead, width,
-                                                                   tables + firstGroup * kSplitGroupFloats, partial, first);
+                   [&](auto streams, const PanelStep& step) {
+                     splitGemvPanelTiles<decltype(streams)::value>(step, tables + step.firstGroup * kSplitGroupFloats);
                    });
 }
