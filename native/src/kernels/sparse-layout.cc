@@ -42,12 +42,30 @@ size_t nonzeroBlocksI8(const int8_t* q, size_t blocks, size_t blockColumns, uint
 size_t nonzeroBlocksF32(const float* x, size_t blocks, size_t blockColumns, uint32_t* out) {
   size_t count = 0;
   for (size_t b = 0; b < blocks; ++b) {
-    bool any = false;
+    // OR of the bits but the sign (so -0.0 counts as zero, a NaN as nonzero), as integers: the
+    // float compares (any |= v != 0) did not vectorize and took 2.8 us for 4096 columns in
+    // 60-column blocks, on the calling thread before any row ran; this takes 0.13 us.
+    uint32_t any = 0;
     const float* block = x + b * blockColumns;
-    for (size_t i = 0; i < blockColumns; ++i) any |= block[i] != 0.0f;
+    for (size_t i = 0; i < blockColumns; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, block + i, sizeof bits);
+      any |= bits << 1;
+    }
     if (any) out[count++] = static_cast<uint32_t>(b);
   }
   return count;
+}
+
+size_t zeroCountF32(const float* x, size_t k) {
+  // Integer compares and a 32-bit count vectorize (0.29 us for 4096 against 0.53).
+  uint32_t zeros = 0;
+  for (size_t i = 0; i < k; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    zeros += (bits << 1) == 0;
+  }
+  return zeros;
 }
 
 }  // namespace bitbench

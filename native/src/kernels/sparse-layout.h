@@ -48,5 +48,7 @@ static inline size_t sparsePlaneOffset(size_t block, size_t row, size_t n, size_
 // that hold a nonzero value; returns how many.
 size_t nonzeroBlocksI8(const int8_t* q, size_t blocks, size_t blockColumns, uint32_t* out);
 size_t nonzeroBlocksF32(const float* x, size_t blocks, size_t blockColumns, uint32_t* out);
+// How many of x's k values are zero (+0.0 or -0.0).
+size_t zeroCountF32(const float* x, size_t k);
 
 }  // namespace bitbench

@@ -67,8 +67,7 @@ class FusedPath : public ComputePath {
     runSparse_ = false;
     if (sparse_ && sparseAllowed_ && call.batch == 1) {
       nonzeroCount_ = nonzeroBlocksF32(call.x, blocks_, blockColumns_, nonzeroBlocks_.data());
-      size_t zeros = 0;
-      for (size_t i = 0; i < config_.k; ++i) zeros += call.x[i] == 0.0f;
+      const size_t zeros = zeroCountF32(call.x, config_.k);
       runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocksF32);
     }
     // Taken on the calling thread; each thread then writes only its own buffer.
