@@ -81,8 +81,8 @@ constexpr float kSparseScale = 0.75f;
 // chunks (whole and cut) for one thread, and for two.
 // 4096 rows: column blocks of 64, 128 and 256 KiB (16-, 32- and 64-byte planes), which the
 // sparse layout spaces a page further apart (sparseBlockStride).
-constexpr Shape kSparseShapes[] = {{1, 70},     {37, 70},    {19, 131},   {300, 1000}, {257, 2560},
-                                   {513, 333},  {4100, 300}, {2600, 300}, {3100, 300}, {4096, 300}};
+constexpr Shape kSparseShapes[] = {{1, 70},     {37, 70},    {19, 131},   {300, 1000}, {257, 2560}, {513, 333},
+                                   {4100, 300}, {2600, 300}, {3100, 300}, {4096, 300}, {4092, 300}};
 // Which column blocks are all zero: none, a random half (plus single zeros elsewhere, which no
 // kernel may mind), all but one at random, all but the last (the partial one when k is not a
 // multiple of a block), every one.
@@ -454,17 +454,19 @@ size_t zeroedActivations(ZeroBlocks pattern, uint64_t seed, size_t k, size_t str
 
 // Runs rows(begin, end, y) over [0, n) as `threads` threads of a path would split them
 // (splitRows on `tile`), each range into its own NaN-filled output, so that a row written
-// outside its range shows; merges the ranges into y. Empty, or what is wrong.
+// outside its range shows, or past n (a last tile cut by n written whole); merges the ranges
+// into y. Empty, or what is wrong.
 template <class Rows>
 std::string runSplit(size_t n, size_t tile, unsigned threads, std::vector<float>& y, const Rows& rows) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
+  constexpr size_t kGuardRows = 64;
   y.assign(n, nan);
   for (unsigned t = 0; t < threads; ++t) {
     const RowRange range = splitRows(n, tile, t, threads);
     if (range.begin >= range.end) continue;
-    std::vector<float> part(n, nan);
+    std::vector<float> part(n + kGuardRows, nan);
     rows(range.begin, range.end, part.data());
-    for (size_t row = 0; row < n; ++row) {
+    for (size_t row = 0; row < n + kGuardRows; ++row) {
       const bool inside = row >= range.begin && row < range.end;
       if (!inside && std::memcmp(&part[row], &nan, sizeof nan) != 0)
         return "rows [" + std::to_string(range.begin) + ", " + std::to_string(range.end) + ") wrote row " +

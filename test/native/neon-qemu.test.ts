@@ -28,7 +28,7 @@ const PATHS = ['baseline', 'cached-f32', 'cached-bf16', 'fused'] as const;
 const I8_SHAPES = 11;
 const I8_CASES = I8_SHAPES * 5 * 2;
 /** Sparse cases per table and path: shapes x zero patterns x thread counts (1, 2), in kernel-selftest.cc. */
-const SPARSE_SHAPES = 10;
+const SPARSE_SHAPES = 11;
 const ZERO_PATTERNS = ['none', 'half', 'all-but-one', 'all-but-last', 'all'] as const;
 /** fused: within 1e-5 of |scale| * sum |w x| of the dense kernel; fused-i8: equal to it to the bit. */
 const SPARSE_VERDICTS = [

@@ -14,12 +14,14 @@ const SCALE = 0.37;
 // less than one AVX-512 block (200); n: not a multiple of the fp32 sparse layouts' tiles, so
 // threads split inside a tile; 4100 rows: past the fused-i8 kernel's 4096-row groups, and past
 // the 4096 from which fused on AVX-512 has its sparse kernel (the column-panel copy; below it
-// the path runs dense).
+// the path runs dense); 4092 rows: whole chunks of the AVX-512 panel copy (32 tiles of 16
+// rows) whose last tile is cut by n.
 const SHAPES = [
   { n: 300, k: 2501 },
   { n: 257, k: 2560 },
   { n: 70, k: 200 },
   { n: 4100, k: 300 },
+  { n: 4092, k: 300 },
 ] as const;
 const THREADS = [1, 2] as const;
 const SPARSE_PATHS = ['fused-i8', 'fused'] as const;

@@ -267,11 +267,58 @@ void tripleGemvPanelRuns(const PanelRuns& runs, const uint32_t* words, size_t gr
   }
 }
 
+// One step of a quad (tripleGemvPanelQuad): tile j of each of the four runs, which lie
+// runStride words apart (their read-ahead aheadStride apart, their sums sumStride floats).
+inline void tripleQuadStep(const uint32_t* w, size_t runStride, const uint32_t* ahead, size_t aheadStride, float* sums,
+                           size_t sumStride, size_t width, const float* tables, bool first) {
+  if (ahead)
+    for (size_t a = 0; a < 4; ++a)
+      for (size_t line = 0; line < kTriplePanelGroups; ++line)
+        __builtin_prefetch(ahead + a * aheadStride + line * V::kLanes, 0, 3);
+  const uint32_t* words[4] = {w, w + runStride, w + 2 * runStride, w + 3 * runStride};
+  float* const partial[4] = {sums, sums + sumStride, sums + 2 * sumStride, sums + 3 * sumStride};
+  tripleGemvPanelTiles<4>(words, width, tables, partial, first);
+}
+
+// Four whole chunks from tile t0, one run each, over every listed panel. In whole chunks each
+// run's words lie a constant apart from the next run's, and every pointer moves on by a
+// constant a tile: worked out per tile (tripleGemvPanelRuns's general walk, with its choice of
+// read-ahead address and of the sums' place for a last tile cut by n) the step's scalar work
+// cost as much as a sixth of its lookups, and GPRs spilled into vector registers (Sapphire
+// Rapids, 2 threads, against that walk alternating call by call: 4096x4096 hot 1.17x at 30%
+// zero blocks and 1.20-1.22x at 50%, cold 1.04-1.07x; 6912x2560 and 8192x4096 hot 1.12x, cold
+// 1.02x and 1.05x; one thread, 4096x1024 in L2 1.17x). The panel's width stays a run-time
+// loop bound: unrolled for two groups, the 24 tables' registers spilled and it ran 0.94x.
+void tripleGemvPanelQuad(const uint32_t* words, size_t groups, size_t tiles, size_t t0, float* tables,
+                         const KernelCall& c, const ListedTriplePanels& which) {
+  constexpr size_t C = kPanelChunkTiles;
+  const size_t runStride = C * groups * V::kLanes, sumStride = C * V::kLanes;
+  for (size_t listed = 0; listed < which.count; ++listed) {
+    const bool first = listed == 0, last = listed + 1 == which.count;
+    const size_t group = which.blocks[listed] * kTriplePanelGroups;
+    const size_t width = panelWidth(group, groups, kTriplePanelGroups);
+    const size_t step = width * V::kLanes;
+    buildPanelTables(c, group, width, tables);
+    const uint32_t* w = words + chunkedPanelWordOffset(t0, group, groups, tiles, V::kLanes, kTriplePanelGroups);
+    const uint32_t* ahead = w + kPanelAheadTiles * step;
+    float* sums = c.y + t0 * V::kLanes;
+    size_t j = 0;
+    for (; j + kPanelAheadTiles < C; ++j, w += step, ahead += step, sums += V::kLanes)
+      tripleQuadStep(w, runStride, ahead, runStride, sums, sumStride, width, tables, first);
+    const size_t next = last ? 0 : which.blocks[listed + 1] * kTriplePanelGroups;
+    const size_t nextStep = last ? 0 : panelWidth(next, groups, kTriplePanelGroups) * V::kLanes;
+    ahead = last ? nullptr : words + chunkedPanelWordOffset(t0, next, groups, tiles, V::kLanes, kTriplePanelGroups) +
+                                 (j + kPanelAheadTiles - C) * nextStep;
+    for (; j < C; ++j, w += step, ahead = ahead ? ahead + nextStep : nullptr, sums += V::kLanes)
+      tripleQuadStep(w, runStride, ahead, runStride, sums, sumStride, width, tables, first);
+  }
+}
+
 // Batch 1 over the panel copy: the panels `which` lists, kGemvStreams tiles at once, each from
 // its own stream. The thread's whole chunks (kPanelChunkTiles) go four at a time, one per
-// stream, so each stream is one run of memory; the tiles left (a chunk cut by the thread's
-// bounds, the chunks after the last four) as runs cut at the chunk bounds, four at a time, in a
-// pass of their own. (Tried on Sapphire Rapids, 30% zero blocks, cold: one pass of four equal
+// stream, so each stream is one run of memory (tripleGemvPanelQuad); the tiles left (a chunk
+// cut by the thread's bounds, the chunks after the last four) as runs cut at the chunk bounds,
+// four at a time, in a pass of their own (tripleGemvPanelRuns). (Tried on Sapphire Rapids, 30% zero blocks, cold: one pass of four equal
 // streams cut at the chunk bounds, 5120 rows 0.95x dense against 1.02x; the leftover runs as a
 // second set of four in the quads' pass, sharing each panel's tables, 0.97x, and two quads in one
 // pass at 8192 rows 1.21x against 1.28x: a stream that pauses at each panel while another set
@@ -290,11 +337,13 @@ void tripleGemvPanels(const uint8_t* prepared, void* scratch, const KernelCall& 
   auto run = [&](const PanelRuns& runs) {
     tripleGemvPanelRuns(runs, words, groups, tiles, tables, c, which, partialOf);
   };
-  // [chunked, chunkedEnd): the whole chunks that go four at a time.
+  // [chunked, chunkedEnd): the whole chunks that go four at a time, keeping their sums in y (a
+  // last tile cut by n, which keeps its in `tail`, goes with the tiles left).
   const size_t chunked = (tileBegin + C - 1) / C * C;
-  const size_t quads = chunked < tileEnd ? (tileEnd - chunked) / (S * C) : 0;
+  const size_t wholeEnd = c.n % V::kLanes != 0 && tileEnd == tiles ? tileEnd - 1 : tileEnd;
+  const size_t quads = chunked < wholeEnd ? (wholeEnd - chunked) / (S * C) : 0;
   const size_t chunkedEnd = chunked + quads * S * C;
-  for (size_t t0 = chunked; t0 < chunkedEnd; t0 += S * C) run({{t0, t0 + C, t0 + 2 * C, t0 + 3 * C}, {C, C, C, C}, S});
+  for (size_t t0 = chunked; t0 < chunkedEnd; t0 += S * C) tripleGemvPanelQuad(words, groups, tiles, t0, tables, c, which);
   PanelRuns rest;
   for (size_t t = tileBegin; t < tileEnd;) {
     if (t == chunked && quads > 0) t = chunkedEnd;
