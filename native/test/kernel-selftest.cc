@@ -1048,6 +1048,7 @@ int main() {
       checkInvalidCodes(impl, kind, tally);
       checkGroup(impl, kind, tally);
     }
+    std::printf("fused kernel of %s: %s\n", impl.name, impl.table(cpuFeatures())->fusedKernelName);
     std::printf("fused-i8 kernel of %s: %s\n", impl.name, impl.i8Table(cpuFeatures())->name);
     checkI8Quantize(impl, scalar, tally);
     uint64_t seed = 1;
