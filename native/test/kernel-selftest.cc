@@ -534,13 +534,23 @@ void checkSparseFused(const Implementation& impl, Tally& tally) {
           return KernelCall{n, k, x, stride, 1, kSparseScale, y, begin, end};
         };
         std::vector<float> yDense, ySparse;
+        constexpr size_t kSumsGuard = 64;
+        bool sumsOverrun = false;
         std::string problem = runSplit(n, table.fusedRowTile, threads, yDense, [&](size_t b, size_t e, float* y) {
           table.fusedRun(dense.as<uint8_t>(), scratch.as<void>(), call(b, e, y));
         });
         if (problem.empty())
           problem = runSplit(n, table.fusedRowTile, threads, ySparse, [&](size_t b, size_t e, float* y) {
-            table.sparseFusedRun(sparseWeights, scratch.as<void>(), list.data(), listed, call(b, e, y));
+            // The panel copies' kernels keep their rows' sums in a buffer of the thread's own,
+            // here with NaN guard floats past its end that must stay untouched.
+            const size_t need = table.sparseFusedCopy ? sparseSumsFloats(b, e, table.fusedRowTile) : 0;
+            std::vector<float> sums(need + kSumsGuard, std::numeric_limits<float>::quiet_NaN());
+            KernelCall withSums = call(b, e, y);
+            withSums.sums = table.sparseFusedCopy ? sums.data() : nullptr;
+            table.sparseFusedRun(sparseWeights, scratch.as<void>(), list.data(), listed, withSums);
+            for (size_t i = need; i < sums.size(); ++i) sumsOverrun |= !std::isnan(sums[i]);
           });
+        if (problem.empty() && sumsOverrun) problem = "wrote past the end of its rows' sums buffer";
         double worst = 0;
         for (size_t row = 0; row < n && problem.empty(); ++row) {
           const double error = std::fabs(double{ySparse[row]} - double{yDense[row]});

@@ -102,7 +102,15 @@ struct KernelCall {
   float* y;
   size_t rowBegin;
   size_t rowEnd;
+  // The panel copies' sparse kernels only (sparseFusedCopy on x86): this thread's own buffer for
+  // its rows' sums between panels, whole row tiles from rowBegin's tile on (sparseSumsFloats).
+  float* sums = nullptr;
 };
+
+// Floats of KernelCall::sums for rows [rowBegin, rowEnd) in tiles of rowsPerTile.
+static inline size_t sparseSumsFloats(size_t rowBegin, size_t rowEnd, size_t rowsPerTile) {
+  return (rowEnd + rowsPerTile - 1) / rowsPerTile * rowsPerTile - rowBegin / rowsPerTile * rowsPerTile;
+}
 
 struct KernelTable {
   // Fused ternary: the repacked layout and its rows per tile (see ternary-layout.h).
@@ -134,7 +142,8 @@ struct KernelTable {
   // in `blocks` (every other block of call.x is all zero). Without sparseFusedCopy it reads the
   // prepared dense weights: the fp32 kernels are compute-bound where they are slow (no
   // AVX-512), so skipping the work pays. With it, a second copy in sparseFusedLayout, prepared
-  // beside the dense one, where skipping must also skip memory. May be null: the path runs dense.
+  // beside the dense one, where skipping must also skip memory; that kernel keeps its rows'
+  // sums between panels in call.sums. May be null: the path runs dense.
   const char* sparseFusedKernelName;
   void (*sparseFusedRun)(const uint8_t* prepared, void* threadScratch, const uint32_t* blocks, size_t count,
                          const KernelCall& call);

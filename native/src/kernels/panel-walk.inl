@@ -3,7 +3,11 @@
 // kGemvStreams far-apart tiles at once (as fusedGemvRows), each stream asking `aheadTiles`
 // tiles on for its words: in this panel, or past the stream's stretch in the next listed one
 // (the hardware prefetcher's streams stop where skipped panels leave a gap). Rows keep their
-// sums in y between panels. Written once for AVX2's sign-bit kernel (fused-pair-panels.inl) and
+// sums between panels in the thread's own buffer (KernelCall::sums), then y = sums * scale.
+// In y, each thread's rows beside the other's, the sums cost the split-triple kernel 1.10x its
+// time (Sapphire Rapids, 2 threads, 4096x4096 hot at 30% zero blocks, the two alternating call
+// by call; the same with the second thread's rows 32 KiB on in one buffer; one thread alone
+// alike either way). Written once for AVX2's sign-bit kernel (fused-pair-panels.inl) and
 // its split-triple kernel (x86/avx2-split-triples.inl), which differ only in a step's tiles.
 //
 // A step's tiles lie a fixed stride apart in each of words, ahead and sums, and every pointer
@@ -41,12 +45,8 @@ __attribute__((always_inline)) inline void walkListedPanels(const uint32_t* word
   const size_t matrixTiles = (c.n + V::kLanes - 1) / V::kLanes;
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
-  // The matrix's last tile, when part of it lies past n, keeps its sums in `tail` and runs
-  // with the tiles left over, so that the streams' sums are always in y.
-  alignas(64) float tail[V::kLanes];
-  auto sumsOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
-  const size_t wholeEnd = c.n % V::kLanes != 0 && tileEnd == matrixTiles ? tileEnd - 1 : tileEnd;
-  const size_t part = wholeEnd > tileBegin ? (wholeEnd - tileBegin) / S : 0;
+  auto sumsOf = [&](size_t tile) { return c.sums + (tile - tileBegin) * V::kLanes; };
+  const size_t part = (tileEnd - tileBegin) / S;
   // Steps whose tile aheadTiles on is still in this panel for every stream.
   const size_t near = part > aheadTiles ? part - aheadTiles : 0;
   auto panelStart = [&](size_t firstGroup) {
@@ -61,8 +61,8 @@ __attribute__((always_inline)) inline void walkListedPanels(const uint32_t* word
     const size_t nextGroup = (i + 1 < count ? blocks[i + 1] : blocks[i]) * panelGroups;
     const uint32_t* next = panelStart(nextGroup);
     const size_t nextTileWords = panelWidth(nextGroup, groups, panelGroups) * V::kLanes;
-    PanelStep step{panel + tileBegin * tileWords, part * tileWords, nullptr, part * tileWords, c.y + tileBegin * V::kLanes,
-                   part * V::kLanes, width, firstGroup, i == 0};
+    PanelStep step{panel + tileBegin * tileWords, part * tileWords, nullptr, part * tileWords, c.sums, part * V::kLanes,
+                   width, firstGroup, i == 0};
     step.ahead = step.words + aheadTiles * tileWords;
     size_t j = 0;
     for (; j < near; ++j, step.words += tileWords, step.ahead += tileWords, step.sums += V::kLanes)

@@ -6,6 +6,8 @@
 
 #include "../kernels/sparse-layout.h"
 #include "../kernels/ternary-layout.h"
+#include "../runtime/aligned-buffer.h"
+#include "../runtime/thread-pool.h"
 #include "paths.h"
 #include "sparse-choice.h"
 
@@ -70,16 +72,31 @@ class FusedPath : public ComputePath {
       const size_t zeros = zeroCountF32(call.x, config_.k);
       runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocksF32);
     }
+    // Each thread's own buffer for its rows' sums (the panel copies' kernels): allocated apart,
+    // so that no thread's sums sit beside another's (panel-walk.inl). The path's own, not the
+    // shared workspace's: a group sets up several products before running any.
+    if (runSparse_ && sparseCopy()) {
+      if (sums_.size() < threads) sums_.resize(threads);
+      for (unsigned i = 0; i < threads; ++i) {
+        const RowRange rows = splitRows(config_.n, rowTile(), i, threads);
+        const size_t bytes = sparseSumsFloats(rows.begin, rows.end, rowTile()) * sizeof(float);
+        if (sums_[i].bytes() < bytes) sums_[i] = AlignedBuffer(bytes);
+      }
+    }
     // Taken on the calling thread; each thread then writes only its own buffer.
     threadScratch_.assign(threads, nullptr);
     if (scratchBytes_ == 0) return;
     for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, scratchBytes_);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
-    if (runSparse_) {
-      const uint8_t* weights = sparseCopy() ? prepared + sparseCopyOffset(denseBytes()) : prepared;
-      return table().sparseFusedRun(weights, threadScratch_[thread], nonzeroBlocks_.data(), nonzeroCount_, call);
+    if (runSparse_ && sparseCopy()) {
+      KernelCall withSums = call;
+      withSums.sums = sums_[thread].as<float>();
+      return table().sparseFusedRun(prepared + sparseCopyOffset(denseBytes()), threadScratch_[thread],
+                                    nonzeroBlocks_.data(), nonzeroCount_, withSums);
     }
+    if (runSparse_)
+      return table().sparseFusedRun(prepared, threadScratch_[thread], nonzeroBlocks_.data(), nonzeroCount_, call);
     table().fusedRun(prepared, threadScratch_[thread], call);
   }
 
@@ -91,6 +108,7 @@ class FusedPath : public ComputePath {
 
   size_t scratchBytes_;
   std::vector<void*> threadScratch_;
+  std::vector<AlignedBuffer> sums_;
   // The sparse kernel was asked for and the ISA has one.
   bool sparse_;
   size_t blockColumns_;

@@ -280,16 +280,17 @@ inline void tripleQuadStep(const uint32_t* w, size_t runStride, const uint32_t* 
   tripleGemvPanelTiles<4>(words, width, tables, partial, first);
 }
 
-// Four whole chunks from tile t0, one run each, over every listed panel. In whole chunks each
-// run's words lie a constant apart from the next run's, and every pointer moves on by a
-// constant a tile: worked out per tile (tripleGemvPanelRuns's general walk, with its choice of
-// read-ahead address and of the sums' place for a last tile cut by n) the step's scalar work
-// cost as much as a sixth of its lookups, and GPRs spilled into vector registers (Sapphire
+// Four whole chunks from tile t0, one run each, over every listed panel, their sums from
+// quadSums on (a chunk's sums after the one before's). In whole chunks each run's words lie a
+// constant apart from the next run's, and every pointer moves on by a constant a tile: worked
+// out per tile (tripleGemvPanelRuns's general walk, with its choice of read-ahead address and,
+// then, of the sums' place for a last tile cut by n) the step's scalar work cost as much as a
+// sixth of its lookups, and GPRs spilled into vector registers (Sapphire
 // Rapids, 2 threads, against that walk alternating call by call: 4096x4096 hot 1.17x at 30%
 // zero blocks and 1.20-1.22x at 50%, cold 1.04-1.07x; 6912x2560 and 8192x4096 hot 1.12x, cold
 // 1.02x and 1.05x; one thread, 4096x1024 in L2 1.17x). The panel's width stays a run-time
 // loop bound: unrolled for two groups, the 24 tables' registers spilled and it ran 0.94x.
-void tripleGemvPanelQuad(const uint32_t* words, size_t groups, size_t tiles, size_t t0, float* tables,
+void tripleGemvPanelQuad(const uint32_t* words, size_t groups, size_t tiles, size_t t0, float* quadSums, float* tables,
                          const KernelCall& c, const ListedTriplePanels& which) {
   constexpr size_t C = kPanelChunkTiles;
   const size_t runStride = C * groups * V::kLanes, sumStride = C * V::kLanes;
@@ -301,7 +302,7 @@ void tripleGemvPanelQuad(const uint32_t* words, size_t groups, size_t tiles, siz
     buildPanelTables(c, group, width, tables);
     const uint32_t* w = words + chunkedPanelWordOffset(t0, group, groups, tiles, V::kLanes, kTriplePanelGroups);
     const uint32_t* ahead = w + kPanelAheadTiles * step;
-    float* sums = c.y + t0 * V::kLanes;
+    float* sums = quadSums;
     size_t j = 0;
     for (; j + kPanelAheadTiles < C; ++j, w += step, ahead += step, sums += V::kLanes)
       tripleQuadStep(w, runStride, ahead, runStride, sums, sumStride, width, tables, first);
@@ -329,21 +330,19 @@ void tripleGemvPanels(const uint8_t* prepared, void* scratch, const KernelCall& 
   const size_t tileBegin = c.rowBegin / V::kLanes;
   const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
   float* tables = static_cast<float*>(scratch);
-  // Rows keep their sums in y between panels; the matrix's last tile, when part of it lies
-  // past n, in `tail`.
-  alignas(64) float tail[V::kLanes];
-  auto partialOf = [&](size_t tile) { return (tile + 1) * V::kLanes <= c.n ? c.y + tile * V::kLanes : tail; };
+  // Rows keep their sums between panels in the thread's own buffer (KernelCall::sums; in y,
+  // beside the other thread's rows, they cost the AVX2 panel kernel 10%: panel-walk.inl).
+  auto partialOf = [&](size_t tile) { return c.sums + (tile - tileBegin) * V::kLanes; };
   constexpr size_t S = kGemvStreams, C = kPanelChunkTiles;
   auto run = [&](const PanelRuns& runs) {
     tripleGemvPanelRuns(runs, words, groups, tiles, tables, c, which, partialOf);
   };
-  // [chunked, chunkedEnd): the whole chunks that go four at a time, keeping their sums in y (a
-  // last tile cut by n, which keeps its in `tail`, goes with the tiles left).
+  // [chunked, chunkedEnd): the whole chunks that go four at a time.
   const size_t chunked = (tileBegin + C - 1) / C * C;
-  const size_t wholeEnd = c.n % V::kLanes != 0 && tileEnd == tiles ? tileEnd - 1 : tileEnd;
-  const size_t quads = chunked < wholeEnd ? (wholeEnd - chunked) / (S * C) : 0;
+  const size_t quads = chunked < tileEnd ? (tileEnd - chunked) / (S * C) : 0;
   const size_t chunkedEnd = chunked + quads * S * C;
-  for (size_t t0 = chunked; t0 < chunkedEnd; t0 += S * C) tripleGemvPanelQuad(words, groups, tiles, t0, tables, c, which);
+  for (size_t t0 = chunked; t0 < chunkedEnd; t0 += S * C)
+    tripleGemvPanelQuad(words, groups, tiles, t0, partialOf(t0), tables, c, which);
   PanelRuns rest;
   for (size_t t = tileBegin; t < tileEnd;) {
     if (t == chunked && quads > 0) t = chunkedEnd;
