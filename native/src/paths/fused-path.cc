@@ -50,6 +50,17 @@ class FusedPath : public ComputePath {
            fusedPreparedBytes(table().sparseFusedLayout, config_.n, config_.k, table().fusedRowTile);
   }
   size_t readBytes() const override { return denseBytes(); }
+  size_t ownBytes(unsigned threads) const override {
+    const size_t lists = nonzeroBlocks_.size() * sizeof(uint32_t);
+    if (!sparseCopy()) return lists;
+    // The sums buffers (beforeRows): each thread's rows in whole tiles.
+    size_t sums = 0;
+    for (unsigned i = 0; i < threads; ++i) {
+      const RowRange rows = splitRows(config_.n, rowTile(), i, threads);
+      sums += sparseSumsFloats(rows.begin, rows.end, rowTile()) * sizeof(float);
+    }
+    return lists + sums;
+  }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
     repackFused(table().fusedLayout, packed, config_.n, config_.k, table().fusedRowTile, out);
