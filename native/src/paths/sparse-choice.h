@@ -27,6 +27,10 @@ constexpr double kSparseMinZeroBlocks = 0.15;
 // 0.98x and 0.95x. From a fifth (a quarter before the read-ahead: 6912 x 2560 at 23% ran dense).
 // AVX2's sign-bit kernel (AMD before Zen 4) reads a panel copy too (fused-pair-panels.inl):
 // Zen 3, 4096 x 4096, 2 threads, cold, 25% zero blocks 1.22x, 30% 1.33-1.39x, 50% 1.67-1.81x.
+// Measured again after the panel kernels' constant-stride walks and own sums buffers (Sapphire
+// Rapids, 2 threads, cold, one run each): 4096 x 4096 at 11% and 17% zero panels 1.04x and
+// 1.12x (AVX2), 1.01-1.05x and 1.09-1.10x (AVX-512); at 12-16%, AVX2's 2560 x 2560 0.84x, 640 x
+// 2560 0.82x, 2560 x 6912 1.01x, 6912 x 2560 1.12x, AVX-512's 6912 x 2560 0.92x. So a fifth stays.
 constexpr double kSparseMinZeroBlocksF32 = 0.2;
 
 // Fraction of zero activations (one by one) from which fused-i8 runs its column-stripe kernel
