@@ -51,15 +51,10 @@ class FusedPath : public ComputePath {
   }
   size_t readBytes() const override { return denseBytes(); }
   size_t ownBytes(unsigned threads) const override {
-    const size_t lists = nonzeroBlocks_.size() * sizeof(uint32_t);
-    if (!sparseCopy()) return lists;
-    // The sums buffers (beforeRows): each thread's rows in whole tiles.
-    size_t sums = 0;
-    for (unsigned i = 0; i < threads; ++i) {
-      const RowRange rows = splitRows(config_.n, rowTile(), i, threads);
-      sums += sparseSumsFloats(rows.begin, rows.end, rowTile()) * sizeof(float);
-    }
-    return lists + sums;
+    size_t bytes = nonzeroBlocks_.size() * sizeof(uint32_t);
+    if (sparseCopy())
+      for (unsigned i = 0; i < threads; ++i) bytes += sumsBytes(i, threads);
+    return bytes;
   }
   void prepare(const uint8_t* packed, uint8_t* out) const override {
     validatePacked(packed, config_.n, config_.k);
@@ -83,16 +78,12 @@ class FusedPath : public ComputePath {
       const size_t zeros = zeroCountF32(call.x, config_.k);
       runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocksF32);
     }
-    // Each thread's own buffer for its rows' sums (the panel copies' kernels): allocated apart,
-    // so that no thread's sums sit beside another's (panel-walk.inl). The path's own, not the
-    // shared workspace's: a group sets up several products before running any.
+    // Each thread's own buffer for its rows' sums (the panel copies' kernels). The path's own,
+    // not the shared workspace's: a group sets up several products before running any.
     if (runSparse_ && sparseCopy()) {
       if (sums_.size() < threads) sums_.resize(threads);
-      for (unsigned i = 0; i < threads; ++i) {
-        const RowRange rows = splitRows(config_.n, rowTile(), i, threads);
-        const size_t bytes = sparseSumsFloats(rows.begin, rows.end, rowTile()) * sizeof(float);
-        if (sums_[i].bytes() < bytes) sums_[i] = AlignedBuffer(bytes);
-      }
+      for (unsigned i = 0; i < threads; ++i)
+        if (sums_[i].bytes() < sumsBytes(i, threads)) sums_[i] = AlignedBuffer(sumsBytes(i, threads));
     }
     // Taken on the calling thread; each thread then writes only its own buffer.
     threadScratch_.assign(threads, nullptr);
@@ -113,6 +104,15 @@ class FusedPath : public ComputePath {
 
  private:
   bool sparseCopy() const { return sparse_ && table().sparseFusedCopy; }
+  // Thread `thread`'s sums buffer: its rows in whole tiles, then a page unused, so that no other
+  // thread's sums lie right after its own. In y, the two threads' rows side by side, the sums
+  // cost the AVX2 panel kernel a tenth of its time (panel-walk.inl); in two heap buffers 128
+  // bytes apart, nothing.
+  size_t sumsBytes(unsigned thread, unsigned threads) const {
+    const RowRange rows = splitRows(config_.n, rowTile(), thread, threads);
+    return sparseSumsFloats(rows.begin, rows.end, rowTile()) * sizeof(float) + kSumsGapBytes;
+  }
+  static constexpr size_t kSumsGapBytes = 4096;
   size_t denseBytes() const {
     return fusedPreparedBytes(table().fusedLayout, config_.n, config_.k, table().fusedRowTile);
   }
