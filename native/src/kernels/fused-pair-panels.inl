@@ -32,8 +32,9 @@ inline void pairPanelTiles(const PanelStep& step, const float* x) {
 }
 
 // Panel after listed panel, tiles from far-apart parts of the thread's rows at once (as
-// fusedGemvRows); rows keep their sums in y between panels. The sums add in another order than
-// the dense kernel's (a panel's sum joins the running one), so outputs agree to rounding.
+// fusedGemvRows); rows keep their sums between panels in the thread's own buffer
+// (KernelCall::sums). The sums add in another order than the dense kernel's (a panel's sum
+// joins the running one), so outputs agree to rounding.
 inline void signBitsSkipZeroPanels(const uint8_t* panels, void*, const uint32_t* blocks, size_t count,
                                      const KernelCall& c) {
   static_assert(kPairPanelGroups * kColumnsPerWord == kSparseF32BlockColumns);

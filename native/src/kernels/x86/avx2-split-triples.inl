@@ -263,7 +263,8 @@ inline void splitGemvPanelTiles(const PanelStep& step, const float* tables) {
 
 // Batch 1 with activation sparsity, over the panel copy: only the listed nonzero blocks (the
 // others' activations are all zero, and their weights are never read), tiles from far-apart
-// parts of the thread's rows as in splitGemvRows. Rows keep their sums in y between panels.
+// parts of the thread's rows as in splitGemvRows. Rows keep their sums between panels in the
+// thread's own buffer (KernelCall::sums).
 void splitSkipZeroBlocks(const uint8_t* panels, void* scratch, const uint32_t* blocks, size_t count,
                          const KernelCall& c) {
   const size_t groups = splitGroups(c.k);
