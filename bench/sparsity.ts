@@ -36,7 +36,7 @@ const printTable = (rows: string[][]) => {
 console.log(`bitbench sparsity table: ${N}x${K} GEMV and ${preset} decode, ${threads} threads, ${cpuModel()}`);
 
 // fused-i8 on every ISA but scalar (each has its own sparse kernel); fused fp32 once per kernel
-// (kernel-isas.ts: avx512's triple panels and avx2's split-triple panels, which AVX2-only CPUs run).
+// (kernel-isas.ts: avx512's triple panels and avx2's quintet panels, which AVX2-only CPUs run).
 const impls = implementations().filter((impl) => impl.supported && impl.name !== 'scalar');
 type Cell = { path: PathName; isa: IsaName; fraction: number; pattern: SparsityPattern };
 const cells: Cell[] = [];

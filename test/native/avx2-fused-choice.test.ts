@@ -112,7 +112,7 @@ async function runChoice(choice: string): Promise<{ kernel: string; outputs: num
 
 describe.skipIf(!avx2Supported)('the AVX2 fused kernels chosen by BITBENCH_AVX2_FUSED', () => {
   const expectedName: Record<(typeof AVX2_FUSED_CHOICES)[number], RegExp> = {
-    vpermps: /^avx2 fused: split-triple codes, two vpermps/,
+    vpermps: /^avx2 fused: quintet codes, three vpermps/,
     'sign-bits': /^avx2 fused: sign-bit decode/,
   };
 

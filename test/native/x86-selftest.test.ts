@@ -29,7 +29,7 @@ const SPARSE_CASES = 11 * 5 * 2;
 const AVX2_FUSED_KERNELS = ['vpermps', 'sign-bits'] as const;
 /** How each names itself (native/src/kernels/x86/avx2.cc). */
 const AVX2_FUSED_NAMES: Record<(typeof AVX2_FUSED_KERNELS)[number], RegExp> = {
-  vpermps: /^fused kernel of avx2: avx2 fused: split-triple codes/m,
+  vpermps: /^fused kernel of avx2: avx2 fused: quintet codes/m,
   'sign-bits': /^fused kernel of avx2: avx2 fused: sign-bit decode/m,
 };
 

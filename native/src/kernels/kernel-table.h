@@ -12,9 +12,7 @@ namespace bitbench {
 // Columns per 32-bit code word of the fused row-tile layouts (ternary-layout.h).
 constexpr size_t kColumnsPerWord = 16;
 constexpr size_t kTripleColumnsPerWord = 18;
-constexpr size_t kSplitTripleColumnsPerWord = 15;
-// The split-triple layout's pair (-1, +1), p = c0 + 3 c1 = 6, is stored as (+1, -1) (ternary-layout.h).
-constexpr uint32_t kSplitPairSwapped = 6;
+constexpr size_t kQuintetColumnsPerWord = 15;
 // Columns per block of the fp32 sparse kernels over the pairs layout (activation sparsity):
 // four code words.
 constexpr size_t kSparseF32BlockColumns = 64;
@@ -24,7 +22,7 @@ static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, si
   return (tile * groups + group) * rowsPerTile;
 }
 
-// The panel layouts (kCodeTriplePanels, kCodeSplitTriplePanels: the sparse kernels' copies):
+// The panel layouts (kCodeTriplePanels, kCodeQuintetPanels: the sparse kernels' copies):
 // panelGroups groups of every tile, tile after tile, then the next panel. A batch-1 call walks
 // them panel by panel, so columns whose activations are all zero are whole runs of memory it
 // never touches (in a tile-major layout they are a few bytes between read ones, and the
@@ -33,17 +31,17 @@ static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, si
 // hence a copy beside the dense one rather than instead of it.
 // Triple panels: two groups (36 columns), the rows in chunks of kPanelChunkTiles tiles, each
 // chunk panel after panel (chunkedPanelWordOffset), so that one chunk's listed panels are one
-// run of memory read front to back. Split-triple panels: four groups (60 columns, one sparse
+// run of memory read front to back. Quintet panels: four groups (60 columns, one sparse
 // block), every tile in one panel (panelWordOffset). Pair panels: the same, four groups of 16
 // columns (one kSparseF32BlockColumns block).
 constexpr size_t kTriplePanelGroups = 2;
-constexpr size_t kSplitPanelGroups = 4;
+constexpr size_t kQuintetPanelGroups = 4;
 constexpr size_t kPairPanelGroups = kSparseF32BlockColumns / kColumnsPerWord;
 // Tiles per chunk of the triple panels: a chunk's stretch of one panel is 4 KiB (32 tiles of two
 // 64-byte words). Without chunks a thread's stream read a few KiB of each panel and jumped to the
 // next, and the prefetcher started over at each one (AVX-512 on Zen 4, 4096 x 4096 cold, 2
 // threads, 30% zero blocks: 1.01x dense; in chunks 1.26x). The same chunks did not pay for
-// AVX2's split-triple panels (cold, 30%: 1.22x against 1.27x and 1.25x; its kernel is
+// AVX2's panels (then of split triples: cold, 30%: 1.22x against 1.27x and 1.25x; its kernel is
 // compute-bound and already asks for the next listed panel ahead), so those have none.
 constexpr size_t kPanelChunkTiles = 32;
 // Groups in the panel that starts at group `first`: panelGroups, but the matrix's last.
@@ -83,11 +81,11 @@ enum class FusedLayout {
   kCodeTriples,
   // The same words in chunked column panels (chunkedPanelWordOffset, kTriplePanelGroups wide).
   kCodeTriplePanels,
-  // 3 weights per two 3-bit indexes (for the 8-entry tables of AVX2's vpermps), 5 triples
-  // (15 columns) per 32-bit word: 2.13 bits per weight. See ternary-layout.h.
-  kCodeSplitTriples,
-  // The same words in column panels (panelWordOffset, kSplitPanelGroups wide).
-  kCodeSplitTriplePanels,
+  // 5 weights per three 3-bit indexes (for the 8-entry tables of AVX2's vpermps), 3 quintets
+  // (15 columns) per 32-bit word: 2.13 bits per weight. See ternary-layout.h, quintet-code.h.
+  kCodeQuintets,
+  // The same words in column panels (panelWordOffset, kQuintetPanelGroups wide).
+  kCodeQuintetPanels,
 };
 
 // Rows [rowBegin, rowEnd) of y = scale * (W x) for `batch` activation rows.

@@ -4,17 +4,17 @@
 // tiles on for its words: in this panel, or past the stream's stretch in the next listed one
 // (the hardware prefetcher's streams stop where skipped panels leave a gap). Rows keep their
 // sums between panels in the thread's own buffer (KernelCall::sums), then y = sums * scale.
-// In y, each thread's rows beside the other's, the sums cost the split-triple kernel 1.10x its
-// time (Sapphire Rapids, 2 threads, 4096x4096 hot at 30% zero blocks, the two alternating call
-// by call; the same with the second thread's rows 32 KiB on in one buffer; one thread alone
-// alike either way). Written once for AVX2's sign-bit kernel (fused-pair-panels.inl) and
-// its split-triple kernel (x86/avx2-split-triples.inl), which differ only in a step's tiles.
+// In y, each thread's rows beside the other's, the sums cost the vpermps kernel (then over split
+// triples) 1.10x its time (Sapphire Rapids, 2 threads, 4096x4096 hot at 30% zero blocks, the
+// two alternating call by call; the same with the second thread's rows 32 KiB on in one buffer;
+// one thread alone alike either way). Written once for AVX2's sign-bit kernel (fused-pair-panels.inl) and
+// its vpermps kernel (x86/avx2-quintets.inl), which differ only in a step's tiles.
 //
 // A step's tiles lie a fixed stride apart in each of words, ahead and sums, and every pointer
 // moves on by a constant each step. Worked out anew per tile (with the choice of ahead address
 // and of the sums' place for a last tile cut by n), the step's scalar work was about a sixth
 // of the kernel's time and ran on the vector ports' schedulers: Sapphire Rapids, 4096x4096,
-// 2 threads, split-triple kernel against the walk before, alternating call by call: hot 1.08-
+// 2 threads, the split-triple kernel against the walk before, alternating call by call: hot 1.08-
 // 1.10x at 30% and 50% zero blocks, cold 1.03-1.04x; 1024x4096 in L2, one thread, 1.06x. The
 // sign-bit kernel (more vector work a step): 2 threads 1.02-1.06x, one thread in L2 0.97-0.98x.
 //

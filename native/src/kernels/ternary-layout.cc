@@ -1,5 +1,7 @@
 #include "ternary-layout.h"
 
+#include "quintet-code.h"
+
 #include <cstring>
 #include <stdexcept>
 
@@ -125,20 +127,22 @@ size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
 
 namespace {
 
-// Words of `columnsPerWord` columns, each triple of columns as indexOf(c0, c1, c2) in
-// `bitsPerTriple` bits, placed by offset(tile, group, groups, tiles).
-template <class IndexOf, class Offset>
-void repackTripleWords(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out,
-                       size_t columnsPerWord, unsigned bitsPerTriple, IndexOf indexOf, Offset offset) {
+// Words of `columnsPerWord` columns, each run of COLUMNS columns (codes c[0..COLUMNS)) as
+// indexOf(c) in `bitsPerIndex` bits, run r at bits r * bitsPerIndex, placed by
+// offset(tile, group, groups, tiles).
+template <size_t COLUMNS, class IndexOf, class Offset>
+void repackIndexWords(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out,
+                      size_t columnsPerWord, unsigned bitsPerIndex, IndexOf indexOf, Offset offset) {
   const size_t groups = (k + columnsPerWord - 1) / columnsPerWord;
   auto codeAt = [&](size_t row, size_t col) -> uint32_t {
     return (row < n && col < k) ? packedCode(packed, k, row, col) : kCodeZero;
   };
   repackTiles(n, groups, columnsPerWord, rowsPerTile, out, [&](size_t row, size_t col0) {
     uint32_t word = 0;
-    for (size_t triple = 0; triple < columnsPerWord / 3; ++triple) {
-      const size_t col = col0 + 3 * triple;
-      word |= indexOf(codeAt(row, col), codeAt(row, col + 1), codeAt(row, col + 2)) << (bitsPerTriple * triple);
+    for (size_t run = 0; run < columnsPerWord / COLUMNS; ++run) {
+      uint32_t codes[COLUMNS];
+      for (size_t i = 0; i < COLUMNS; ++i) codes[i] = codeAt(row, col0 + COLUMNS * run + i);
+      word |= indexOf(codes) << (bitsPerIndex * run);
     }
     return word;
   }, offset);
@@ -147,8 +151,15 @@ void repackTripleWords(const uint8_t* packed, size_t n, size_t k, size_t rowsPer
 // The 5-bit triple words (c0 + 3 c1 + 9 c2), placed by offset(tile, group, groups, tiles).
 template <class Offset>
 void repackTriples(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out, Offset offset) {
-  repackTripleWords(packed, n, k, rowsPerTile, out, kTripleColumnsPerWord, 5,
-                    [](uint32_t c0, uint32_t c1, uint32_t c2) { return c0 + 3 * c1 + 9 * c2; }, offset);
+  repackIndexWords<3>(packed, n, k, rowsPerTile, out, kTripleColumnsPerWord, 5,
+                      [](const uint32_t* c) { return c[0] + 3 * c[1] + 9 * c[2]; }, offset);
+}
+
+// The quintet words (quintet-code.h), placed by offset(tile, group, groups, tiles).
+template <class Offset>
+void repackQuintets(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out, Offset offset) {
+  repackIndexWords<kQuintetColumns>(packed, n, k, rowsPerTile, out, kQuintetColumnsPerWord,
+                                    kQuintetParts * kQuintetIndexBits, quintetIndexes, offset);
 }
 
 }  // namespace
@@ -163,26 +174,21 @@ void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPe
   });
 }
 
-uint32_t splitTripleIndexes(uint32_t c0, uint32_t c1, uint32_t c2) {
-  const bool swapped = c0 + 3 * c1 == kSplitPairSwapped;
-  const uint32_t p = swapped ? 2 : c0 + 3 * c1;
-  const uint32_t pairIndex = p < kSplitPairSwapped ? p : p - 1;
-  return pairIndex | (c2 + (swapped ? 3 : 0)) << 3;
+uint32_t quintetIndexes(const uint32_t* codes) {
+  return kQuintetIndexes.index[codes[0] + 3 * codes[1] + 9 * codes[2] + 27 * codes[3] + 81 * codes[4]];
 }
 
-size_t splitTripleTileBytes(size_t n, size_t k, size_t rowsPerTile) {
-  const size_t groups = (k + kSplitTripleColumnsPerWord - 1) / kSplitTripleColumnsPerWord;
+size_t quintetTileBytes(size_t n, size_t k, size_t rowsPerTile) {
+  const size_t groups = (k + kQuintetColumnsPerWord - 1) / kQuintetColumnsPerWord;
   return tileCount(n, rowsPerTile) * groups * rowsPerTile * sizeof(uint32_t);
 }
 
-void repackSplitTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
-  repackTripleWords(packed, n, k, rowsPerTile, out, kSplitTripleColumnsPerWord, 6, splitTripleIndexes,
-                    tileMajor(rowsPerTile));
+void repackQuintetTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  repackQuintets(packed, n, k, rowsPerTile, out, tileMajor(rowsPerTile));
 }
 
-void repackSplitTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
-  repackTripleWords(packed, n, k, rowsPerTile, out, kSplitTripleColumnsPerWord, 6, splitTripleIndexes,
-                    panelMajor(rowsPerTile, kSplitPanelGroups));
+void repackQuintetPanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out) {
+  repackQuintets(packed, n, k, rowsPerTile, out, panelMajor(rowsPerTile, kQuintetPanelGroups));
 }
 
 size_t fusedColumnMultiple(FusedLayout layout) {
@@ -191,8 +197,8 @@ size_t fusedColumnMultiple(FusedLayout layout) {
     case FusedLayout::kCodePairPanels: return kColumnsPerWord;
     case FusedLayout::kCodeTriples:
     case FusedLayout::kCodeTriplePanels: return kTripleColumnsPerWord;
-    case FusedLayout::kCodeSplitTriples:
-    case FusedLayout::kCodeSplitTriplePanels: return kSplitTripleColumnsPerWord;
+    case FusedLayout::kCodeQuintets:
+    case FusedLayout::kCodeQuintetPanels: return kQuintetColumnsPerWord;
   }
   return kColumnsPerWord;
 }
@@ -203,8 +209,8 @@ size_t fusedPreparedBytes(FusedLayout layout, size_t n, size_t k, size_t rowsPer
     case FusedLayout::kCodePairPanels: return rowTileBytes(n, k, rowsPerTile);
     case FusedLayout::kCodeTriples:
     case FusedLayout::kCodeTriplePanels: return tripleTileBytes(n, k, rowsPerTile);
-    case FusedLayout::kCodeSplitTriples:
-    case FusedLayout::kCodeSplitTriplePanels: return splitTripleTileBytes(n, k, rowsPerTile);
+    case FusedLayout::kCodeQuintets:
+    case FusedLayout::kCodeQuintetPanels: return quintetTileBytes(n, k, rowsPerTile);
   }
   return 0;
 }
@@ -216,8 +222,8 @@ void repackFused(FusedLayout layout, const uint8_t* packed, size_t n, size_t k, 
     case FusedLayout::kCodePairPanels: return repackRowPanels(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeTriples: return repackTripleTiles(packed, n, k, rowsPerTile, out);
     case FusedLayout::kCodeTriplePanels: return repackTriplePanels(packed, n, k, rowsPerTile, out);
-    case FusedLayout::kCodeSplitTriples: return repackSplitTripleTiles(packed, n, k, rowsPerTile, out);
-    case FusedLayout::kCodeSplitTriplePanels: return repackSplitTriplePanels(packed, n, k, rowsPerTile, out);
+    case FusedLayout::kCodeQuintets: return repackQuintetTiles(packed, n, k, rowsPerTile, out);
+    case FusedLayout::kCodeQuintetPanels: return repackQuintetPanels(packed, n, k, rowsPerTile, out);
   }
 }
 

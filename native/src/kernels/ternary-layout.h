@@ -49,19 +49,15 @@ size_t tripleTileBytes(size_t n, size_t k, size_t rowsPerTile);
 void repackTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
 void repackTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
 
-// Split-triple layout: as the row-tile layout, but each 32-bit word holds 15 columns as five
-// triples, triple t (columns 3t, 3t+1, 3t+2 of the group, codes c0 c1 c2) as two 3-bit
-// indexes, each of which a vpermps looks up in an 8-entry table:
-//   bits 6t..6t+2:   the pair index of (c0, c1): p = c0 + 3 c1, less one past 6, for every
-//                    pair but (-1, +1) (p = 6), which is stored as (+1, -1) (index 2);
-//   bits 6t+3..6t+5: c2 + 3 when the pair was (-1, +1), else c2.
-// The second table adds the correction 2 (x1 - x0) that turns a - b back into b - a. Bits 30
-// and 31 are zero.
-uint32_t splitTripleIndexes(uint32_t c0, uint32_t c1, uint32_t c2);
-size_t splitTripleTileBytes(size_t n, size_t k, size_t rowsPerTile);
-void repackSplitTripleTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
+// Quintet layout (AVX2's): as the row-tile layout, but each 32-bit word holds 15 columns as
+// three quintets, quintet q (columns 5q..5q+4 of the group) as the three 3-bit indexes
+// kQuintetIndexes gives its codes (quintet-code.h), part p's at bits 9q + 3p: index I = 3q + p
+// at bits 3I, each of which a vpermps looks up in an 8-entry table. Bits 27 to 31 are zero.
+uint32_t quintetIndexes(const uint32_t* codes);
+size_t quintetTileBytes(size_t n, size_t k, size_t rowsPerTile);
+void repackQuintetTiles(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
 // The same words in column panels (kernel-table.h, panelWordOffset): AVX2's sparse copy.
-void repackSplitTriplePanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
+void repackQuintetPanels(const uint8_t* packed, size_t n, size_t k, size_t rowsPerTile, uint8_t* out);
 
 // Columns a fused layout's words cover: activations are zero-padded at least that far.
 size_t fusedColumnMultiple(FusedLayout layout);

@@ -19,7 +19,7 @@ constexpr double kSparseMinZeroBlocks = 0.15;
 // dense ones skipping the groups of zero blocks on the dense layout: hot, 12.5% zero blocks ran
 // at 1.04x (AVX-512) and 1.08x (AVX2), 30% at 1.27x and 1.35x, 50% at 1.66x and 1.75x; cold,
 // 0.92-1.07x at every share (the prefetcher read the skipped bytes anyway). AVX-512 and AVX2
-// now read a column-panel copy (avx512-triples.inl, avx2-split-triples.inl): cold (2 GB pool),
+// now read a column-panel copy (avx512-triples.inl, avx2-quintets.inl): cold (2 GB pool),
 // 4096 x 4096, Sapphire Rapids: AVX-512 28% zero blocks 1.02x, 45% 1.29x (with its copy chunked
 // and read ahead, 1.22x and 1.48x); AVX2 1.11x, 1.45x (read ahead, 1.16x and 1.50x).
 // With both read ahead (same machine and setting, one run each): 23% zero blocks 1.10x (AVX-512)

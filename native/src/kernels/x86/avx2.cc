@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "../kernel-table.h"
+#include "../quintet-code.h"
 #include "../isa-tables.h"
 
 namespace bitbench {
@@ -66,25 +67,25 @@ struct V {
 #include "../fused-tiles.inl"
 #include "../panel-walk.inl"
 #include "../fused-pair-panels.inl"
-#include "avx2-split-triples.inl"
+#include "avx2-quintets.inl"
 
 constexpr KernelTable kTable = {
-    .fusedLayout = FusedLayout::kCodeSplitTriples,
+    .fusedLayout = FusedLayout::kCodeQuintets,
     .fusedRowTile = V::kLanes,
-    .fusedKernelName = "avx2 fused: split-triple codes, two vpermps LUTs of activation sums per 3 weights (batch 1) / weights + FMA",
-    .fusedThreadScratchBytes = splitTableBytes,
-    .fusedRun = splitRun,
+    .fusedKernelName = "avx2 fused: quintet codes, three vpermps LUTs of activation sums per 5 weights (batch 1) / weights + FMA",
+    .fusedThreadScratchBytes = quintetTableBytes,
+    .fusedRun = quintetRun,
     .denseF32KernelName = "avx2 dense fp32 (builtin)",
     .denseF32Run = denseF32Rows,
     .denseBf16KernelName = "avx2 bf16 widened to fp32 + FMA",
     .denseBf16Run = denseBf16Rows,
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
-    .sparseFusedKernelName = "avx2 sparse fused: the split-triple LUT kernel over a column-panel copy, nonzero 60-column panels only",
-    .sparseFusedRun = splitSkipZeroBlocks,
+    .sparseFusedKernelName = "avx2 sparse fused: the quintet LUT kernel over a column-panel copy, nonzero 60-column panels only",
+    .sparseFusedRun = quintetSkipZeroBlocks,
     .sparseFusedCopy = true,
-    .sparseFusedLayout = FusedLayout::kCodeSplitTriplePanels,
-    .sparseFusedBlockColumns = kSplitBlockColumns,
+    .sparseFusedLayout = FusedLayout::kCodeQuintetPanels,
+    .sparseFusedBlockColumns = kQuintetBlockColumns,
     // Every size pays, the tables being built once per call (2 threads, cold from a 256 MB pool,
     // 50% zero values, against dense, Sapphire Rapids: 4096 x 4096 1.63x, 6912 x 2560 1.70x,
     // 2560 x 2560 1.61x, 640 x 2560 1.10x; 4096 x 4096 from a 2 GB pool: 1.45x).
