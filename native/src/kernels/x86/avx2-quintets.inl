@@ -8,7 +8,7 @@
 // per 40 weights (8 rows x 5 columns) two or three shifts, three vpermps and three adds. The
 // split triples before (two lookups per 3 columns) took 10 vpermps per 15 columns where these
 // take 9: Sapphire Rapids, AVX2 forced, 2 threads, the two builds alternated run by run,
-// 4096x4096 hot 1.09-1.15x, cold 1.14x, 6912x2560 1.09-1.12x; one thread 1024x4096 1.11x. Each
+// 4096x4096 hot 1.09-1.15x, cold 1.10-1.18x, 6912x2560 1.09-1.12x; one thread 1024x4096 1.11x. Each
 // runs at about one vpermps a cycle a core, the port's bound (0.173 ms: 13.6 weights a cycle at
 // the 3.56 GHz measured). The adds
 // are FMAs by 1.0: on Zen 4 they then share the FMA pipes rather than the shuffle pipes the
