@@ -224,7 +224,7 @@ size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
   const size_t maxRows = maxRowsOf(spec);
   const size_t hiddenStride = roundUp(d.hidden, 32);
   auto workspace = std::make_shared<Workspace>();
-  size_t weights = 0, largestPacked = 0, largestDense = 0, largestStride = 0;
+  size_t weights = 0, largestPacked = 0, largestDense = 0, largestStride = 0, largestScratch = 0;
   for (int p = 0; p < kProjections; ++p) {
     const std::unique_ptr<ComputePath> path =
         makeComputePath(projectionConfig(spec, static_cast<Projection>(p), maxRows, workspace));
@@ -233,6 +233,7 @@ size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
     largestPacked = std::max(largestPacked, packedBytes(shape.n, shape.k));
     largestDense = std::max(largestDense, shape.n * path->kStride() * sizeof(float));
     largestStride = std::max(largestStride, path->kStride());
+    largestScratch = std::max(largestScratch, path->threadScratchBytes(maxRows));
   }
   size_t total = weights;
   total += spec.threads * largestPacked;                               // packed tensors while building
@@ -247,7 +248,9 @@ size_t BitNetModel::estimateBytes(const ModelSpec& spec) {
   total += maxRows * d.vocab * sizeof(float);                          // logits
   total += maxRows * largestStride * (sizeof(float) + sizeof(uint16_t));  // padded activations
   if (spec.path == PathKind::kBaseline) total += largestDense;         // dequantized weights
-  total += spec.threads * largestStride * 64;                          // per-thread scratch
+  // Per-thread scratch: what the paths ask for (AVX2's fp32 tables of four activation rows,
+  // 77 bytes a column), and never less than the 64 bytes a column allowed before they said.
+  total += spec.threads * std::max(largestStride * 64, largestScratch);
   return total;
 }
 

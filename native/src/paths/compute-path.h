@@ -57,6 +57,8 @@ class ComputePath {
   // Bytes the path keeps for itself across calls on `threads` threads, beyond the prepared
   // weights and the shared workspace (what a memory estimate must add per path).
   virtual size_t ownBytes(unsigned threads) const { (void)threads; return 0; }
+  // Bytes of the shared workspace's scratch each thread takes for a call of up to `batch` rows.
+  virtual size_t threadScratchBytes(size_t batch) const { (void)batch; return 0; }
   // Validates the packed weights (std::invalid_argument naming the bad byte) and writes the
   // prepared form into `out` (preparedBytes() bytes).
   virtual void prepare(const uint8_t* packed, uint8_t* out) const = 0;

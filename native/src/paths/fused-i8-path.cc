@@ -42,6 +42,10 @@ class FusedI8Path : public ComputePath {
     return stripes_ ? stripeCopyOffset() + stripePreparedBytes(config_.n, config_.k, i8_.planeBytes) : blocksEnd;
   }
   size_t readBytes() const override { return denseBytes(); }
+  size_t threadScratchBytes(size_t batch) const override {
+    const size_t dense = i8_.threadScratchBytes(kStride_, batch);
+    return sparse_ && dense < kSparseThreadScratchBytes ? kSparseThreadScratchBytes : dense;
+  }
   size_t ownBytes(unsigned threads) const override {
     const size_t lists = nonzeroBlocks_.size() * sizeof(uint32_t) + nonzeroColumns_.size() * sizeof(uint32_t);
     if (!stripes_) return lists;

@@ -50,6 +50,7 @@ class FusedPath : public ComputePath {
            fusedPreparedBytes(table().sparseFusedLayout, config_.n, config_.k, table().fusedRowTile);
   }
   size_t readBytes() const override { return denseBytes(); }
+  size_t threadScratchBytes(size_t) const override { return scratchBytes_; }
   size_t ownBytes(unsigned threads) const override {
     size_t bytes = nonzeroBlocks_.size() * sizeof(uint32_t);
     if (sparseCopy())

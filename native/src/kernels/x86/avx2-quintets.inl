@@ -8,16 +8,19 @@
 // per 40 weights (8 rows x 5 columns) two or three shifts, three vpermps and three adds. The
 // split triples before (two lookups per 3 columns) took 10 vpermps per 15 columns where these
 // take 9: Sapphire Rapids, AVX2 forced, 2 threads, the two builds alternated run by run,
-// 4096x4096 hot 1.09-1.15x, cold 1.10-1.18x, 6912x2560 1.09-1.12x; one thread 1024x4096 1.11x. Each
-// runs at about one vpermps a cycle a core, the port's bound (0.173 ms: 13.6 weights a cycle at
-// the 3.56 GHz measured). The adds
-// are FMAs by 1.0: on Zen 4 they then share the FMA pipes rather than the shuffle pipes the
-// lookups and shifts need (measured 0.175 against 0.230 ms with plain adds, one thread,
-// 2016 x 4096 hot, split triples).
-// Batch > 1 (FMA-bound): the indexes become five weight vectors (a vpermps of a part's column
-// and an add per nonzero column of a part), each reused by up to kMaxBatchChunk activation rows.
-// That decode is 13 vpermps and 8 adds per five columns where the split triples took 8.3 and
-// 3.3: batch 8 and 64 ran 1.08-1.11x slower (4096x4096, 2 threads, Sapphire Rapids).
+// 4096x4096 hot 1.09-1.15x, cold 1.10-1.18x, 6912x2560 1.09-1.12x; one thread 1024x4096 1.11x.
+// Each runs at about one vpermps a cycle a core, the port's bound (0.173 ms: 13.6 weights a
+// cycle at the 3.56 GHz measured). The adds are FMAs by 1.0: on Zen 4 they then share the FMA
+// pipes rather than the shuffle pipes the lookups and shifts need (measured 0.175 against 0.230
+// ms with plain adds, one thread, 2016 x 4096 hot, split triples).
+// Batch > 1: the same lookups, four activation rows at a time, each word's indexes shared by
+// the four. At 13.3 multiply-adds a cycle (one vpermps of 8 rows x 5/3 weights) this beats
+// decoding weights for FMA (16 a cycle at the FMA ports' peak, about 10 reached: the decode,
+// 13 vpermps and 8 adds per five columns, and a broadcast per FMA). Against that decode,
+// alternating call by call, 4096x4096, 2 threads, Sapphire Rapids: batch 2 4.1x, 3 2.7x, 8
+// 1.17x, 13 1.32x, 64 1.39x; against the split triples' (builds alternated run by run): 2
+// 3.7-3.9x, 3 2.5-2.7x, 8 1.15x, 13 1.22-1.25x, 64 1.22-1.27x. Eight rows of one tile at a
+// time instead of four rows of two: batch 3 0.78x, 8 and 64 alike.
 // Batch 1 with activation sparsity: the same lookups over a second copy of the weights in
 // column panels (one sparse block of every tile, then the next), panel by panel, over the
 // listed nonzero blocks only, tables built for their groups only. In the tile-major layout a
@@ -49,9 +52,12 @@ constexpr size_t kQuintetGroupFloats = kQuintetLookupsPerWord * kQuintetTableFlo
 // Sparse blocks: one panel, four words' columns (60), the pairs layout's 64 as near as 15 goes.
 constexpr size_t kQuintetGroupsPerBlock = kQuintetPanelGroups;
 constexpr size_t kQuintetBlockColumns = kQuintetGroupsPerBlock * kQuintetColumnsPerWord;
+// Batches: activation rows per pass over the weights, and tiles at once (see quintetLutGemm).
+constexpr size_t kQuintetLutRows = 4;
+constexpr size_t kQuintetLutStreams = 2;
 
-// The parts' weights as vpermps tables: column[p][i] holds part p's weights for column i,
-// entry by entry.
+// The parts' weights column by column, from which the tables are built: column[p][i] holds
+// part p's weights for column i, entry by entry.
 struct QuintetPartColumns {
   alignas(32) float column[kQuintetParts][kQuintetColumns][kQuintetPartEntries];
   constexpr QuintetPartColumns() : column{} {
@@ -64,7 +70,8 @@ constexpr QuintetPartColumns kQuintetPartColumns{};
 
 size_t quintetGroups(size_t k) { return (k + kQuintetColumnsPerWord - 1) / kQuintetColumnsPerWord; }
 
-size_t quintetTableBytes(size_t k) { return quintetGroups(k) * kQuintetGroupFloats * sizeof(float); }
+// The tables of kQuintetLutRows activation rows (batch 1 uses the first row's).
+size_t quintetTableBytes(size_t k) { return kQuintetLutRows * quintetGroups(k) * kQuintetGroupFloats * sizeof(float); }
 
 // Every group of a dense call.
 struct AllQuintetGroups {
@@ -103,21 +110,26 @@ inline __m256 quintetPartTable(const float* x, std::index_sequence<I...>) {
   return table;
 }
 
-// Group g's tables at tables + g * kQuintetGroupFloats: lookup I's (quintet I / 3, part I % 3)
-// at I * kQuintetTableFloats.
+// Activation row x's tables (x: the row's first column) for the groups `which` lists, group g's
+// at tables + g * stride: lookup I's (quintet I / 3, part I % 3) at I * kQuintetTableFloats.
 template <typename Groups>
-void buildQuintetTables(const KernelCall& c, float* tables, const Groups& which) {
+void buildQuintetTables(const float* x, float* tables, size_t stride, const Groups& which) {
   constexpr auto columns = std::make_index_sequence<kQuintetColumns>{};
   // The activations are zero-padded to whole groups, so padding columns add nothing.
   which.forEach([&](size_t g) {
     for (size_t q = 0; q < kQuintetsPerWord; ++q) {
-      const float* x = c.x + g * kQuintetColumnsPerWord + kQuintetColumns * q;
-      float* table = tables + g * kQuintetGroupFloats + q * kQuintetParts * kQuintetTableFloats;
-      _mm256_store_ps(table, quintetPartTable<0>(x, columns));
-      _mm256_store_ps(table + kQuintetTableFloats, quintetPartTable<1>(x, columns));
-      _mm256_store_ps(table + 2 * kQuintetTableFloats, quintetPartTable<2>(x, columns));
+      const float* xq = x + g * kQuintetColumnsPerWord + kQuintetColumns * q;
+      float* table = tables + g * stride + q * kQuintetParts * kQuintetTableFloats;
+      _mm256_store_ps(table, quintetPartTable<0>(xq, columns));
+      _mm256_store_ps(table + kQuintetTableFloats, quintetPartTable<1>(xq, columns));
+      _mm256_store_ps(table + 2 * kQuintetTableFloats, quintetPartTable<2>(xq, columns));
     }
   });
+}
+
+template <typename Groups>
+void buildQuintetTables(const KernelCall& c, float* tables, const Groups& which) {
+  buildQuintetTables(c.x, tables, kQuintetGroupFloats, which);
 }
 
 template <int SHIFT>
@@ -176,73 +188,79 @@ void quintetGemvRows(const uint32_t* words, size_t groups, const float* tables, 
     quintetGemvTiles<1>(words, groups, t, 0, tables, c);
 }
 
-// Column I's weights of the quintet whose indexes are idx: the sum over the parts that use it.
-template <size_t I, size_t... P>
-inline __m256 quintetWeights(const __m256i (&idx)[kQuintetParts], std::index_sequence<P...>) {
-  __m256 w = _mm256_setzero_ps();
-  bool any = false;
+// Batches: the lookups of batch 1, kQuintetLutRows activation rows at a time (their tables side
+// by side per group), kQuintetLutStreams tiles at once: each word's indexes are worked out once
+// for its rows, and each table load serves both tiles.
+template <size_t TILES, size_t ROWS, int... I>
+inline void quintetLutWord(__m256 (&acc)[ROWS][TILES], const __m256i (&words)[TILES], const float* tables,
+                           std::integer_sequence<int, I...>) {
+  const __m256 one = _mm256_set1_ps(1.0f);
   (
       [&] {
-        if constexpr (quintetPartUsesColumn(P, I)) {
-          const __m256 part = _mm256_permutevar8x32_ps(_mm256_load_ps(kQuintetPartColumns.column[P][I]), idx[P]);
-          w = any ? _mm256_add_ps(w, part) : part;
-          any = true;
+        __m256i idx[TILES];
+        for (size_t t = 0; t < TILES; ++t) idx[t] = quintetIndex<kQuintetIndexBits * I>(words[t]);
+        for (size_t r = 0; r < ROWS; ++r) {
+          const __m256 table = _mm256_load_ps(tables + r * kQuintetGroupFloats + I * kQuintetTableFloats);
+          for (size_t t = 0; t < TILES; ++t)
+            acc[r][t] = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(table, idx[t]), one, acc[r][t]);
         }
       }(),
       ...);
-  return w;
 }
 
-// The five weight vectors first, then each activation row's five FMAs: a row's address is
-// then worked out once per quintet (column by column over the rows, the eight rows' addresses
-// were spilled and reloaded per FMA: batch 8 ran 1.4x the split triples' time).
-template <size_t BC, size_t Q, size_t... I>
-inline void quintetGemmQuintet(__m256 (&acc)[BC], __m256i words, const float* x, size_t xStride,
-                               std::index_sequence<I...>) {
-  constexpr int first = static_cast<int>(Q * kQuintetParts * kQuintetIndexBits);
-  const __m256i idx[kQuintetParts] = {quintetIndex<first>(words), quintetIndex<first + kQuintetIndexBits>(words),
-                                      quintetIndex<first + 2 * kQuintetIndexBits>(words)};
-  const __m256 w[kQuintetColumns] = {quintetWeights<I>(idx, std::make_index_sequence<kQuintetParts>{})...};
-  for (size_t r = 0; r < BC; ++r) {
-    const float* xr = x + r * xStride + Q * kQuintetColumns;
-    ((acc[r] = _mm256_fmadd_ps(w[I], _mm256_set1_ps(xr[I]), acc[r])), ...);
+template <size_t TILES, size_t ROWS>
+inline void quintetLutTiles(const uint32_t* words, size_t groups, size_t first, size_t stride, const float* tables,
+                            size_t b0, const KernelCall& c) {
+  __m256 acc[ROWS][TILES];
+  for (size_t r = 0; r < ROWS; ++r)
+    for (size_t t = 0; t < TILES; ++t) acc[r][t] = _mm256_setzero_ps();
+  const uint32_t* base[TILES];
+  for (size_t t = 0; t < TILES; ++t) base[t] = words + tileWordOffset(first + t * stride, 0, groups, V::kLanes);
+  for (size_t g = 0; g < groups; ++g) {
+    __m256i w[TILES];
+    for (size_t t = 0; t < TILES; ++t) {
+      if (g % 2 == 0) __builtin_prefetch(reinterpret_cast<const uint8_t*>(base[t] + g * V::kLanes) + kQuintetGemvPrefetchBytes, 0, 3);
+      w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base[t] + g * V::kLanes));
+    }
+    quintetLutWord<TILES, ROWS>(acc, w, tables + g * ROWS * kQuintetGroupFloats,
+                                std::make_integer_sequence<int, kQuintetLookupsPerWord>{});
   }
-}
-
-template <size_t BC, size_t... Q>
-inline void quintetGemmWord(__m256 (&acc)[BC], __m256i words, const float* x, size_t xStride,
-                            std::index_sequence<Q...>) {
-  (quintetGemmQuintet<BC, Q>(acc, words, x, xStride, std::make_index_sequence<kQuintetColumns>{}), ...);
-}
-
-template <size_t BC>
-inline void quintetGemmTile(const uint32_t* words, size_t groups, size_t tile, size_t b0, const KernelCall& c) {
-  __m256 acc[BC];
-  for (size_t r = 0; r < BC; ++r) acc[r] = _mm256_setzero_ps();
-  const uint32_t* base = words + tileWordOffset(tile, 0, groups, V::kLanes);
-  const float* x = c.x + b0 * c.xStride;
-  for (size_t g = 0; g < groups; ++g)
-    quintetGemmWord<BC>(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + g * V::kLanes)),
-                        x + g * kQuintetColumnsPerWord, c.xStride, std::make_index_sequence<kQuintetsPerWord>{});
   const __m256 scale = _mm256_set1_ps(c.scale);
-  const size_t row0 = tile * V::kLanes;
-  for (size_t r = 0; r < BC; ++r) {
-    float* y = c.y + (b0 + r) * c.n + row0;
-    const __m256 out = _mm256_mul_ps(acc[r], scale);
-    if (row0 + V::kLanes <= c.n) V::storeu(y, out);
-    else V::storePartial(y, out, c.n - row0);
-  }
+  for (size_t r = 0; r < ROWS; ++r)
+    for (size_t t = 0; t < TILES; ++t) {
+      const size_t row0 = (first + t * stride) * V::kLanes;
+      float* y = c.y + (b0 + r) * c.n + row0;
+      const __m256 out = _mm256_mul_ps(acc[r][t], scale);
+      if (row0 + V::kLanes <= c.n) V::storeu(y, out);
+      else V::storePartial(y, out, c.n - row0);
+    }
 }
 
-template <size_t BC>
-inline void quintetGemmTileChunk(const uint32_t* words, size_t groups, size_t tile, size_t b0, size_t count,
-                               const KernelCall& c) {
-  if constexpr (BC == 0) {
-    (void)words, (void)groups, (void)tile, (void)b0, (void)count, (void)c;
-  } else if (count == BC) {
-    quintetGemmTile<BC>(words, groups, tile, b0, c);
-  } else {
-    quintetGemmTileChunk<BC - 1>(words, groups, tile, b0, count, c);
+// Activation rows b0 .. b0 + ROWS: their tables (per group, the rows' side by side), then the
+// thread's tiles, kQuintetLutStreams far-apart ones at a time (as quintetGemvRows).
+template <size_t ROWS>
+void quintetLutRows(const uint32_t* words, size_t groups, float* tables, size_t b0, const KernelCall& c) {
+  for (size_t r = 0; r < ROWS; ++r)
+    buildQuintetTables(c.x + (b0 + r) * c.xStride, tables + r * kQuintetGroupFloats, ROWS * kQuintetGroupFloats,
+                       AllQuintetGroups{groups});
+  const size_t tileBegin = c.rowBegin / V::kLanes;
+  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
+  const size_t part = (tileEnd - tileBegin) / kQuintetLutStreams;
+  for (size_t i = 0; i < part; ++i)
+    quintetLutTiles<kQuintetLutStreams, ROWS>(words, groups, tileBegin + i, part, tables, b0, c);
+  for (size_t t = tileBegin + kQuintetLutStreams * part; t < tileEnd; ++t)
+    quintetLutTiles<1, ROWS>(words, groups, t, 0, tables, b0, c);
+}
+
+void quintetLutGemm(const uint32_t* words, size_t groups, float* tables, const KernelCall& c) {
+  static_assert(kQuintetLutRows == 4, "one case per row count");
+  for (size_t b0 = 0; b0 < c.batch; b0 += kQuintetLutRows) {
+    switch (c.batch - b0 < kQuintetLutRows ? c.batch - b0 : kQuintetLutRows) {
+      case 1: quintetLutRows<1>(words, groups, tables, b0, c); break;
+      case 2: quintetLutRows<2>(words, groups, tables, b0, c); break;
+      case 3: quintetLutRows<3>(words, groups, tables, b0, c); break;
+      default: quintetLutRows<4>(words, groups, tables, b0, c); break;
+    }
   }
 }
 
@@ -254,13 +272,7 @@ void quintetRun(const uint8_t* prepared, void* scratch, const KernelCall& c) {
     buildQuintetTables(c, tables, AllQuintetGroups{groups});
     return quintetGemvRows(words, groups, tables, c);
   }
-  const size_t tileBegin = c.rowBegin / V::kLanes;
-  const size_t tileEnd = (c.rowEnd + V::kLanes - 1) / V::kLanes;
-  for (size_t t = tileBegin; t < tileEnd; ++t)
-    for (size_t b0 = 0; b0 < c.batch; b0 += V::kMaxBatchChunk) {
-      const size_t count = c.batch - b0 < V::kMaxBatchChunk ? c.batch - b0 : V::kMaxBatchChunk;
-      quintetGemmTileChunk<V::kMaxBatchChunk>(words, groups, t, b0, count, c);
-    }
+  quintetLutGemm(words, groups, static_cast<float*>(scratch), c);
 }
 
 // TILES tiles of one panel (panel-walk.inl's PanelStep); tables: the panel's groups' tables.
