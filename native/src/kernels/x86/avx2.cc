@@ -72,7 +72,7 @@ struct V {
 constexpr KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodeQuintets,
     .fusedRowTile = V::kLanes,
-    .fusedKernelName = "avx2 fused: quintet codes, three vpermps LUTs of activation sums per 5 weights (batch 1) / weights + FMA",
+    .fusedKernelName = "avx2 fused: quintet codes, three vpermps LUTs of activation sums per 5 weights (batches: four activation rows at a time)",
     .fusedThreadScratchBytes = quintetTableBytes,
     .fusedRun = quintetRun,
     .denseF32KernelName = "avx2 dense fp32 (builtin)",

@@ -49,7 +49,7 @@ struct V {
 const KernelTable kTable = {
     .fusedLayout = FusedLayout::kCodeTriples,
     .fusedRowTile = V::kLanes,
-    .fusedKernelName = "avx512 fused: 5-bit triple codes, vpermt2ps LUT of activation sums (batch 1) / weights + FMA",
+    .fusedKernelName = "avx512 fused: 5-bit triple codes, vpermt2ps LUT of activation sums (batches: two activation rows at a time)",
     .fusedThreadScratchBytes = tripleTableBytes,
     .fusedRun = tripleRun,
     .denseF32KernelName = "avx512 dense fp32 (builtin)",
