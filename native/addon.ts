@@ -57,7 +57,7 @@ export interface AddonBenchmarkSpec extends AddonKernelSpec {
   targetCv?: number;
   maxTimeMs?: number;
   seed?: number;
-  /** Fraction of activations zeroed in aligned 256-column blocks (0: none); with fused or fused-i8, dense calls are interleaved. */
+  /** Fraction of activations zeroed in the path's own sparse column blocks (0: none); with fused or fused-i8, dense calls are interleaved. */
   sparsity?: number;
   /** How they are zeroed: in aligned blocks (default), or one by one as top-k leaves them. */
   sparsityPattern?: SparsityPattern;

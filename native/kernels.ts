@@ -134,7 +134,7 @@ export interface TimeKernelOptions {
   useBlas: boolean;
   /** Packed weights; synthetic from `seed` when absent. */
   weights?: Uint8Array;
-  /** Fraction of activations zeroed in aligned 256-column blocks; dense calls interleaved (fused, fused-i8). */
+  /** Fraction of activations zeroed in the path's own sparse column blocks; dense calls interleaved (fused, fused-i8). */
   sparsity?: number;
   /** blocks (default) or scattered: one by one, as top-k leaves them. */
   sparsityPattern?: SparsityPattern;

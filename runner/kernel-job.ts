@@ -27,7 +27,7 @@ export interface KernelJobSpec {
   /** Override of the cold footprint policy (bytes). */
   coldBytes?: number;
   /**
-   * Fraction of the activations zeroed, in aligned blocks of 256 columns (0 or absent: none).
+   * Fraction of the activations zeroed, in whole column blocks of the path's sparse kernel (0 or absent: none).
    * fused and fused-i8 then run their sparse kernel, each call followed by a dense one.
    */
   sparsity?: number;

@@ -45,6 +45,20 @@ describe('activation sparsity flags', () => {
     expect(s.speedup).toBeGreaterThan(0);
   });
 
+  // The zeroed blocks are the kernel's own: with a fixed 256 columns, AVX-512's 36-column panels
+  // and AVX2's 60-column ones came out 45% all zero at 50% zeroed, the rest read in full.
+  it('kernel --sparsity 0.5 on fused zeroes whole blocks of its sparse kernel', () => {
+    // 4096 rows: AVX-512's sparse kernel needs them (sparseFusedMinRows).
+    const run = bitbench(['kernel', '--path', 'fused', '--n', '4096', '--k', '2048', '--threads', '1', '--sparsity', '0.5',
+      '--trials', '1', '--min-samples', '3', '--max-samples', '3', '--min-time-ms', '0', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout).sparsity;
+    // Half of the blocks (at most 64 columns each), rounded, the last one partial.
+    expect(Math.abs(s.zeroFraction - 0.5)).toBeLessThan(2 * 64 / 2048);
+    expect(Math.abs(s.zeroBlockFraction - s.zeroFraction)).toBeLessThan(64 / 2048);
+    expect(s.sparseCallFraction).toBe(1);
+  });
+
   // Zeros one by one leave no 256-column block empty: only fused-i8's column stripes (x86 but
   // scalar, NEON dotprod; the kernel's name says so) skip them; every other kernel runs dense.
   it('kernel --sparsity 0.6 --sparsity-pattern scattered: the column stripes where the ISA has them, else dense', () => {

@@ -113,7 +113,7 @@ const sparseProblem = (() => {
     i8Reference: referenceI8Matmul(weights, i8X, n, k, 1, scale),
   };
 })();
-/** The timing loop's own synthetic weights and activations, zeroed in 256-column blocks. */
+/** The timing loop's own synthetic weights and activations, zeroed in its sparse kernel's column blocks. */
 const SPARSE_TIMING = { n: 300, k: 5120, sparsity: { fused: 0.95, 'fused-i8': 0.5 } } as const;
 
 /** What the child does: plain CommonJS, so that it needs nothing but Node and the addon. */

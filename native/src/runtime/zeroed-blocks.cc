@@ -29,11 +29,11 @@ double zeroFraction(size_t rows, size_t k, const float* x) {
 
 }  // namespace
 
-double zeroActivationBlocks(uint64_t seed, double fraction, size_t rows, size_t k, float* x) {
-  const std::vector<size_t> zeroed = shuffledFirst(seed, fraction, (k + kZeroedBlockColumns - 1) / kZeroedBlockColumns);
+double zeroActivationBlocks(uint64_t seed, double fraction, size_t rows, size_t k, size_t blockColumns, float* x) {
+  const std::vector<size_t> zeroed = shuffledFirst(seed, fraction, (k + blockColumns - 1) / blockColumns);
   for (size_t r = 0; r < rows; ++r)
     for (size_t block : zeroed) {
-      const size_t begin = block * kZeroedBlockColumns, end = std::min(k, begin + kZeroedBlockColumns);
+      const size_t begin = block * blockColumns, end = std::min(k, begin + blockColumns);
       std::fill(x + r * k + begin, x + r * k + end, 0.0f);
     }
   return zeroFraction(rows, k, x);
@@ -45,6 +45,5 @@ double zeroActivationValues(uint64_t seed, double fraction, size_t rows, size_t 
     for (size_t column : zeroed) x[r * k + column] = 0.0f;
   return zeroFraction(rows, k, x);
 }
-
 
 }  // namespace bitbench

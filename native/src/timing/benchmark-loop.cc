@@ -45,8 +45,11 @@ BenchmarkOutcome runBenchmark(ComputePath& path, const uint8_t* packed, const Be
   AlignedBuffer x(options.batch * config.k * sizeof(float));
   syntheticActivations(options.seed, options.batch * config.k, x.as<float>());
   if (options.sparsity > 0)
-    outcome.zeroFraction = (options.scatteredSparsity ? zeroActivationValues : zeroActivationBlocks)(
-        options.seed, options.sparsity, options.batch, config.k, x.as<float>());
+    outcome.zeroFraction =
+        options.scatteredSparsity
+            ? zeroActivationValues(options.seed, options.sparsity, options.batch, config.k, x.as<float>())
+            : zeroActivationBlocks(options.seed, options.sparsity, options.batch, config.k, path.sparseBlockColumns(),
+                                   x.as<float>());
   const bool againstDense = options.sparsity > 0 && path.hasSparseKernel();
   AlignedBuffer y(options.batch * config.n * sizeof(float));
 

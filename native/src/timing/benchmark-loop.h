@@ -26,7 +26,8 @@ struct BenchmarkOptions {
   double targetCv;
   double maxTimeNs;
   uint64_t seed;
-  // Fraction of the activations zeroed, in aligned blocks of 256 columns (zeroed-blocks.h);
+  // Fraction of the activations zeroed, in aligned blocks of the path's sparse kernel
+  // (ComputePath::sparseBlockColumns, zeroed-blocks.h);
   // 0: none. With a path that has a sparse kernel, each sample is followed by a dense call
   // on the same activations (interleaved, so both see the same machine).
   double sparsity = 0;
