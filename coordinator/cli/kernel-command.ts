@@ -35,7 +35,7 @@ Options:
   --no-blas            dense fp32 through the builtin SIMD loop instead of OpenBLAS
   --sparsity R         zero a fraction R in (0, 1] of the activations, in whole column blocks
                        of the path's sparse kernel (what it can skip: 256 columns for AVX-512
-                       fused-i8, 36 for fused on AVX-512, as top-k-blocks does); fused and fused-i8
+                       fused-i8, 72 for fused on AVX-512, as top-k-blocks does); fused and fused-i8
                        then time their sparse kernel, each call followed by a dense one:
                        prints achieved sparsity, bytes read and time vs dense
   --sparsity-pattern blocks|scattered

@@ -64,7 +64,7 @@ Options:
                        each token's entries, by magnitude; adaptive: keep the level times the
                        token's normalized entropy of |x|; top-k-blocks: keep that ratio of the
                        sparse kernel's column blocks (256 columns for AVX-512 VNNI fused-i8,
-                       36 for fused on AVX-512, 60 on AVX2, 64 elsewhere), those of largest sum of
+                       72 for fused on AVX-512, 60 on AVX2, 64 elsewhere), those of largest sum of
                        squares, and zero the others whole).
                        fused and fused-i8 skip the weights of all-zero column blocks: scattered
                        zeros (top-k) rarely empty a block, top-k-blocks always does; fused-i8

@@ -29,20 +29,27 @@ static inline size_t tileWordOffset(size_t tile, size_t group, size_t groups, si
 // prefetcher reads them anyway). As the dense layout it measured slower (its partial sums go to
 // memory between panels: 4096 x 4096 cold 0.18 against 0.17 ms, hot 0.105 against 0.09),
 // hence a copy beside the dense one rather than instead of it.
-// Triple panels: two groups (36 columns), the rows in chunks of kPanelChunkTiles tiles, each
+// Triple panels: four groups (72 columns), the rows in chunks of kPanelChunkTiles tiles, each
 // chunk panel after panel (chunkedPanelWordOffset), so that one chunk's listed panels are one
-// run of memory read front to back. Quintet panels: four groups (60 columns, one sparse
-// block), every tile in one panel (panelWordOffset). Pair panels: the same, four groups of 16
-// columns (one kSparseF32BlockColumns block).
-constexpr size_t kTriplePanelGroups = 2;
+// run of memory read front to back. Four groups rather than two: with the zeroed blocks the
+// kernel's own, panels chosen at random, two groups (4 KiB stretches) read 1.20x and 1.47-1.58x
+// dense cold at 30% and 50% zero blocks, four 1.23x and 1.62-1.65x, eight 1.18-1.20x and
+// 1.58-1.60x (Sapphire Rapids, 4096x4096, 2 threads, builds alternated run by run; 6912x2560:
+// 1.06x and 1.35-1.36x for two, 1.09x and 1.41x for four; hot alike).
+// Quintet panels: four groups (60 columns, one sparse block), every tile in one panel
+// (panelWordOffset). Pair panels: the same, four groups of 16 columns (one
+// kSparseF32BlockColumns block).
+constexpr size_t kTriplePanelGroups = 4;
 constexpr size_t kQuintetPanelGroups = 4;
 constexpr size_t kPairPanelGroups = kSparseF32BlockColumns / kColumnsPerWord;
-// Tiles per chunk of the triple panels: a chunk's stretch of one panel is 4 KiB (32 tiles of two
-// 64-byte words). Without chunks a thread's stream read a few KiB of each panel and jumped to the
-// next, and the prefetcher started over at each one (AVX-512 on Zen 4, 4096 x 4096 cold, 2
-// threads, 30% zero blocks: 1.01x dense; in chunks 1.26x). The same chunks did not pay for
-// AVX2's panels (then of split triples: cold, 30%: 1.22x against 1.27x and 1.25x; its kernel is
-// compute-bound and already asks for the next listed panel ahead), so those have none.
+// Tiles per chunk of the triple panels: a chunk's stretch of one panel is 8 KiB (32 tiles of four
+// 64-byte words). With two-word panels, chunks of 16 tiles ran 0.91-0.93x as fast and of 64
+// tiles 0.88-0.91x (a thread's rows then hold two chunks: two streams, not four). Without chunks
+// a thread's stream read a few KiB of each panel and jumped to the next, and the prefetcher
+// started over at each one (AVX-512 on Zen 4, 4096 x 4096 cold, 2 threads, 30% zero blocks:
+// 1.01x dense; in chunks 1.26x). The same chunks did not pay for AVX2's panels (then of split
+// triples: cold, 30%: 1.22x against 1.27x and 1.25x; its kernel is compute-bound and already
+// asks for the next listed panel ahead), so those have none.
 constexpr size_t kPanelChunkTiles = 32;
 // Groups in the panel that starts at group `first`: panelGroups, but the matrix's last.
 static inline size_t panelWidth(size_t first, size_t groups, size_t panelGroups) {

@@ -12,7 +12,7 @@ namespace bitbench {
 // the fraction of values now zero. The timing loop passes the sparse kernel's own column
 // block (ComputePath::sparseBlockColumns), as the model's top-k-blocks zeroes: a fixed block
 // that the kernel's blocks do not divide leaves some of them partly zero, read in full (256
-// columns left 45% of the 36-column AVX-512 fp32 panels all zero at 50%).
+// columns left 45% of the AVX-512 fp32 kernel's 36-column panels, as they were, all zero at 50%).
 double zeroActivationBlocks(uint64_t seed, double fraction, size_t rows, size_t k, size_t blockColumns, float* x);
 
 // Zeroes round(fraction * k) values of each of `rows` rows of k floats one by one, the same

@@ -28,8 +28,9 @@ constexpr size_t kTriplesPerWord = kTripleColumnsPerWord / 3;
 // prefetcher alone left the four streams waiting on DRAM (4096x4096 cold, 2 threads, Sapphire
 // Rapids: 0.172 -> 0.144 ms, hot unchanged; 2B-4T decode 19.2 -> 21.0 tokens/s).
 constexpr size_t kTripleGemvPrefetchBytes = 1024;
-// The same for the sparse kernel's panel copy, in tiles of a panel (8 tiles: 1 KiB of a two-group
-// panel), past a run's stretch into the next listed panel's. Each stretch is one 4 KiB page, and
+// The same for the sparse kernel's panel copy, in tiles of a panel (8 tiles: 2 KiB of a four-group
+// panel), past a run's stretch into the next listed panel's. Each stretch was one 4 KiB page then
+// (two-group panels, measured below), and
 // the hardware prefetcher does not cross pages: without this every stretch began with a wait on
 // DRAM (Sapphire Rapids, 4096x4096 cold, 2 threads: 30% zero blocks 0.96-0.98x dense -> 1.18x,
 // 50% 1.21x -> 1.46x; 8192 rows 1.03x -> 1.29x). 16 tiles ahead, or the next listed panel's same
@@ -144,7 +145,7 @@ inline void tripleGemvTiles(const uint32_t* words, size_t groups, size_t first, 
   }
 }
 
-// The listed panels (the sparse kernel's blocks are whole panels, 36 columns), by the first
+// The listed panels (the sparse kernel's blocks are whole panels, 72 columns), by the first
 // group of each.
 struct ListedTriplePanels {
   const uint32_t* blocks;

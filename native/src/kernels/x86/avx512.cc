@@ -59,7 +59,7 @@ const KernelTable kTable = {
     .denseBf16ReadsBf16Activations = false,
     .denseI8Run = denseI8Rows,
     .sparseFusedKernelName = "avx512 sparse fused: the triple LUT kernel over a column-panel copy, "
-                             "nonzero 36-column panels only",
+                             "nonzero 72-column panels only",
     .sparseFusedRun = tripleSkipZeroBlocks,
     .sparseFusedCopy = true,
     .sparseFusedLayout = FusedLayout::kCodeTriplePanels,
