@@ -150,7 +150,7 @@ export async function seedExperimentsHtml(instanceType: string, rows: SeedExperi
             modelSparsityTable(rows.modelSparsity)
           : '') +
         (rows.kernelSparsity.length
-          ? `<h4>Sparse GEMV against dense</h4><p class="muted">Activations zeroed in aligned column blocks; the sparse kernel’s output equals the dense kernel’s on the same activations, so speed is the only figure.</p>` +
+          ? `<h4>Sparse GEMV against dense</h4><p class="muted">Activations zeroed in whole column blocks of each sparse kernel’s own width (as top-k-blocks zeroes them); the sparse kernel’s output equals the dense kernel’s on the same activations, so speed is the only figure.</p>` +
             kernelSparsityTable(rows.kernelSparsity)
           : ''),
     );
