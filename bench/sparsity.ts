@@ -1,7 +1,7 @@
 // `npm run bench:sparsity`: activation sparsity that pays, this machine's figures for the
 // seed notebook's sparse table. The sparse GEMV (4096 x 4096, batch 1, cold weights) at 30%
-// and 50% zero column blocks (each kernel's own) on every ISA's sparse kernel, and fused-i8 at 50% zeros one by
-// one (the column stripes where the ISA has them), each call against a dense call
+// and 50% zero column blocks (each kernel's own) on every ISA's sparse kernel, and fused-i8 at
+// 50% zeros one by one (the column stripes where the ISA has them), each call against a dense call
 // interleaved in the same run; then 2B-4T decode (fused-i8, int8 head, batch 1) with top-k
 // and top-k-blocks keeping 70%, each timed step against a dense step at the same position.
 // Compare the ratios: the absolute times move with the host.
