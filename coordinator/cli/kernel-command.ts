@@ -42,8 +42,7 @@ Options:
                        with --sparsity: scattered zeroes values one by one, as top-k and the
                        squared ReLU do; fused-i8 on every x86 ISA but scalar, and on
                        neon-dotprod, then skips single zero columns (its column stripes, from
-                       45% zeros and 1024 rows; from 25%, on the calls where they time faster
-                       than dense); other kernels run dense
+                       45% zeros and 1024 rows); other kernels run dense
                                                                          (default: blocks)
   --warmup N           untimed calls first                               (default: ${KERNEL_JOB_DEFAULTS.warmup})
   --min-samples N      at least this many timed calls                    (default: ${KERNEL_JOB_DEFAULTS.minSamples})

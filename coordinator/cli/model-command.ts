@@ -70,8 +70,7 @@ Options:
                        zeros (top-k) rarely empty a block, top-k-blocks always does; fused-i8
                        on every x86 ISA but scalar, and on NEON dotprod, also skips single
                        zero columns where at least 45% are zero (the squared ReLU's zeros
-                       before the down projection), and from 25% on each matrix whose calls
-                       time faster that way (it tries both and keeps the faster).
+                       before the down projection).
                        Each timed step also runs dense, for decode tokens/s and logits cosine
                        against dense                            (default: ${MODEL_COMMAND_DEFAULTS.sparsity})
   --sparsity-level X   threshold: a value above 0; top-k, adaptive, top-k-blocks: a ratio in (0, 1]

@@ -30,7 +30,6 @@
 #include "../src/model/activation-sparsity.h"
 #include "../src/model/model-benchmark.h"
 #include "../src/paths/compute-path.h"
-#include "../src/paths/measured-choice.h"
 #include "../src/runtime/aligned-buffer.h"
 #include "../src/runtime/synthetic-data.h"
 #include "../src/runtime/thread-pool.h"
@@ -874,76 +873,6 @@ void checkStreamTiles(Tally& tally) {
   }
 }
 
-// The dense-or-stripes choice by measured call times (paths/measured-choice.h): dense and sparse
-// alternately for the first calls, then the faster by the least of each kernel's recent call
-// times (the sparse kernel's scaled by its share of the work), the other one at every call
-// number divisible by kTryOtherEvery; a call slowed 100x ignored; a drift followed within
-// kWindow samples of the kernel that drifted.
-void checkMeasuredChoice(Tally& tally) {
-  constexpr uint64_t kEvery = MeasuredChoice::kTryOtherEvery, kFarEvery = MeasuredChoice::kTryFarEvery;
-  struct Run {
-    MeasuredChoice choice;
-    uint64_t calls = 0;
-    // `count` calls at sparse share 0.7 taking these times: how many ran sparse, and how many
-    // had numbers divisible by `every` (the tries of the other kernel).
-    std::pair<size_t, size_t> go(size_t count, double denseNs, double sparseNs, uint64_t every = MeasuredChoice::kTryOtherEvery) {
-      size_t sparse = 0, tries = 0;
-      for (size_t i = 0; i < count; ++i) {
-        const bool pick = choice.pickSparse(0.7);
-        tries += ++calls % every == 0;
-        sparse += pick;
-        choice.record(pick, pick ? sparseNs : denseNs, 0.7);
-      }
-      return {sparse, tries};
-    }
-  };
-  auto counts = [](size_t got, size_t of, size_t expected) {
-    return std::to_string(got) + " of " + std::to_string(of) + " calls sparse, expected " + std::to_string(expected);
-  };
-  {
-    Run run;
-    std::string order;
-    for (uint64_t i = 0; i < MeasuredChoice::kFirstCalls; ++i) order += run.go(1, 100e3, 85e3).first ? 'S' : 'D';
-    tally.record(order == "DSDS", "measured choice: the first calls run " + order + ", expected DSDS");
-    const auto [sparse, tries] = run.go(30 * kEvery, 100e3, 85e3);
-    tally.record(sparse == 30 * kEvery - tries,
-                 "measured choice: sparse at 0.85x dense's time runs " + counts(sparse, 30 * kEvery, 30 * kEvery - tries));
-    // The host's memory slows the stripes more than the dense kernel: sparse now 1.2x dense.
-    const size_t after = run.go(8, 100e3, 120e3).first;
-    const auto [settled, settledTries] = run.go(30 * kEvery, 100e3, 120e3);
-    tally.record(after <= MeasuredChoice::kWindow && settled == settledTries,
-                 "measured choice: sparse turned 1.2x dense's time runs " + std::to_string(after) +
-                     " of the next 8 calls sparse (at most " + std::to_string(MeasuredChoice::kWindow) + "), then " +
-                     counts(settled, 30 * kEvery, settledTries));
-    // Far apart (2x), the other kernel is tried less often, once its window holds only such calls.
-    const size_t turn = run.go(MeasuredChoice::kWindow * kEvery, 100e3, 200e3).first;
-    const auto [far, farTries] = run.go(4 * kFarEvery, 100e3, 200e3, kFarEvery);
-    tally.record(turn <= MeasuredChoice::kWindow && far == farTries,
-                 "measured choice: sparse at 2x dense's time runs " + counts(far, 4 * kFarEvery, farTries));
-  }
-  {
-    Run run;
-    run.go(2 * kEvery, 100e3, 85e3);
-    const double dense = run.choice.denseNs(), sparse = run.choice.sparseNsPerShare();
-    run.choice.record(false, 100 * dense, 0.7);
-    run.choice.record(true, 100 * sparse * 0.7, 0.7);
-    tally.record(run.choice.denseNs() == dense && run.choice.sparseNsPerShare() == sparse,
-                 "measured choice: a call 100x as long leaves the estimates as they were");
-    for (size_t i = 0; i < MeasuredChoice::kWindow; ++i) run.choice.record(false, 1.5 * dense, 0.7);
-    tally.record(run.choice.denseNs() == 1.5 * dense,
-                 "measured choice: " + std::to_string(MeasuredChoice::kWindow) + " calls 1.5x as long set the estimate to " +
-                     format("%.3f", run.choice.denseNs() / dense) + "x, expected 1.5x");
-  }
-  {
-    // Work in proportion to the share: sparse at 1.2x dense's time on 0.7 of the columns is
-    // slower there, and 0.6x on 0.35 of them.
-    Run run;
-    run.go(MeasuredChoice::kFirstCalls, 100e3, 120e3);
-    const bool atFull = run.choice.pickSparse(0.7), atHalf = run.choice.pickSparse(0.35);
-    tally.record(!atFull && atHalf, "measured choice: the sparse estimate scales with the share of the work");
-  }
-}
-
 // Activation top-k (model/activation-sparsity.cc, a radix select) against sorting: every entry
 // below the keep-th largest magnitude zeroed, every other one untouched, bit for bit, and the
 // zero count it reports exact, over rows of normal values, ties, zeros with tiny or huge
@@ -1120,7 +1049,6 @@ int main() {
   checkTopK(tally);
   checkArgmax(tally);
   checkStreamTiles(tally);
-  checkMeasuredChoice(tally);
   const Implementation& scalar = supportedImplementation("scalar");
   for (const Implementation& impl : allImplementations()) {
     if (!isSupported(impl, cpuFeatures())) continue;

@@ -123,24 +123,4 @@ describe.each(supported.map((impl) => [impl.name] as const))('sparse kernels on 
     expect(timing.sparsity?.sparseCallFraction).toBe(1);
     expect(timing.sparsity?.denseSamplesNs.length).toBe(timing.samplesNs.length);
   });
-
-  // From 25% to 45% zeros one by one, fused-i8 picks the stripes or dense by each matrix's
-  // measured calls (measured-choice.h): its first four calls dense and stripes by turns, then
-  // the faster one, and the other one call in 32. So over 40 timed calls after one warm-up,
-  // both ran, whichever is faster here. ISAs without the stripes run dense.
-  it('fused-i8 at 30% zeros one by one: the timing loop runs the stripes on some calls and dense on the others', async () => {
-    const timing = await timeKernel({
-      path: 'fused-i8', isa, n: 2048, k: 1024, batch: 1, threads: 1, cache: 'hot', coldBytes: 1 << 20, warmup: 1,
-      minSamples: 40, maxSamples: 40, minTimeMs: 0, targetCv: 0, maxTimeMs: 0, seed: 3, useBlas: false,
-      sparsity: 0.3, sparsityPattern: 'scattered',
-    });
-    expect(timing.sparsity?.zeroFraction).toBeCloseTo(0.3, 2);
-    const fraction = timing.sparsity?.sparseCallFraction;
-    if (timing.kernel.includes('column stripes')) {
-      expect(fraction).toBeGreaterThan(0);
-      expect(fraction).toBeLessThan(1);
-    } else {
-      expect(fraction).toBe(0);
-    }
-  });
 });

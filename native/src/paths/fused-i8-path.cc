@@ -3,7 +3,6 @@
 // repacked once into code planes (i8-layout.h), and rescales each output once.
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -14,7 +13,6 @@
 #include "../runtime/work-share.h"
 #include "../kernels/ternary-layout.h"
 #include "paths.h"
-#include "measured-choice.h"
 #include "sparse-choice.h"
 
 namespace bitbench {
@@ -65,9 +63,7 @@ class FusedI8Path : public ComputePath {
   std::string kernelName() const override {
     if (!sparse_) return i8_.name;
     return std::string(i8_.name) + "; sparse: listed column blocks, one stream each" +
-           (stripes_ ? "; scattered zeros: listed column stripes, 8 streams each (from 45% zeros, and from 25% "
-                       "where they time faster than dense)"
-                     : "");
+           (stripes_ ? "; scattered zeros: listed column stripes, 8 streams each" : "");
   }
 
  protected:
@@ -75,9 +71,6 @@ class FusedI8Path : public ComputePath {
   // Quantizing is a small share of a call (k values per row against n * k codes), so it runs
   // once here rather than on every thread.
   void beforeRows(const KernelCall& call, unsigned threads) override {
-    // A timed previous call has ended by now (a path runs one call at a time): record it.
-    if (timed_) stripeChoice_.record(timedStripes_, static_cast<double>(timedNs_.load(std::memory_order_relaxed)), timedShare_);
-    timed_ = false;
     // Same sizes as the previous call: the workspace hands back the same buffers, still
     // holding that call's quantized activations (BitNet quantizes a layer input once).
     q_ = static_cast<int8_t*>(workspace().get(Workspace::kI8Activations, call.batch * kStride_));
@@ -92,18 +85,8 @@ class FusedI8Path : public ComputePath {
       uint32_t zeros = 0;
       for (size_t i = 0; i < config_.k; ++i) zeros += q_[i] == 0;
       runSparse_ = chooseSparse(sparsity_, blocks_, nonzeroCount_, static_cast<double>(zeros) / config_.k, kSparseMinZeroBlocks);
-      const double zeroShare = static_cast<double>(zeros) / static_cast<double>(config_.k);
-      if (!runSparse_ && stripes_ && zeroShare >= kStripeMinZeroColumns) {
+      if (!runSparse_ && stripes_ && zeros >= kStripeMinZeroColumns * static_cast<double>(config_.k))
         prepareStripes(threads);
-      } else if (!runSparse_ && stripes_ && zeroShare >= kStripeTryZeroColumns) {
-        // Between the two shares the faster kernel by this matrix's measured calls; the call
-        // is timed for that.
-        timedShare_ = 1.0 - zeroShare;
-        if (stripeChoice_.pickSparse(timedShare_)) prepareStripes(threads);
-        timedStripes_ = runStripes_;
-        timedNs_.store(0, std::memory_order_relaxed);
-        timed_ = true;
-      }
     }
     // Dense calls deal their work out: batch 1 the kernel's steps where the table has them,
     // larger batches runs of rows.
@@ -116,15 +99,6 @@ class FusedI8Path : public ComputePath {
     for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, bytes);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
-    if (!timed_) return runKernel(prepared, call, thread);
-    const auto start = std::chrono::steady_clock::now();
-    runKernel(prepared, call, thread);
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-    timedNs_.fetch_add(static_cast<uint64_t>(ns), std::memory_order_relaxed);
-  }
-
- private:
-  void runKernel(const uint8_t* prepared, const KernelCall& call, unsigned thread) {
     if (runStripes_) return runStripeRows(prepared + stripeCopyOffset(), call, thread);
     if (dealSteps_) return runSteps(prepared, call, thread);
     const I8KernelCall i8Call = i8CallOf(call, call.rowBegin, call.rowEnd);
@@ -134,6 +108,7 @@ class FusedI8Path : public ComputePath {
     i8_.run(prepared, threadScratch_[thread], i8Call);
   }
 
+ private:
   size_t denseBytes() const { return i8PreparedBytes(config_.n, config_.k, i8_.planeBytes, i8_.rowTile); }
   // Bytes from one thread's row of dots to the next's: pages of their own, at least a page
   // apart, and never a multiple of 16 KiB apart. Back to back 16 KiB apart (4096 rows), the
@@ -299,13 +274,6 @@ class FusedI8Path : public ComputePath {
   std::vector<uint32_t> nonzeroColumns_;
   size_t columnCount_ = 0;
   bool runStripes_ = false;
-  // Calls with between kStripeTryZeroColumns and kStripeMinZeroColumns zeros: which kernel ran
-  // and its time summed over the threads, recorded into stripeChoice_ when the next call starts.
-  MeasuredChoice stripeChoice_;
-  bool timed_ = false;
-  bool timedStripes_ = false;
-  double timedShare_ = 0;
-  std::atomic<uint64_t> timedNs_{0};
   unsigned workers_ = 0;
   size_t dotsStride_ = 0;
   AlignedBuffer dots_;

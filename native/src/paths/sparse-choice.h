@@ -50,15 +50,8 @@ constexpr size_t kStripeMinRows = 1024;
 // layer of 1024 rows) depended on the host's memory speed: 1.08-1.09x dense in five runs where
 // dense read 29-33 GB/s, 0.97-0.99x in three at 37-48 GB/s, 0.90-0.94x in four at 49-55 GB/s.
 // The 45% share gave 1.01-1.03x in each of six runs. The stripes cost more work per byte than
-// the dense kernel, so no fixed share suits both: from kStripeTryZeroColumns to
-// kStripeMinZeroColumns each matrix picks by its own measured call times (measured-choice.h).
-// Zen 5 (2 threads), 2B-4T decode with top-k 0.7 against dense steps interleaved, 64 tokens,
-// the builds alternated run by run, 8 runs each: 1.021-1.094x (median 1.047x) against
-// 1.023-1.063x (1.043x) with the 45% share alone; the stripes ran on 20-43% of the calls
-// against 14% (the down projections), more of them in the processes that read memory slowly.
-// Below a quarter they would have to read 75% of the bytes at under 1.33x the dense kernel's
-// time per byte; the best measured at 30% was 1.36x (Zen 5, 6912 x 2560: 1.05x dense).
-constexpr double kStripeTryZeroColumns = 0.25;
+// the dense kernel, so no fixed share suits both; a choice by each path's measured call times
+// would.
 
 // The column-block copy follows the dense one on a page boundary.
 inline size_t sparseCopyOffset(size_t denseBytes) { return roundUp(denseBytes, 4096); }
