@@ -51,7 +51,15 @@ constexpr size_t kStripeMinRows = 1024;
 // dense read 29-33 GB/s, 0.97-0.99x in three at 37-48 GB/s, 0.90-0.94x in four at 49-55 GB/s.
 // The 45% share gave 1.01-1.03x in each of six runs. The stripes cost more work per byte than
 // the dense kernel, so no fixed share suits both; a choice by each path's measured call times
-// would.
+// would. Tried on Zen 5 (stop 41, 2 threads): from 25% to 45% zeros each matrix ran dense and
+// the stripes by turns for four calls, then the one whose least span (first thread's start to
+// last thread's end) over its last four calls was lower, the other one call in 32. In the
+// 2B-4T decode at top-k 0.7 it was no better: against interleaved dense steps, 64 tokens,
+// alternated with this share over 10 runs each, 0.977-1.010x (median 0.991x) against
+// 0.993-1.039x (1.008x) in processes that read memory at full speed, where the stripes' calls
+// on the 30% inputs spanned about 1.5x dense's and the four first calls and the misreadings of
+// noisy calls cost more than the tries; 0.977-1.065x against 1.041-1.048x in slow ones. With
+// those inputs forced onto the stripes: 0.95x at full speed, 1.01-1.07x in four slower runs.
 
 // The column-block copy follows the dense one on a page boundary.
 inline size_t sparseCopyOffset(size_t denseBytes) { return roundUp(denseBytes, 4096); }
