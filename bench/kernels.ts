@@ -1,7 +1,8 @@
 // `npm run bench:kernels`: this machine's version of the seed notebook's kernel table.
 // 4096 x 4096 GEMV (batch 1) and GEMM (batch 64), hot and cold weights, every path on every
 // supported ISA, with speedups against the baseline path of the same shape and cache mode.
-// Figures are medians of many calls; compare them as ratios within one run.
+// Figures are medians of many calls, over BITBENCH_ROUNDS rounds (bench/rounds.ts); compare
+// them as ratios within one run.
 import { availableParallelism } from 'node:os';
 import { buildInfo, implementations, type IsaName, type PathName } from '../native/index.js';
 import { computeProbes, measurePeakOps } from '../native/compute-probe.js';
@@ -9,7 +10,8 @@ import { measureReadGBs } from '../runner/bandwidth.js';
 import { median } from '../runner/statistics.js';
 import { runKernelJob, type KernelResult } from '../runner/kernel-job.js';
 import { cpuModel } from './cpu-model.js';
-import { maxOf } from '../reports/number-extremes.js';
+import { benchRounds } from './rounds.js';
+import { maxOf, minOf } from '../reports/number-extremes.js';
 import { clearProgress, showProgress } from './progress.js';
 import { distinctKernelIsas, kernelIsas } from './kernel-isas.js';
 
@@ -38,39 +40,48 @@ for (const path of ['cached-bf16', 'fused', 'fused-i8'] as const) {
   for (const isa of distinctKernelIsas(path, supportedImpls)) cells.push({ path, isa });
 }
 
-console.log(`bitbench kernel table: ${N}x${K}, ${threads} threads, ${cpuModel()}`);
+const ROUNDS = benchRounds('bench:kernels');
+console.log(`bitbench kernel table: ${N}x${K}, ${threads} threads, medians of ${ROUNDS} rounds, ${cpuModel()}`);
 console.log(`dense fp32: ${blas ?? 'builtin SIMD loops'}`);
-const results: KernelResult[] = [];
-const total = cells.length * shapes.length * caches.length;
-for (const shape of shapes) {
-  for (const cache of caches) {
-    for (const cell of cells) {
-      showProgress(`measuring ${results.length + 1}/${total}: ${cell.path} ${cell.isa} ${shape.label} ${cache}`);
-      results.push(
-        await runKernelJob({ ...cell, n: N, k: K, batch: shape.batch, threads, cache, minSamples: 7, minTimeMs: 400 }),
-      );
-    }
+const jobs = shapes.flatMap((shape) => caches.flatMap((cache) => cells.map((cell) => ({ ...cell, shape, cache }))));
+// Every round goes over every cell, so that a slow spell of the host falls on one round of many
+// cells rather than on every round of one.
+const rounds: KernelResult[][] = jobs.map(() => []);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [i, { path, isa, shape, cache }] of jobs.entries()) {
+    showProgress(`round ${round + 1}/${ROUNDS}, measuring ${i + 1}/${jobs.length}: ${path} ${isa} ${shape.label} ${cache}`);
+    rounds[i]!.push(await runKernelJob({ path, isa, n: N, k: K, batch: shape.batch, threads, cache, minSamples: 7, minTimeMs: 400 }));
   }
 }
 clearProgress();
+// Each cell's round of median time (the lower middle of an even count) stands for it: its
+// median, interval and CV are printed, and the comparisons below are drawn from it.
+const byTime = (a: KernelResult, b: KernelResult) => a.medianNs - b.medianNs;
+const results: KernelResult[] = rounds.map((cell) => [...cell].sort(byTime)[(cell.length - 1) >> 1]!);
+const roundRange = (i: number) => {
+  const ms = rounds[i]!.map((r) => r.medianNs / 1e6);
+  return `${minOf(ms).toFixed(3)}-${maxOf(ms).toFixed(3)}`;
+};
 
 function find(path: PathName, batch: number, cache: string, isa?: IsaName): KernelResult | undefined {
   const ran = isa && (cellIsa.get(`${path}|${isa}`) ?? isa);
   return results.find((r) => r.path === path && r.batch === batch && r.cache === cache && (!ran || r.isa === ran));
 }
 
-const header = ['shape', 'cache', 'path', 'isa', 'median ms', '95% CI ms', 'CV', 'GOPS', 'weight GB/s', 'vs baseline'];
+const header = ['shape', 'cache', 'path', 'isa', 'median ms', 'rounds ms', '95% CI ms', 'CV', 'GOPS', 'weight GB/s', 'vs baseline'];
 const rows: string[][] = [header];
 for (const shape of shapes) {
   for (const cache of caches) {
     const base = find('baseline', shape.batch, cache);
-    for (const r of results.filter((x) => x.batch === shape.batch && x.cache === cache)) {
+    for (const [i, r] of results.entries()) {
+      if (r.batch !== shape.batch || r.cache !== cache) continue;
       rows.push([
         shape.label,
         cache,
         r.path,
         r.blas && r.path !== 'cached-bf16' ? 'openblas' : r.isa,
         (r.medianNs / 1e6).toFixed(3),
+        roundRange(i),
         `${(r.ci95Ns[0] / 1e6).toFixed(3)}-${(r.ci95Ns[1] / 1e6).toFixed(3)}`,
         `${(100 * r.cv).toFixed(1)}%`,
         r.gops.toFixed(1),

@@ -15,6 +15,7 @@ import { bytesReadPerCall, runKernelJob, type KernelResult } from '../runner/ker
 import { maxOf, minOf } from '../reports/number-extremes.js';
 import { median } from '../runner/statistics.js';
 import { cpuModel } from './cpu-model.js';
+import { benchRounds } from './rounds.js';
 import { clearProgress, showProgress } from './progress.js';
 import { distinctKernelIsas } from './kernel-isas.js';
 
@@ -29,11 +30,7 @@ const preset = process.env.BITBENCH_PRESET ?? 'bitnet-b1.58-2b-4t';
 const threads = Number(process.env.BITBENCH_THREADS ?? availableParallelism());
 const cli = fileURLToPath(new URL('../../bin/bitbench.js', import.meta.url));
 /** Rounds over every cell (BITBENCH_ROUNDS, default 3): each figure is the median of its cell's. */
-const ROUNDS = Number(process.env.BITBENCH_ROUNDS ?? 3);
-if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
-  console.error(`bench:sparsity: BITBENCH_ROUNDS: expected a whole number of at least 1 but received '${process.env.BITBENCH_ROUNDS}'`);
-  process.exit(2);
-}
+const ROUNDS = benchRounds('bench:sparsity');
 
 const printTable = (rows: string[][]) => {
   const widths = rows[0]!.map((_, i) => maxOf(rows.map((row) => (row[i] ?? '').length)));
