@@ -50,8 +50,8 @@ constexpr size_t kStripeMinRows = 1024;
 // layer of 1024 rows) depended on the host's memory speed: 1.08-1.09x dense in five runs where
 // dense read 29-33 GB/s, 0.97-0.99x in three at 37-48 GB/s, 0.90-0.94x in four at 49-55 GB/s.
 // The 45% share gave 1.01-1.03x in each of six runs. The stripes cost more work per byte than
-// the dense kernel, so no fixed share suits both; a choice by each path's measured call times
-// would. Tried on Zen 5 (stop 41, 2 threads): from 25% to 45% zeros each matrix ran dense and
+// the dense kernel, so no fixed share suits both. A choice by each path's measured call times
+// was tried on Zen 5 (stop 41, 2 threads): from 25% to 45% zeros each matrix ran dense and
 // the stripes by turns for four calls, then the one whose least span (first thread's start to
 // last thread's end) over its last four calls was lower, the other one call in 32. In the
 // 2B-4T decode at top-k 0.7 it was no better: against interleaved dense steps, 64 tokens,
