@@ -229,6 +229,40 @@ constexpr size_t i8GemmBatchTile() {
   return 2;
 }
 
+// One step of i8GemmChunk4x4: code vector r (of four) times activation row b into p{r}{b}.
+// Through T::rowPairDots where T has it (two code vectors' eight products at a time, see
+// avx512-vnni-i8.cc), else product by product.
+template <typename T, typename P = typename T::Partial, typename I = typename T::I>
+inline void i8GemmStep4x4(P& p00, P& p01, P& p02, P& p03, P& p10, P& p11, P& p12, P& p13, P& p20, P& p21, P& p22,
+                          P& p23, P& p30, P& p31, P& p32, P& p33, const uint8_t* codes, I a0, I a1, I a2, I a3) {
+  if constexpr (requires { &T::rowPairDots; }) {
+    T::rowPairDots(p00, p01, p02, p03, p10, p11, p12, p13, T::load(codes), T::load(codes + T::kBytes), a0, a1, a2, a3);
+    T::rowPairDots(p20, p21, p22, p23, p30, p31, p32, p33, T::load(codes + 2 * T::kBytes), T::load(codes + 3 * T::kBytes),
+                   a0, a1, a2, a3);
+  } else {
+    I c = T::load(codes);
+    T::partialAdd(p00, c, a0);
+    T::partialAdd(p01, c, a1);
+    T::partialAdd(p02, c, a2);
+    T::partialAdd(p03, c, a3);
+    c = T::load(codes + T::kBytes);
+    T::partialAdd(p10, c, a0);
+    T::partialAdd(p11, c, a1);
+    T::partialAdd(p12, c, a2);
+    T::partialAdd(p13, c, a3);
+    c = T::load(codes + 2 * T::kBytes);
+    T::partialAdd(p20, c, a0);
+    T::partialAdd(p21, c, a1);
+    T::partialAdd(p22, c, a2);
+    T::partialAdd(p23, c, a3);
+    c = T::load(codes + 3 * T::kBytes);
+    T::partialAdd(p30, c, a0);
+    T::partialAdd(p31, c, a1);
+    T::partialAdd(p32, c, a2);
+    T::partialAdd(p33, c, a3);
+  }
+}
+
 // Four activation rows at once, for ISAs with 32 vector registers (16 accumulators, four
 // activations, one code vector): per step eight loads feed sixteen multiply-adds instead of
 // six feeding eight. Named accumulators for the same reason as above.
@@ -244,26 +278,8 @@ inline void i8GemmChunk4x4(const uint8_t* decoded, size_t steps, const int8_t* q
   for (size_t step = 0; step < steps; ++step, codes += 4 * V::kBytes, q += V::kBytes) {
     const typename V::I a0 = V::load(q), a1 = V::load(q + qStride), a2 = V::load(q + 2 * qStride),
                         a3 = V::load(q + stride3);
-    typename V::I c = V::load(codes);
-    V::partialAdd(p00, c, a0);
-    V::partialAdd(p01, c, a1);
-    V::partialAdd(p02, c, a2);
-    V::partialAdd(p03, c, a3);
-    c = V::load(codes + V::kBytes);
-    V::partialAdd(p10, c, a0);
-    V::partialAdd(p11, c, a1);
-    V::partialAdd(p12, c, a2);
-    V::partialAdd(p13, c, a3);
-    c = V::load(codes + 2 * V::kBytes);
-    V::partialAdd(p20, c, a0);
-    V::partialAdd(p21, c, a1);
-    V::partialAdd(p22, c, a2);
-    V::partialAdd(p23, c, a3);
-    c = V::load(codes + 3 * V::kBytes);
-    V::partialAdd(p30, c, a0);
-    V::partialAdd(p31, c, a1);
-    V::partialAdd(p32, c, a2);
-    V::partialAdd(p33, c, a3);
+    i8GemmStep4x4<V>(p00, p01, p02, p03, p10, p11, p12, p13, p20, p21, p22, p23, p30, p31, p32, p33, codes, a0, a1, a2,
+                     a3);
   }
   // acc holds the batch rows' accumulators one after another, kRowTile each.
   V::flush(acc[0], p00);
