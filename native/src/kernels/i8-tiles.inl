@@ -168,7 +168,20 @@ inline size_t i8ThreadScratchBytes(size_t, size_t batch) {
   return i8ChunkSteps() * V::kRowTile * V::kBytes + batch * V::kRowTile * sizeof(typename V::Acc);
 }
 
-template <size_t BB>
+// A chunk's partial into the row's accumulator: stored over it on the first chunk of a tile
+// (nothing zeroes the accumulators first), added to it on the others.
+template <bool FIRST>
+inline void gemmFlush(typename V::Acc& acc, const typename V::Partial& p) {
+  if constexpr (FIRST) {
+    typename V::Acc sum = V::accZero();
+    V::flush(sum, p);
+    acc = sum;
+  } else {
+    V::flush(acc, p);
+  }
+}
+
+template <size_t BB, bool FIRST>
 inline void i8GemmChunk(const uint8_t* decoded, size_t steps, const int8_t* q0, size_t qStride,
                         typename V::Acc* acc) {
   constexpr size_t R = V::kRowTile;
@@ -186,11 +199,12 @@ inline void i8GemmChunk(const uint8_t* decoded, size_t steps, const int8_t* q0, 
     }
   }
   for (size_t b = 0; b < BB; ++b)
-    for (size_t r = 0; r < R; ++r) V::flush(acc[b * R + r], p[r][b]);
+    for (size_t r = 0; r < R; ++r) gemmFlush<FIRST>(acc[b * R + r], p[r][b]);
 }
 
 // The common case written out with named accumulators: GCC 12 keeps an array of eight
 // vector accumulators in registers only with extra moves and a spill per step.
+template <bool FIRST>
 inline void i8GemmChunk4x2(const uint8_t* decoded, size_t steps, const int8_t* q0, size_t qStride,
                            typename V::Acc* acc) {
   static_assert(V::kRowTile == 4);
@@ -213,14 +227,14 @@ inline void i8GemmChunk4x2(const uint8_t* decoded, size_t steps, const int8_t* q
     V::partialAdd(p30, c, a0);
     V::partialAdd(p31, c, a1);
   }
-  V::flush(acc[0], p00);
-  V::flush(acc[1], p10);
-  V::flush(acc[2], p20);
-  V::flush(acc[3], p30);
-  V::flush(acc[4], p01);
-  V::flush(acc[5], p11);
-  V::flush(acc[6], p21);
-  V::flush(acc[7], p31);
+  gemmFlush<FIRST>(acc[0], p00);
+  gemmFlush<FIRST>(acc[1], p10);
+  gemmFlush<FIRST>(acc[2], p20);
+  gemmFlush<FIRST>(acc[3], p30);
+  gemmFlush<FIRST>(acc[4], p01);
+  gemmFlush<FIRST>(acc[5], p11);
+  gemmFlush<FIRST>(acc[6], p21);
+  gemmFlush<FIRST>(acc[7], p31);
 }
 
 template <typename T>
@@ -266,6 +280,7 @@ inline void i8GemmStep4x4(P& p00, P& p01, P& p02, P& p03, P& p10, P& p11, P& p12
 // Four activation rows at once, for ISAs with 32 vector registers (16 accumulators, four
 // activations, one code vector): per step eight loads feed sixteen multiply-adds instead of
 // six feeding eight. Named accumulators for the same reason as above.
+template <bool FIRST>
 inline void i8GemmChunk4x4(const uint8_t* decoded, size_t steps, const int8_t* q0, size_t qStride,
                            typename V::Acc* acc) {
   static_assert(V::kRowTile == 4);
@@ -282,35 +297,58 @@ inline void i8GemmChunk4x4(const uint8_t* decoded, size_t steps, const int8_t* q
                      a3);
   }
   // acc holds the batch rows' accumulators one after another, kRowTile each.
-  V::flush(acc[0], p00);
-  V::flush(acc[1], p10);
-  V::flush(acc[2], p20);
-  V::flush(acc[3], p30);
-  V::flush(acc[4], p01);
-  V::flush(acc[5], p11);
-  V::flush(acc[6], p21);
-  V::flush(acc[7], p31);
-  V::flush(acc[8], p02);
-  V::flush(acc[9], p12);
-  V::flush(acc[10], p22);
-  V::flush(acc[11], p32);
-  V::flush(acc[12], p03);
-  V::flush(acc[13], p13);
-  V::flush(acc[14], p23);
-  V::flush(acc[15], p33);
+  gemmFlush<FIRST>(acc[0], p00);
+  gemmFlush<FIRST>(acc[1], p10);
+  gemmFlush<FIRST>(acc[2], p20);
+  gemmFlush<FIRST>(acc[3], p30);
+  gemmFlush<FIRST>(acc[4], p01);
+  gemmFlush<FIRST>(acc[5], p11);
+  gemmFlush<FIRST>(acc[6], p21);
+  gemmFlush<FIRST>(acc[7], p31);
+  gemmFlush<FIRST>(acc[8], p02);
+  gemmFlush<FIRST>(acc[9], p12);
+  gemmFlush<FIRST>(acc[10], p22);
+  gemmFlush<FIRST>(acc[11], p32);
+  gemmFlush<FIRST>(acc[12], p03);
+  gemmFlush<FIRST>(acc[13], p13);
+  gemmFlush<FIRST>(acc[14], p23);
+  gemmFlush<FIRST>(acc[15], p33);
 }
 
-inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint8_t* scratch,
+// Every activation row of a chunk against its decoded codes: kGemmBatchTile rows at a time,
+// then pairs, then one.
+template <bool FIRST>
+inline void i8GemmBatches(const uint8_t* decoded, size_t steps, const int8_t* q, typename V::Acc* acc,
+                          const I8KernelCall& c) {
+  constexpr size_t R = V::kRowTile;
+  size_t b = 0;
+  if constexpr (i8GemmBatchTile<V>() == 4)
+    for (; b + 4 <= c.batch; b += 4) i8GemmChunk4x4<FIRST>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+  for (; b + 2 <= c.batch; b += 2) {
+    if constexpr (R == 4) i8GemmChunk4x2<FIRST>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+    else i8GemmChunk<2, FIRST>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+  }
+  if (b < c.batch) i8GemmChunk<1, FIRST>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+}
+
+// next: the following tile's codes, asked for while this tile computes (null for the last).
+inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint8_t* scratch, const uint8_t* next,
                        const I8KernelCall& c) {
   constexpr size_t R = V::kRowTile;
   const size_t chunkSteps = i8ChunkSteps();
   const size_t chunkBlocks = chunkSteps / kI8PlanesPerBlock;
   uint8_t* decoded = scratch;
   typename V::Acc* acc = reinterpret_cast<typename V::Acc*>(scratch + chunkSteps * R * V::kBytes);
-  for (size_t i = 0; i < c.batch * R; ++i) acc[i] = V::accZero();
-  const uint8_t* tileBase = prepared + tile * blocks * R * V::kBytes;
+  const size_t tileBytes = blocks * R * V::kBytes;
+  const uint8_t* tileBase = prepared + tile * tileBytes;
   for (size_t block0 = 0; block0 < blocks; block0 += chunkBlocks) {
     const size_t count = blocks - block0 < chunkBlocks ? blocks - block0 : chunkBlocks;
+    // The next tile's same chunk, so that its decode does not wait on memory: the 2B-4T
+    // projections at batch 32 come from DRAM. Zen 4, 2 threads, cold, alternating in one
+    // process, 7 rounds: 2560x6912 1.17x, 6912x2560 1.04x, 2560x2560 1.03x; hot 0.996-1.015x.
+    if (next)
+      for (size_t line = block0 * R * V::kBytes; line < (block0 + count) * R * V::kBytes; line += 64)
+        __builtin_prefetch(next + line, 0, 3);
     for (size_t block = 0; block < count; ++block)
       for (size_t r = 0; r < R; ++r) {
         const typename V::I packed = V::load(tileBase + ((block0 + block) * R + r) * V::kBytes);
@@ -322,14 +360,8 @@ inline void i8GemmTile(const uint8_t* prepared, size_t tile, size_t blocks, uint
       }
     const size_t steps = count * kI8PlanesPerBlock;
     const int8_t* q = c.q + block0 * kI8PlanesPerBlock * V::kBytes;
-    size_t b = 0;
-    if constexpr (i8GemmBatchTile<V>() == 4)
-      for (; b + 4 <= c.batch; b += 4) i8GemmChunk4x4(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
-    for (; b + 2 <= c.batch; b += 2) {
-      if constexpr (R == 4) i8GemmChunk4x2(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
-      else i8GemmChunk<2>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
-    }
-    if (b < c.batch) i8GemmChunk<1>(decoded, steps, q + b * c.qStride, c.qStride, acc + b * R);
+    if (block0 == 0) i8GemmBatches<true>(decoded, steps, q, acc, c);
+    else i8GemmBatches<false>(decoded, steps, q, acc, c);
   }
   for (size_t b = 0; b < c.batch; ++b)
     for (size_t r = 0; r < R; ++r) storeRow(c, b, tile * R + r, V::hsum(acc[b * R + r]));
@@ -371,5 +403,8 @@ void i8RunTiles(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
   const size_t blocks = i8Blocks(c);
   const size_t tileBegin = c.rowBegin / V::kRowTile;
   const size_t tileEnd = (c.rowEnd + V::kRowTile - 1) / V::kRowTile;
-  for (size_t t = tileBegin; t < tileEnd; ++t) i8GemmTile(prepared, t, blocks, static_cast<uint8_t*>(scratch), c);
+  const size_t tileBytes = blocks * V::kRowTile * V::kBytes;
+  for (size_t t = tileBegin; t < tileEnd; ++t)
+    i8GemmTile(prepared, t, blocks, static_cast<uint8_t*>(scratch), t + 1 < tileEnd ? prepared + (t + 1) * tileBytes : nullptr,
+               c);
 }
