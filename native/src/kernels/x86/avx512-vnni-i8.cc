@@ -133,6 +133,17 @@ inline int32_t unsignedOffset(const int8_t* w, size_t qStride) {
   return 128 * V::hsum(sum);
 }
 
+// The lane sums of a, b, c and d, in that order: the four reduced together (13 instructions,
+// against 4 x 9 for four _mm512_reduce_add_epi32), as the head's tile ends every 2560 columns.
+inline __m128i sumsOfFour(__m512i a, __m512i b, __m512i c, __m512i d) {
+  // Per 128-bit block: a0+a2, b0+b2, a1+a3, b1+b3 (and c, d), then the block's four sums.
+  const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+  const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+  const __m512i blocks = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+  const __m256i halves = _mm256_add_epi32(_mm512_castsi512_si256(blocks), _mm512_extracti64x4_epi64(blocks, 1));
+  return _mm_add_epi32(_mm256_castsi256_si128(halves), _mm256_extracti128_si256(halves, 1));
+}
+
 template <size_t R, size_t B>
 void denseHeadTile(const int8_t* weights, const float* rowScales, const int32_t* offsets, size_t row0, size_t b0,
                    const I8KernelCall& c) {
@@ -152,6 +163,20 @@ void denseHeadTile(const int8_t* weights, const float* rowScales, const int32_t*
       // dpbusd(): the intrinsic moved every accumulator through the stack once per step.
       for (size_t r = 0; r < R; ++r) acc[r][b] = dpbusd(acc[r][b], u, wv[r]);
     }
+  }
+  if constexpr (B == 4) {
+    // Each weight row's four sums at once (sumsOfFour), scaled as four lanes: the same
+    // arithmetic, one rounding each, as the scalar stores below.
+    const __m128 dequant = _mm_setr_ps(c.rows[b0].dequant, c.rows[b0 + 1].dequant, c.rows[b0 + 2].dequant,
+                                       c.rows[b0 + 3].dequant);
+#pragma GCC unroll 4
+    for (size_t r = 0; r < R; ++r) {
+      const __m128i sums = _mm_sub_epi32(sumsOfFour(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), _mm_set1_epi32(offsets[r]));
+      alignas(16) float out[4];
+      _mm_store_ps(out, _mm_mul_ps(_mm_cvtepi32_ps(sums), _mm_mul_ps(_mm_set1_ps(rowScales[row0 + r]), dequant)));
+      for (size_t b = 0; b < 4; ++b) c.y[(b0 + b) * c.n + row0 + r] = out[b];
+    }
+    return;
   }
   // Unrolled: as loops, GCC 12 kept acc in memory and stored every accumulator each step.
 #pragma GCC unroll 4
