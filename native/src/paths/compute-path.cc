@@ -44,6 +44,13 @@ ComputePath::ComputePath(const PathConfig& config, size_t columnMultiple)
 
 KernelCall ComputePath::setUp(const float* x, size_t batch, float* y, unsigned threads, bool sameInput) {
   if (batch > config_.maxBatch) throw std::invalid_argument("batch exceeds the batch the path was built for");
+  sameInput_ = sameInput;
+  if (!readsPaddedActivations()) {
+    padded_ = nullptr;
+    const KernelCall base{config_.n, config_.k, x, config_.k, batch, config_.scale, y, 0, config_.n};
+    beforeRows(base, threads);
+    return base;
+  }
   // The workspace may hold another path's data: write the zero padding every call.
   float* padded = static_cast<float*>(workspace().get(Workspace::kPaddedActivations, batch * kStride_ * sizeof(float)));
   for (size_t b = 0; b < batch; ++b) {
@@ -51,7 +58,6 @@ KernelCall ComputePath::setUp(const float* x, size_t batch, float* y, unsigned t
     std::memset(padded + b * kStride_ + config_.k, 0, (kStride_ - config_.k) * sizeof(float));
   }
   padded_ = padded;
-  sameInput_ = sameInput;
   const KernelCall base{config_.n, config_.k, padded, kStride_, batch, config_.scale, y, 0, config_.n};
   beforeRows(base, threads);
   return base;

@@ -108,6 +108,9 @@ class ComputePath {
   // covers all rows.
   virtual void beforeRows(const KernelCall& call, unsigned threads) { (void)call, (void)threads; }
   virtual size_t rowTile() const { return 16; }
+  // Whether the kernels read the padded fp32 copy of the activations (call.x, kStride_ apart).
+  // Without, call.x is the caller's rows as given (k apart), and beforeRows converts them.
+  virtual bool readsPaddedActivations() const { return true; }
   // Whether runGroup may set up several products of this path before running any: true
   // unless a workspace buffer of the path holds per-product contents (see runGroup).
   virtual bool groupable() const { return true; }

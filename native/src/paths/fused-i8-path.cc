@@ -68,16 +68,27 @@ class FusedI8Path : public ComputePath {
 
  protected:
   size_t rowTile() const override { return i8_.rowTile; }
+  // The quantizer reads the caller's rows and writes the padding itself: no fp32 copy.
+  bool readsPaddedActivations() const override { return false; }
   // Quantizing is a small share of a call (k values per row against n * k codes), so it runs
-  // once here rather than on every thread.
+  // once here rather than on every thread; from kParallelQuantizeRows rows on, the rows are
+  // split over the threads (at batch 32 a 2B-4T step quantized 14K values a row per layer).
+  static constexpr size_t kParallelQuantizeRows = 8;
   void beforeRows(const KernelCall& call, unsigned threads) override {
     // Same sizes as the previous call: the workspace hands back the same buffers, still
     // holding that call's quantized activations (BitNet quantizes a layer input once).
     q_ = static_cast<int8_t*>(workspace().get(Workspace::kI8Activations, call.batch * kStride_));
     rows_ = static_cast<I8Row*>(workspace().get(Workspace::kI8Rows, call.batch * sizeof(I8Row)));
-    if (!sameInput())
-      for (size_t b = 0; b < call.batch; ++b)
+    auto quantizeRows = [&](size_t begin, size_t end) {
+      for (size_t b = begin; b < end; ++b)
         i8_.quantize(call.x + b * call.xStride, config_.k, kStride_, q_ + b * kStride_, rows_ + b);
+    };
+    if (!sameInput() && (call.batch < kParallelQuantizeRows || threads <= 1)) quantizeRows(0, call.batch);
+    else if (!sameInput())
+      ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned count) {
+        const RowRange range = splitRows(call.batch, 1, index, count);
+        quantizeRows(range.begin, range.end);
+      });
     runSparse_ = runStripes_ = false;
     if (sparse_ && sparseAllowed_ && call.batch == 1) {
       nonzeroCount_ = nonzeroBlocksI8(q_, blocks_, i8ColumnMultiple(i8_.planeBytes), nonzeroBlocks_.data());
