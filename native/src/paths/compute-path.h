@@ -104,8 +104,8 @@ class ComputePath {
   void resetSparsity() { sparsity_ = {}; }
 
  protected:
-  // Called once per run(), on the calling thread, after the activations are padded; `call`
-  // covers all rows.
+  // Called once per run(), on the calling thread, after the activations are padded (where the
+  // path reads the padded copy, see readsPaddedActivations); `call` covers all rows.
   virtual void beforeRows(const KernelCall& call, unsigned threads) { (void)call, (void)threads; }
   virtual size_t rowTile() const { return 16; }
   // Whether the kernels read the padded fp32 copy of the activations (call.x, kStride_ apart).
