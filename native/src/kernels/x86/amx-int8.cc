@@ -12,7 +12,7 @@
 //   - decodes 32 weight rows (a panel), a block of 256 columns at a time, into A tiles, one
 //     code per byte (0..2), 64 columns per tile row: a code plane of the layout is one row;
 //   - multiplies two A tiles by two B tiles per step into four accumulator tiles, over k,
-//     for each pair of batch tiles, decoding each block of the panel just before its steps.
+//     for each pair of batch tiles, decoding the next block of the panel between the steps.
 // Codes are w + 1, so the sums are W.q + sum(q), taken off per output as on every ISA: every
 // output equals the other ISAs' to the bit.
 // Compiled with AVX-512, VNNI and AMX target flags; reached only through dispatch, after
@@ -55,7 +55,7 @@ constexpr AmxTileConfig kConfig = fullAmxTiles();
 size_t batchTiles(size_t batch) { return (batch + kTileRows - 1) / kTileRows; }
 
 size_t amxScratchBytes(size_t kStride, size_t batch) {
-  return kBlockABytes + batchTiles(batch) * kTileRows * kStride + 4 * kTileSize;
+  return 2 * kBlockABytes + batchTiles(batch) * kTileRows * kStride + 4 * kTileSize;
 }
 
 size_t threadScratchBytes(size_t kStride, size_t batch) {
@@ -81,27 +81,32 @@ void layOutActivations(const I8KernelCall& c, int32_t* b) {
   }
 }
 
-// A tiles of the panel at rows [first, first + 32) for the 4 steps of one block: step s at
-// a + s * 2 KiB, its first 16 rows then the next 16, 64 bytes each. Rows at or past `end`
-// decode as zero.
-void decodeBlock(const uint8_t* prepared, size_t blocks, size_t first, size_t end, size_t block, uint8_t* a) {
+// The 4 rows of the panel at rows [first, first + 32) from row `local` on (one tile of the
+// layout) for the 4 steps of one block: step s's A tiles at a + s * 2 KiB, the panel's first 16
+// rows then the next 16, 64 bytes each. Rows at or past `end` decode as zero.
+inline void decodeLayoutTile(const uint8_t* prepared, size_t blocks, size_t first, size_t end, size_t block,
+                             size_t local, uint8_t* a) {
   const __m512i mask = _mm512_set1_epi8(3);
   constexpr size_t kStepBytes = kPanelRows * kTileBytes;
-  for (size_t local = 0; local < kPanelRows; local += kLayoutRowTile) {
-    const size_t tile = (first + local) / kLayoutRowTile;
-    for (size_t r = 0; r < kLayoutRowTile; ++r) {
-      uint8_t* out = a + (local + r) * kTileBytes;
-      if (first + local + r >= end) {
-        for (size_t s = 0; s < 4; ++s) _mm512_store_si512(out + s * kStepBytes, _mm512_setzero_si512());
-        continue;
-      }
-      const __m512i w = _mm512_loadu_si512(prepared + i8PlaneOffset(tile, block, r, blocks, kPlaneBytes, kLayoutRowTile));
-      _mm512_store_si512(out, _mm512_and_si512(w, mask));
-      _mm512_store_si512(out + kStepBytes, _mm512_and_si512(_mm512_srli_epi16(w, 2), mask));
-      _mm512_store_si512(out + 2 * kStepBytes, _mm512_and_si512(_mm512_srli_epi16(w, 4), mask));
-      _mm512_store_si512(out + 3 * kStepBytes, _mm512_and_si512(_mm512_srli_epi16(w, 6), mask));
+  const size_t tile = (first + local) / kLayoutRowTile;
+  for (size_t r = 0; r < kLayoutRowTile; ++r) {
+    uint8_t* out = a + (local + r) * kTileBytes;
+    if (first + local + r >= end) {
+      for (size_t s = 0; s < 4; ++s) _mm512_store_si512(out + s * kStepBytes, _mm512_setzero_si512());
+      continue;
     }
+    const __m512i w = _mm512_loadu_si512(prepared + i8PlaneOffset(tile, block, r, blocks, kPlaneBytes, kLayoutRowTile));
+    _mm512_store_si512(out, _mm512_and_si512(w, mask));
+    _mm512_store_si512(out + kStepBytes, _mm512_and_si512(_mm512_srli_epi16(w, 2), mask));
+    _mm512_store_si512(out + 2 * kStepBytes, _mm512_and_si512(_mm512_srli_epi16(w, 4), mask));
+    _mm512_store_si512(out + 3 * kStepBytes, _mm512_and_si512(_mm512_srli_epi16(w, 6), mask));
   }
+}
+
+// A whole block's A tiles: the panel's 32 rows.
+void decodeBlock(const uint8_t* prepared, size_t blocks, size_t first, size_t end, size_t block, uint8_t* a) {
+  for (size_t local = 0; local < kPanelRows; local += kLayoutRowTile)
+    decodeLayoutTile(prepared, blocks, first, end, block, local, a);
 }
 
 // One accumulator tile's sums (16 x 16 int32 at sums, row m = weight row row0 + m, lane n =
@@ -129,19 +134,37 @@ void storeTile(const int32_t* sums, size_t row0, size_t end, size_t b0, const I8
   }
 }
 
-// Steps [0, steps) of batch tiles b0 (and b1 when PAIR) against decoded A tiles at a, into
-// accumulator tiles 0 and 2 (and 1 and 3).
+// The block a panel decodes while it multiplies the one before: where its A tiles go, or
+// nothing (out null) for the panel's last block.
+struct NextBlock {
+  const uint8_t* prepared;
+  size_t blocks, first, end, block;
+  uint8_t* out;
+};
+
+// The 4 steps of one block: batch tiles b0 (and b1 when PAIR) against the decoded A tiles at
+// a, into accumulator tiles 0 and 2 (and 1 and 3). Each step also decodes 8 rows of the next
+// block, between its tdpbusd: a block's decode is 128 stores, more than the store buffer
+// holds, and stores retire only behind the tdpbusd before them, so a whole block decoded
+// between blocks stalled the tiles (Emerald Rapids, a panel's loop alone: 12.5 ns a tdpbusd
+// with the decode between blocks, 10.0 spread over the steps, 7.8 with no decode).
 template <bool PAIR>
-inline void multiplySteps(const uint8_t* a, const int8_t* b0, const int8_t* b1, size_t steps) {
-  for (size_t s = 0; s < steps; ++s) {
+inline void multiplyBlock(const uint8_t* a, const int8_t* b0, const int8_t* b1, const NextBlock& next) {
+  for (size_t s = 0; s < 4; ++s) {
     const uint8_t* as = a + s * kPanelRows * kTileBytes;
+    const size_t local = s * 2 * kLayoutRowTile;
     _tile_loadd(4, as, kTileBytes);
-    _tile_loadd(5, as + kTileSize, kTileBytes);
     _tile_loadd(6, b0 + s * kTileSize, kTileBytes);
-    if constexpr (PAIR) _tile_loadd(7, b1 + s * kTileSize, kTileBytes);
     _tile_dpbusd(0, 4, 6);
-    if constexpr (PAIR) _tile_dpbusd(1, 4, 7);
+    if constexpr (PAIR) {
+      _tile_loadd(7, b1 + s * kTileSize, kTileBytes);
+      _tile_dpbusd(1, 4, 7);
+    }
+    if (next.out) decodeLayoutTile(next.prepared, next.blocks, next.first, next.end, next.block, local, next.out);
+    _tile_loadd(5, as + kTileSize, kTileBytes);
     _tile_dpbusd(2, 5, 6);
+    if (next.out)
+      decodeLayoutTile(next.prepared, next.blocks, next.first, next.end, next.block, local + kLayoutRowTile, next.out);
     if constexpr (PAIR) _tile_dpbusd(3, 5, 7);
   }
 }
@@ -175,22 +198,23 @@ void storeAccumulators(int32_t* sums, size_t first, size_t j, const I8KernelCall
 }
 
 // Batch tile j (and j + 1 when PAIR) against the panel at `first`. The accumulators hold the
-// panel's sums over all of k, so each block is decoded just before its 4 steps and read back
-// from L1, once per pair of batch tiles. (Decoding the panel once for every pair measured
-// slower at batch 64, 0.67 against 0.57 ms: its 32 x k decoded bytes do not fit L1, and read
-// back from L2 they set the pace. Emerald Rapids, 4096 x 4096 batch 64, 2 threads, both in one
-// process: 0.91x. Also slower there: one weight tile against four batch tiles, each block
-// decoded once for all four (five tile loads per four tdpbusd), 0.90-0.93x; decoding the next
-// block a quarter at a time between this block's steps, 0.97-1.00x. Leaving the decode out
-// altogether gained only 1.20-1.25x: the tile loads set the pace.)
+// panel's sums over all of k, so the blocks are decoded as the steps go, into two buffers by
+// turns, and read back from L1, once per pair of batch tiles. (Decoding the panel once for
+// every pair measured slower at batch 64, 0.67 against 0.57 ms: its 32 x k decoded bytes do
+// not fit L1, and read back from L2 they set the pace. Emerald Rapids, 4096 x 4096 batch 64,
+// 2 threads, both in one process: 0.91x. Also slower there: one weight tile against four
+// batch tiles, each block decoded once for all four (five tile loads per four tdpbusd),
+// 0.90-0.93x.)
 template <bool PAIR>
 void panelPair(const uint8_t* prepared, size_t blocks, size_t first, const int8_t* b0, const int8_t* b1, size_t j,
                uint8_t* a, int32_t* sums, const I8KernelCall& c) {
   zeroAccumulators<PAIR>();
+  decodeBlock(prepared, blocks, first, c.rowEnd, 0, a);
   for (size_t block = 0; block < blocks; ++block) {
     const size_t offset = block * 4 * kTileSize;
-    decodeBlock(prepared, blocks, first, c.rowEnd, block, a);
-    multiplySteps<PAIR>(a, b0 + offset, b1 + offset, 4);
+    uint8_t* current = a + (block & 1) * kBlockABytes;
+    uint8_t* following = block + 1 < blocks ? a + ((block + 1) & 1) * kBlockABytes : nullptr;
+    multiplyBlock<PAIR>(current, b0 + offset, b1 + offset, {prepared, blocks, first, c.rowEnd, block + 1, following});
   }
   storeAccumulators<PAIR>(sums, first, j, c);
 }
@@ -198,7 +222,7 @@ void panelPair(const uint8_t* prepared, size_t blocks, size_t first, const int8_
 void amxGemm(const uint8_t* prepared, uint8_t* scratch, const I8KernelCall& c) {
   const size_t blocks = c.qStride / kBlockColumns, tiles = batchTiles(c.batch), bTileBytes = kTileRows * c.qStride;
   uint8_t* a = scratch;
-  int8_t* b = reinterpret_cast<int8_t*>(a + kBlockABytes);
+  int8_t* b = reinterpret_cast<int8_t*>(a + 2 * kBlockABytes);
   int32_t* sums = reinterpret_cast<int32_t*>(b + tiles * bTileBytes);
   if (!c.scratchHoldsActivations) layOutActivations(c, reinterpret_cast<int32_t*>(b));
   _tile_loadconfig(&kConfig);
