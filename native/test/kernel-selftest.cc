@@ -380,7 +380,8 @@ void checkI8Quantize(const Implementation& impl, const Implementation& scalar, T
   const I8KernelTable& table = *impl.i8Table(cpuFeatures());
   const I8KernelTable& scalarTable = *scalar.i8Table(cpuFeatures());
   std::string problem;
-  for (size_t k : {1, 3, 8, 15, 64, 70, 257}) {
+  // 47 and 120 reach the loop of 8 after the loop of 32, 257 the scalar tail after it.
+  for (size_t k : {1, 3, 8, 15, 47, 64, 70, 120, 257}) {
     const size_t stride = (k + 63) / 64 * 64;
     std::vector<float> x(k);
     syntheticActivations(k, k, x.data());
