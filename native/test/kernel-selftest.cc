@@ -23,6 +23,7 @@
 #include "../src/dispatch/implementations.h"
 #include "../src/kernels/i8-kernel-table.h"
 #include "../src/kernels/i8-layout.h"
+#include "../src/kernels/isa-tables.h"
 #include "../src/kernels/sparse-layout.h"
 #include "../src/kernels/stripe-layout.h"
 #include "../src/kernels/stream-split.h"
@@ -1040,6 +1041,67 @@ void printPlatform() {
   std::fflush(stdout);
 }
 
+#if defined(BITBENCH_HAVE_X86_KERNELS)
+const I8KernelTable* vnniShiftPlanes(const CpuFeatures&) { return &avx512VnniI8Table(); }
+const I8KernelTable* vnniShiftPlanesHardwarePrefetch(const CpuFeatures&) { return &avx512VnniI8HardwarePrefetchTable(); }
+const I8KernelTable* vnniGfniPlanes(const CpuFeatures&) { return &avx512VnniGfniI8Table(); }
+const I8KernelTable* vnniGfniPlanesHardwarePrefetch(const CpuFeatures&) { return &avx512VnniGfniI8HardwarePrefetchTable(); }
+const I8KernelTable* amxShiftPlanes(const CpuFeatures&) { return &amxInt8Table(); }
+const I8KernelTable* amxGfniPlanes(const CpuFeatures&) { return &amxInt8GfniTable(); }
+#endif
+
+// The fused-i8 tables dispatch did not pick for an ISA on this CPU, as implementations of
+// their own for the fused-i8 checks: the VNNI and AMX tables with shifts where the CPU has
+// GFNI (and the other way round), and the VNNI tables with the other prefetch choice. Each
+// where the CPU could run it.
+const std::vector<Implementation>& i8TableVariants() {
+  static const std::vector<Implementation> variants = [] {
+    std::vector<Implementation> list;
+#if defined(BITBENCH_HAVE_X86_KERNELS)
+    struct Variant {
+      const char* base;
+      const char* name;
+      bool gfni;
+      const I8KernelTable* (*i8Table)(const CpuFeatures&);
+    };
+    const Variant all[] = {
+        {"avx512-vnni", "avx512-vnni (shift planes)", false, vnniShiftPlanes},
+        {"avx512-vnni", "avx512-vnni (shift planes, hardware prefetch)", false, vnniShiftPlanesHardwarePrefetch},
+        {"avx512-vnni", "avx512-vnni (gfni planes)", true, vnniGfniPlanes},
+        {"avx512-vnni", "avx512-vnni (gfni planes, hardware prefetch)", true, vnniGfniPlanesHardwarePrefetch},
+        {"amx-int8", "amx-int8 (shift planes)", false, amxShiftPlanes},
+        {"amx-int8", "amx-int8 (gfni planes)", true, amxGfniPlanes},
+    };
+    for (const Variant& v : all) {
+      Implementation impl = supportedImplementation("scalar");
+      for (const Implementation& candidate : allImplementations())
+        if (std::string(candidate.name) == v.base) impl = candidate;
+      if (!isSupported(impl, cpuFeatures()) || impl.i8Table(cpuFeatures()) == v.i8Table(cpuFeatures())) continue;
+      if (v.gfni && !cpuFeatures().has(Feature::kGfni)) continue;
+      impl.name = v.name;
+      impl.i8Table = v.i8Table;
+      list.push_back(impl);
+    }
+#endif
+    return list;
+  }();
+  return variants;
+}
+
+// Every fused-i8 check, on the kernels impl's table names.
+void checkI8Kernels(const Implementation& impl, const Implementation& scalar, Tally& tally) {
+  std::printf("fused-i8 kernel of %s: %s\n", impl.name, impl.i8Table(cpuFeatures())->name);
+  checkI8Quantize(impl, scalar, tally);
+  uint64_t seed = 1;
+  for (const Shape& shape : kI8Shapes) checkI8Products(impl, scalar, shape, seed++, tally);
+  checkInvalidCodes(impl, PathKind::kFusedI8, tally);
+  checkI8DenseRows(impl, scalar, tally);
+  checkSparseI8(impl, tally);
+  checkStripesI8(impl, tally);
+  checkI8Steps(impl, tally);
+  checkI8Runs(impl, tally);
+}
+
 }  // namespace
 
 int main() {
@@ -1060,18 +1122,10 @@ int main() {
       checkGroup(impl, kind, tally);
     }
     std::printf("fused kernel of %s: %s\n", impl.name, impl.table(cpuFeatures())->fusedKernelName);
-    std::printf("fused-i8 kernel of %s: %s\n", impl.name, impl.i8Table(cpuFeatures())->name);
-    checkI8Quantize(impl, scalar, tally);
-    uint64_t seed = 1;
-    for (const Shape& shape : kI8Shapes) checkI8Products(impl, scalar, shape, seed++, tally);
-    checkInvalidCodes(impl, PathKind::kFusedI8, tally);
-    checkI8DenseRows(impl, scalar, tally);
     checkSparseFused(impl, tally);
-    checkSparseI8(impl, tally);
-    checkStripesI8(impl, tally);
-    checkI8Steps(impl, tally);
-    checkI8Runs(impl, tally);
+    checkI8Kernels(impl, scalar, tally);
   }
+  for (const Implementation& variant : i8TableVariants()) checkI8Kernels(variant, scalar, tally);
   std::printf("%d passed, %d failed\n", tally.passed, tally.failed);
   return tally.failed == 0 ? 0 : 1;
 }

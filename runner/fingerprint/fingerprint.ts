@@ -27,6 +27,7 @@ export const FINGERPRINT_ISA_FLAGS = [
   'avx512_vnni',
   'avx_vnni',
   'avx512_bf16',
+  'gfni',
   'amx_tile',
   'amx_int8',
   'amx_bf16',

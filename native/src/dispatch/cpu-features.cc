@@ -25,6 +25,7 @@ const char* featureName(Feature feature) {
     case Feature::kAvx512vnni: return "avx512_vnni";
     case Feature::kAvx512bf16: return "avx512_bf16";
     case Feature::kAvxVnni: return "avx_vnni";
+    case Feature::kGfni: return "gfni";
     case Feature::kAmxTile: return "amx_tile";
     case Feature::kAmxInt8: return "amx_int8";
     case Feature::kAmxBf16: return "amx_bf16";
@@ -79,6 +80,8 @@ CpuFeatures detect() {
     if (bit(ebx, 31)) f.set(Feature::kAvx512vl);
     if (bit(ecx, 11)) f.set(Feature::kAvx512vnni);
   }
+  // Counted only where its AVX-512 form can run: the kernels that use it are AVX-512 ones.
+  if (osAvx512 && bit(ecx, 8)) f.set(Feature::kGfni);
   if (osAmx) {
     if (bit(edx, 24)) f.set(Feature::kAmxTile);
     if (bit(edx, 25)) f.set(Feature::kAmxInt8);

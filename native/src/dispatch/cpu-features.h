@@ -20,6 +20,7 @@ enum class Feature : int {
   kAvx512vnni,
   kAvx512bf16,
   kAvxVnni,
+  kGfni,
   kAmxTile,
   kAmxInt8,
   kAmxBf16,

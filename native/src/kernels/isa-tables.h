@@ -19,9 +19,14 @@ const I8KernelTable& avx512VnniI8Table();
 // The same two without the batch-1 and sparse kernels' software prefetch (Zen 4).
 const I8KernelTable& avx512I8HardwarePrefetchTable();
 const I8KernelTable& avx512VnniI8HardwarePrefetchTable();
+// The AVX-512 VNNI tables with batch 1's code planes unpacked by gf2p8affineqb: CPUs with GFNI.
+const I8KernelTable& avx512VnniGfniI8Table();
+const I8KernelTable& avx512VnniGfniI8HardwarePrefetchTable();
 const I8KernelTable& avxVnniI8Table();
-// Tile data must be granted first (dispatch/amx-permission.h).
+// Tile data must be granted first (dispatch/amx-permission.h). Batch 1 runs
+// avx512VnniI8Table's kernels, and in the Gfni table avx512VnniGfniI8Table's.
 const I8KernelTable& amxInt8Table();
+const I8KernelTable& amxInt8GfniTable();
 // AVX512_BF16 dot products (vdpbf16ps); the AVX-512 table's bf16 entry where supported.
 extern const char* const kAvx512Bf16DotKernelName;
 void avx512Bf16DotRows(const uint16_t* weights, size_t kStride, const uint16_t* xBf16,

@@ -238,10 +238,11 @@ void amxGemm(const uint8_t* prepared, uint8_t* scratch, const I8KernelCall& c) {
 
 // The int8 LM head at batch > 1: tdpbssd (signed by signed) on A tiles loaded straight from
 // the weight rows (qStride apart), B tiles as above. Whole 32-row panels only; the rows left
-// over, and rows not a whole number of 64-byte steps, run the vpdpbusd kernel. The head call
-// has no scratch of its own: the B tiles live in a buffer per thread.
+// over, and rows not a whole number of 64-byte steps, run the vpdpbusd kernel of Vnni's table.
+// The head call has no scratch of its own: the B tiles live in a buffer per thread.
+template <const I8KernelTable& (*Vnni)()>
 void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall& c) {
-  const I8KernelTable& vnni = avx512VnniI8Table();
+  const I8KernelTable& vnni = Vnni();
   if (c.batch < kMinAmxBatch || c.qStride % kTileBytes != 0 || c.rowEnd - c.rowBegin < kPanelRows)
     return vnni.denseRows(weights, rowScales, c);
   const size_t tiles = batchTiles(c.batch), bTileBytes = kTileRows * c.qStride, steps = c.qStride / kTileBytes;
@@ -286,25 +287,36 @@ void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall
   }
 }
 
+template <const I8KernelTable& (*Vnni)()>
 void run(const uint8_t* prepared, void* scratch, const I8KernelCall& c) {
-  if (c.batch < kMinAmxBatch) return avx512VnniI8Table().run(prepared, scratch, c);
+  if (c.batch < kMinAmxBatch) return Vnni().run(prepared, scratch, c);
   amxGemm(prepared, static_cast<uint8_t*>(scratch), c);
 }
 
-I8KernelTable makeTable() {
-  I8KernelTable table = avx512VnniI8Table();
-  table.name = "amx-int8 fused-i8: tdpbusd tiles at batch > 1 (32 weight rows x 32 batch rows per step); "
-               "batch 1: vpdpbusd zmm (int8 activations, 2-bit code planes)";
+// Vnni's table (batch 1, the sparse and stripe kernels) with the tiles at batch > 1.
+template <const I8KernelTable& (*Vnni)()>
+I8KernelTable makeTable(const char* name) {
+  I8KernelTable table = Vnni();
+  table.name = name;
   table.threadScratchBytes = threadScratchBytes;
-  table.run = run;
-  table.denseRows = denseRows;
+  table.run = run<Vnni>;
+  table.denseRows = denseRows<Vnni>;
   return table;
 }
 
 }  // namespace
 
 const I8KernelTable& amxInt8Table() {
-  static const I8KernelTable table = makeTable();
+  static const I8KernelTable table =
+      makeTable<avx512VnniI8Table>("amx-int8 fused-i8: tdpbusd tiles at batch > 1 (32 weight rows x 32 batch rows per "
+                                   "step); batch 1: vpdpbusd zmm (int8 activations, 2-bit code planes)");
+  return table;
+}
+
+const I8KernelTable& amxInt8GfniTable() {
+  static const I8KernelTable table = makeTable<avx512VnniGfniI8Table>(
+      "amx-int8 fused-i8: tdpbusd tiles at batch > 1 (32 weight rows x 32 batch rows per step); batch 1: vpdpbusd zmm "
+      "(int8 activations, 2-bit code planes unpacked by gf2p8affineqb)");
   return table;
 }
 
