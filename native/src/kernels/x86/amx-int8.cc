@@ -257,6 +257,12 @@ void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall
   for (; first + kPanelRows <= c.rowEnd; first += kPanelRows) {
     const int8_t* a0 = weights + first * c.qStride;
     const int8_t* a1 = a0 + kTileRows * c.qStride;
+    // The next panel's rows, asked for a 64-byte column of all 32 at each step of the first
+    // pair of batch tiles, into L2: 32 row streams at once outnumber what the hardware
+    // prefetcher follows, and the head's weights come from DRAM. 2B-4T batch 32, Emerald
+    // Rapids, 2 threads, 5 runs alternating with the build without: LM head 30.1 -> 18.0 ms
+    // a step (medians; 20.4-32.9 against 14.6-24.4), decode 297 -> 323 tokens/s.
+    const int8_t* next = first + 2 * kPanelRows <= c.rowEnd ? a0 + kPanelRows * c.qStride : nullptr;
     for (size_t j = 0; j < tiles; j += 2) {
       const bool pair = j + 1 < tiles;
       const int8_t* b0 = b + j * bTileBytes;
@@ -266,6 +272,9 @@ void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall
       _tile_zero(2);
       _tile_zero(3);
       for (size_t s = 0; s < steps; ++s) {
+        if (next && j == 0)
+          for (size_t r = 0; r < kPanelRows; ++r)
+            _mm_prefetch(reinterpret_cast<const char*>(next + r * c.qStride + s * kTileBytes), _MM_HINT_T1);
         _tile_loadd(4, a0 + s * kTileBytes, c.qStride);
         _tile_loadd(5, a1 + s * kTileBytes, c.qStride);
         _tile_loadd(6, b0 + s * kTileSize, kTileBytes);
