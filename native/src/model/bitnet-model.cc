@@ -39,9 +39,19 @@ void forEachRow(size_t count, unsigned threads, const std::function<void(size_t)
 
 constexpr int kInputNorm = 0, kAttentionSubNorm = 1, kPostAttentionNorm = 2, kFfnSubNorm = 3;
 
+// x86 builds run the per-row helpers below from an AVX2 copy where the CPU has AVX2 (GCC's
+// target_clones, picked once at load): this unit is built for the baseline ISA, where the
+// double sums and the scaling go two and four lanes at a time. The same operations in the same
+// order, so the results are the same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define BITBENCH_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define BITBENCH_AVX2_CLONE
+#endif
+
 // Eight independent partial sums: one running sum is a chain of dependent double adds (four
 // cycles each), which made the four norms of a 2B-4T layer cost more than its K projection.
-void rmsNorm(const float* x, const float* weight, size_t size, float eps, float* out) {
+BITBENCH_AVX2_CLONE void rmsNorm(const float* x, const float* weight, size_t size, float eps, float* out) {
   double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   size_t i = 0;
   for (; i + 8 <= size; i += 8)
