@@ -39,10 +39,10 @@ void forEachRow(size_t count, unsigned threads, const std::function<void(size_t)
 
 constexpr int kInputNorm = 0, kAttentionSubNorm = 1, kPostAttentionNorm = 2, kFfnSubNorm = 3;
 
-// x86 builds run the per-row helpers below from an AVX2 copy where the CPU has AVX2 (GCC's
-// target_clones, picked once at load): this unit is built for the baseline ISA, where the
-// double sums and the scaling go two and four lanes at a time. The same operations in the same
-// order, so the results are the same bits.
+// What this marks runs from an AVX2 copy where an x86 CPU has AVX2 (GCC's target_clones,
+// picked once at load): this unit is built for the baseline ISA, where rmsNorm's double sums
+// and scaling go two and four lanes at a time. The same operations in the same order, so the
+// results are the same bits.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define BITBENCH_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
 #else
