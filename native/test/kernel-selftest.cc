@@ -1046,13 +1046,19 @@ const I8KernelTable* vnniShiftPlanes(const CpuFeatures&) { return &avx512VnniI8T
 const I8KernelTable* vnniShiftPlanesHardwarePrefetch(const CpuFeatures&) { return &avx512VnniI8HardwarePrefetchTable(); }
 const I8KernelTable* vnniGfniPlanes(const CpuFeatures&) { return &avx512VnniGfniI8Table(); }
 const I8KernelTable* vnniGfniPlanesHardwarePrefetch(const CpuFeatures&) { return &avx512VnniGfniI8HardwarePrefetchTable(); }
+const I8KernelTable* avx512SoftwarePrefetch(const CpuFeatures&) { return &avx512I8Table(); }
+const I8KernelTable* avx512HardwarePrefetch(const CpuFeatures&) { return &avx512I8HardwarePrefetchTable(); }
+const I8KernelTable* avxVnniSoftwarePrefetch(const CpuFeatures&) { return &avxVnniI8Table(); }
+const I8KernelTable* avxVnniHardwarePrefetch(const CpuFeatures&) { return &avxVnniI8HardwarePrefetchTable(); }
+const I8KernelTable* avx2SoftwarePrefetch(const CpuFeatures&) { return &avx2I8Table(); }
+const I8KernelTable* avx2HardwarePrefetch(const CpuFeatures&) { return &avx2I8HardwarePrefetchTable(); }
 const I8KernelTable* amxShiftPlanes(const CpuFeatures&) { return &amxInt8Table(); }
 const I8KernelTable* amxGfniPlanes(const CpuFeatures&) { return &amxInt8GfniTable(); }
 #endif
 
 // The fused-i8 tables dispatch did not pick for an ISA on this CPU, as implementations of
 // their own for the fused-i8 checks: the VNNI and AMX tables with shifts where the CPU has
-// GFNI (and the other way round), and the VNNI tables with the other prefetch choice. Each
+// GFNI (and the other way round), and every x86 table with the other prefetch choice. Each
 // where the CPU could run it.
 const std::vector<Implementation>& i8TableVariants() {
   static const std::vector<Implementation> variants = [] {
@@ -1069,6 +1075,12 @@ const std::vector<Implementation>& i8TableVariants() {
         {"avx512-vnni", "avx512-vnni (shift planes, hardware prefetch)", false, vnniShiftPlanesHardwarePrefetch},
         {"avx512-vnni", "avx512-vnni (gfni planes)", true, vnniGfniPlanes},
         {"avx512-vnni", "avx512-vnni (gfni planes, hardware prefetch)", true, vnniGfniPlanesHardwarePrefetch},
+        {"avx512", "avx512 (software prefetch)", false, avx512SoftwarePrefetch},
+        {"avx512", "avx512 (hardware prefetch)", false, avx512HardwarePrefetch},
+        {"avx-vnni", "avx-vnni (software prefetch)", false, avxVnniSoftwarePrefetch},
+        {"avx-vnni", "avx-vnni (hardware prefetch)", false, avxVnniHardwarePrefetch},
+        {"avx2", "avx2 (software prefetch)", false, avx2SoftwarePrefetch},
+        {"avx2", "avx2 (hardware prefetch)", false, avx2HardwarePrefetch},
         {"amx-int8", "amx-int8 (shift planes)", false, amxShiftPlanes},
         {"amx-int8", "amx-int8 (gfni planes)", true, amxGfniPlanes},
     };

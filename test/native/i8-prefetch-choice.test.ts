@@ -1,9 +1,10 @@
-// The AVX-512 VNNI and AVX-512BW fused-i8 tables each have two batch-1 (and sparse) kernels
-// that differ only in software prefetch: Zen 4 runs their streams on the hardware prefetcher
-// alone, every other CPU prefetches ahead in software (dispatch/cpu-features.h,
-// streamsOnHardwarePrefetch). The choice is made by CPUID; this checks it against what
-// /proc/cpuinfo says this machine is, on machines with the ISA (qemu emulates no AVX-512, so
-// no other CPU model can be tried here), and that the kernel the choice names computes what
+// Every x86 fused-i8 table but scalar's has two batch-1 (and sparse) kernels that differ only in
+// software prefetch: Zen 4 and Zen 5 run the AVX-512 VNNI, AVX-512BW and AVX-VNNI streams on the
+// hardware prefetcher alone, Zen 5 alone the AVX2 streams, and every other CPU prefetches ahead
+// in software (dispatch/cpu-features.h, streamsOnHardwarePrefetch and
+// avx2StreamsOnHardwarePrefetch). The choice is made by CPUID; this checks it against what
+// /proc/cpuinfo says this machine is, on machines with the ISA (qemu emulates no AMD CPU model
+// with AVX2, so no other can be tried here), and that the kernel the choice names computes what
 // the reference does, dense and over zero column blocks.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -32,18 +33,26 @@ function isZen4(cpu: { vendor: string; family: number; model: number }): boolean
     ((model >= 0x10 && model < 0x20) || (model >= 0x60 && model < 0x80) || (model >= 0xa0 && model < 0xb0));
 }
 
+/** AMD family 1Ah. */
+function isZen5(cpu: { vendor: string; family: number }): boolean {
+  return cpu.vendor === 'AuthenticAMD' && cpu.family === 0x1a;
+}
+
 const cpu = cpuIdentity();
-const KERNEL_PREFIX = {
-  'avx512-vnni': /^avx512-vnni fused-i8: vpdpbusd zmm/,
-  avx512: /^avx512 fused-i8: vpmaddubsw \+ vpmaddwd zmm/,
+type Cpu = NonNullable<typeof cpu>;
+const CHOICES = {
+  'avx512-vnni': { prefix: /^avx512-vnni fused-i8: vpdpbusd zmm/, where: 'Zen 4 and Zen 5', hardware: (c: Cpu) => isZen4(c) || isZen5(c) },
+  avx512: { prefix: /^avx512 fused-i8: vpmaddubsw \+ vpmaddwd zmm/, where: 'Zen 4 and Zen 5', hardware: (c: Cpu) => isZen4(c) || isZen5(c) },
+  'avx-vnni': { prefix: /^avx-vnni fused-i8: \{vex\} vpdpbusd ymm/, where: 'Zen 4 and Zen 5', hardware: (c: Cpu) => isZen4(c) || isZen5(c) },
+  avx2: { prefix: /^avx2 fused-i8: vpmaddubsw \+ vpmaddwd \(/, where: 'Zen 5', hardware: isZen5 },
 } as const;
 
-for (const [isa, prefix] of Object.entries(KERNEL_PREFIX) as [keyof typeof KERNEL_PREFIX, RegExp][]) {
+for (const [isa, choice] of Object.entries(CHOICES) as [keyof typeof CHOICES, (typeof CHOICES)[keyof typeof CHOICES]][]) {
   const impl = implementations().find((candidate) => candidate.name === isa);
   describe.skipIf(!impl?.supported || cpu === undefined)(`the ${isa} fused-i8 prefetch choice`, () => {
-    it(`names the hardware prefetcher alone exactly on Zen 4 (this CPU: ${cpu?.vendor} family ${cpu?.family} model ${cpu?.model})`, () => {
-      expect(impl!.i8Kernel).toMatch(prefix);
-      expect(impl!.i8Kernel!.endsWith('; batch 1 on the hardware prefetcher alone')).toBe(isZen4(cpu!));
+    it(`names the hardware prefetcher alone exactly on ${choice.where} (this CPU: ${cpu?.vendor} family ${cpu?.family} model ${cpu?.model})`, () => {
+      expect(impl!.i8Kernel).toMatch(choice.prefix);
+      expect(impl!.i8Kernel!.endsWith('; batch 1 on the hardware prefetcher alone')).toBe(choice.hardware(cpu!));
     });
 
     it('computes, at batch 1 on one and two threads, the products the reference computes', async () => {

@@ -147,6 +147,9 @@ AmdModel amdModel() {
   return m;
 }
 
+// Family 1Ah is Zen 5 (and Zen 5c), every model.
+bool isZen5(const AmdModel& m) { return m.family == 0x1a; }
+
 // Family 19h: Zen 3 is models 00h-0Fh and 20h-5Fh, Zen 4 10h-1Fh, 60h-7Fh and A0h-AFh.
 bool isZen4(const AmdModel& m) {
   return m.family == 0x19 && ((m.model >= 0x10 && m.model < 0x20) || (m.model >= 0x60 && m.model < 0x80) ||
@@ -166,8 +169,13 @@ bool slowCrossLanePermute() {
 }
 
 bool streamsOnHardwarePrefetch() {
-  static const bool zen4 = isZen4(amdModel());
-  return zen4;
+  static const bool zen4Or5 = isZen4(amdModel()) || isZen5(amdModel());
+  return zen4Or5;
+}
+
+bool avx2StreamsOnHardwarePrefetch() {
+  static const bool zen5 = isZen5(amdModel());
+  return zen5;
 }
 
 const char* buildArchitecture() {

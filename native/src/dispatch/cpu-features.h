@@ -51,12 +51,15 @@ const CpuFeatures& cpuFeatures();
 // Picks the AVX2 fused kernel (dispatch/implementations.cc).
 bool slowCrossLanePermute();
 
-// AMD Zen 4 (family 19h, models 10h-1Fh, 60h-7Fh, A0h-AFh): the fused-i8 batch-1 streams read
-// cold weights faster on the hardware prefetcher alone than with software prefetch ahead of
-// them, where Intel and Zen 5 are the other way round. Picks the AVX-512 VNNI and AVX-512BW
-// fused-i8 tables (not AVX2's: on Zen 4 its prefetch measured 0.93-1.06x by shape, and the
-// AVX2-only AMD CPUs that run it, Zen 2 and 3, read 1.15x faster with it).
+// AMD Zen 4 (family 19h, models 10h-1Fh, 60h-7Fh, A0h-AFh) and Zen 5 (family 1Ah): the fused-i8
+// batch-1 streams read cold weights faster on the hardware prefetcher alone than with software
+// prefetch ahead of them, where Intel is the other way round. Picks the AVX-512 VNNI,
+// AVX-512BW and AVX-VNNI fused-i8 tables.
 bool streamsOnHardwarePrefetch();
+
+// The same for the AVX2 fused-i8 table: Zen 5 alone (on Zen 4 its prefetch measured 0.93-1.06x
+// by shape, and the AVX2-only AMD CPUs, Zen 2 and 3, read 1.15x faster with it).
+bool avx2StreamsOnHardwarePrefetch();
 
 // Name of the CPU architecture this binary was built for: "x86_64", "aarch64", ...
 const char* buildArchitecture();

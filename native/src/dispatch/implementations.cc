@@ -40,7 +40,7 @@ const KernelTable* avx2ForCpu(const CpuFeatures&) {
 // GFNI unpacks batch 1's code planes in fewer instructions (avx512-vnni-i8.inl).
 const I8KernelTable* avx512VnniI8ForCpu(const CpuFeatures& cpu) {
   const bool gfni = cpu.has(Feature::kGfni);
-  if (streamsOnHardwarePrefetch())  // Zen 4: no AMX
+  if (streamsOnHardwarePrefetch())  // Zen 4 and 5: no AMX
     return gfni ? &avx512VnniGfniI8HardwarePrefetchTable() : &avx512VnniI8HardwarePrefetchTable();
   const I8KernelTable& table = gfni ? avx512VnniGfniI8Table() : avx512VnniI8Table();
   if (!cpu.has(Feature::kAmxTile) || !cpu.has(Feature::kAmxInt8) || amxPermissionRefusal().empty()) return &table;
@@ -57,10 +57,14 @@ const I8KernelTable* amxInt8ForCpu(const CpuFeatures& cpu) {
   return cpu.has(Feature::kGfni) ? &amxInt8GfniTable() : &amxInt8Table();
 }
 const I8KernelTable* avx512I8ForCpu(const CpuFeatures&) {
-  return streamsOnHardwarePrefetch() ? &avx512I8HardwarePrefetchTable() : &avx512I8Table();  // Zen 4
+  return streamsOnHardwarePrefetch() ? &avx512I8HardwarePrefetchTable() : &avx512I8Table();  // Zen 4 and 5
 }
-const I8KernelTable* avxVnniI8ForCpu(const CpuFeatures&) { return &avxVnniI8Table(); }
-const I8KernelTable* avx2I8ForCpu(const CpuFeatures&) { return &avx2I8Table(); }
+const I8KernelTable* avxVnniI8ForCpu(const CpuFeatures&) {
+  return streamsOnHardwarePrefetch() ? &avxVnniI8HardwarePrefetchTable() : &avxVnniI8Table();  // Zen 5
+}
+const I8KernelTable* avx2I8ForCpu(const CpuFeatures&) {
+  return avx2StreamsOnHardwarePrefetch() ? &avx2I8HardwarePrefetchTable() : &avx2I8Table();  // Zen 5
+}
 #endif
 #if defined(BITBENCH_HAVE_NEON_KERNELS)
 const KernelTable* neonForCpu(const CpuFeatures&) { return &neonTable(); }

@@ -16,13 +16,16 @@ const KernelTable& avx512Table();
 const I8KernelTable& avx2I8Table();
 const I8KernelTable& avx512I8Table();
 const I8KernelTable& avx512VnniI8Table();
-// The same two without the batch-1 and sparse kernels' software prefetch (Zen 4).
+// The same tables without the batch-1 and sparse kernels' software prefetch (Zen 4, Zen 5:
+// dispatch/cpu-features.h).
+const I8KernelTable& avx2I8HardwarePrefetchTable();
 const I8KernelTable& avx512I8HardwarePrefetchTable();
 const I8KernelTable& avx512VnniI8HardwarePrefetchTable();
 // The AVX-512 VNNI tables with batch 1's code planes unpacked by gf2p8affineqb: CPUs with GFNI.
 const I8KernelTable& avx512VnniGfniI8Table();
 const I8KernelTable& avx512VnniGfniI8HardwarePrefetchTable();
 const I8KernelTable& avxVnniI8Table();
+const I8KernelTable& avxVnniI8HardwarePrefetchTable();
 // Tile data must be granted first (dispatch/amx-permission.h). Batch 1 runs
 // avx512VnniI8Table's kernels, and in the Gfni table avx512VnniGfniI8Table's.
 const I8KernelTable& amxInt8Table();

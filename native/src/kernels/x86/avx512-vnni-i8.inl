@@ -45,9 +45,9 @@ struct V {
   // keeps two: there the third ran 0.96-0.99x cold and 0.94x hot (alternating call by call).
   static constexpr size_t kGemvStreams = 3;
   static constexpr size_t kGemmBatchTile = 4;
-  // Cold weights, as on AVX2 (avx2-i8.cc): 4096x4096, 2 threads, Zen 5: 1.03-1.12x, hot unchanged;
-  // Sapphire Rapids: cold 1.19x against none (2 KiB ahead: 1.03x more, kept at 1 KiB). Zen 4
-  // is the other way round and runs kHardwarePrefetchTable below.
+  // Cold weights, as on AVX2 (avx2-i8.cc): 4096x4096, 2 threads, Sapphire Rapids: cold 1.19x
+  // against none (2 KiB ahead: 1.03x more, kept at 1 KiB). Zen 4 and Zen 5 are the other way
+  // round and run kHardwarePrefetchTable below (Zen 5's 1.03-1.12x for it was prefetchnta's).
   static constexpr size_t kGemvPrefetchBytes = 1024;
   static constexpr size_t kGemmChunkBytes = 8192;
   static constexpr size_t kPartialSteps = 1u << 20;
@@ -130,6 +130,7 @@ struct V {
 
 #include "../i8-tiles.inl"
 #include "../i8-sparse-tiles.inl"
+#include "../i8-prefetch-variant.inl"
 struct StripeDot {
   static __m512i dot(__m512i acc, __m512i codes, __m512i x) { return dpbusd(acc, codes, x); }
 };
@@ -231,7 +232,7 @@ void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall
   for (; row < c.rowEnd; ++row) denseHeadRows<1>(weights, rowScales, row, c);
 }
 
-const I8KernelTable kTable = {
+constexpr I8KernelTable kTable = {
 #if BITBENCH_GFNI_PLANES
     .name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 unpacked by gf2p8affineqb)",
 #else
@@ -249,24 +250,20 @@ const I8KernelTable kTable = {
     .stripeRun = i8StripeRun,
 };
 
-// Zen 4 (dispatch's streamsOnHardwarePrefetch): the batch-1 streams without software
+// Zen 4 and Zen 5 (dispatch's streamsOnHardwarePrefetch): the batch-1 streams without software
 // prefetch, which there cost the cold GEMV 1.08-1.13x (4096x4096, 2 threads, 2 GB cold pool,
 // medians of 16 and 30 interleaved rounds; 2B-4T int8-head decode about 1.04x); the sparse
 // kernel's streams too (with it, 1.27x -> 1.21x dense at 30% zero blocks, cold). Emerald
 // Rapids wants it there as in the dense kernel: without, 1.32x -> 1.06x. Two streams: a
-// third ran 0.96-0.99x cold there (4096x4096, 6912x2560, 2560x6912), 0.94x hot.
-const I8KernelTable kHardwarePrefetchTable = [] {
-  I8KernelTable table = kTable;
-  table.name = BITBENCH_GFNI_PLANES ? "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 "
-                                      "unpacked by gf2p8affineqb); batch 1 on the hardware prefetcher alone"
-                                    : "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes); batch 1 on "
-                                      "the hardware prefetcher alone";
-  table.run = i8RunTiles<0, 2>;
-  table.gemvSteps = i8GemvSteps<0, 2>;
-  table.gemvRunSteps = i8GemvRunSteps<0, 2>;
-  table.sparseRun = i8SparseRun<0>;
-  return table;
-}();
+// third ran 0.96-0.99x cold there (4096x4096, 6912x2560, 2560x6912), 0.94x hot. Zen 5 (EPYC,
+// family 1Ah), cold, 4096x4096, both builds alternating in one process: 1.16x with 2 threads
+// while the host read memory at 75-80 GB/s, 1.00-1.03x (and the 2B-4T shapes 0.99-1.00x) while
+// it read 47-51; 1 thread 1.18-1.19x, 16384x4096 1.16x; three streams without it 1.10x.
+constexpr I8KernelTable kHardwarePrefetchTable = i8HardwarePrefetchTable<2>(
+    kTable, BITBENCH_GFNI_PLANES ? "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 "
+                                   "unpacked by gf2p8affineqb)" BITBENCH_HARDWARE_PREFETCH_SUFFIX
+                                 : "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes)"
+                                   BITBENCH_HARDWARE_PREFETCH_SUFFIX);
 
 }  // namespace
 }  // namespace bitbench
