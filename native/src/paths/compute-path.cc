@@ -63,13 +63,14 @@ KernelCall ComputePath::setUp(const float* x, size_t batch, float* y, unsigned t
   return base;
 }
 
-void ComputePath::runShare(const uint8_t* prepared, const KernelCall& base, unsigned index, unsigned count) {
+void ComputePath::runShare(const uint8_t* prepared, const KernelCall& base, unsigned index, unsigned count,
+                           Share share) {
   const RowRange rows = splitRows(config_.n, rowTile(), index, count);
   if (rows.begin >= rows.end) return;
   KernelCall call = base;
   call.rowBegin = rows.begin;
   call.rowEnd = rows.end;
-  runRows(prepared, call, index);
+  runRowsShare(prepared, call, index, share);
 }
 
 void ComputePath::run(const uint8_t* prepared, const float* x, size_t batch, float* y, unsigned threads,
@@ -94,7 +95,10 @@ void ComputePath::runGroup(const GroupMember* members, size_t count, const float
     bases[i] = path.setUp(x, batch, members[i].y, threads, i > 0);
   }
   ThreadPool::shared().parallel(threads, [&](unsigned index, unsigned threadCount) {
-    for (size_t i = 0; i < count; ++i) members[i].path->runShare(members[i].prepared, bases[i], index, threadCount);
+    for (size_t i = 0; i < count; ++i)
+      members[i].path->runShare(members[i].prepared, bases[i], index, threadCount, Share::kOwn);
+    for (size_t i = 0; i < count; ++i)
+      members[i].path->runShare(members[i].prepared, bases[i], index, threadCount, Share::kLeft);
   });
 }
 

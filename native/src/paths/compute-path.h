@@ -116,6 +116,15 @@ class ComputePath {
   virtual bool groupable() const { return true; }
   // Rows of one thread; `thread` is its index in [0, threads).
   virtual void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) = 0;
+  // Which part of a thread's work a call of runShare runs. A path that deals its work out
+  // (a thread takes the other threads' rows once its own are done) splits it in two: kOwn, the
+  // thread's own rows, and kLeft, what is left of the others'. runGroup runs every product's
+  // kOwn before any kLeft, so that the threads meet the products' ends once, at the group's
+  // end, rather than once per product.
+  enum class Share { kAll, kOwn, kLeft };
+  virtual void runRowsShare(const uint8_t* prepared, const KernelCall& call, unsigned thread, Share share) {
+    if (share != Share::kLeft) runRows(prepared, call, thread);
+  }
 
   const KernelTable& table() const { return *table_; }
 
@@ -134,7 +143,8 @@ class ComputePath {
  private:
   // run()'s halves: the calling thread's set-up (padding, beforeRows), and one thread's share.
   KernelCall setUp(const float* x, size_t batch, float* y, unsigned threads, bool sameInput);
-  void runShare(const uint8_t* prepared, const KernelCall& base, unsigned index, unsigned count);
+  void runShare(const uint8_t* prepared, const KernelCall& base, unsigned index, unsigned count,
+                Share share = Share::kAll);
 
   const float* padded_ = nullptr;
   bool sameInput_ = false;

@@ -110,8 +110,12 @@ class FusedI8Path : public ComputePath {
     for (unsigned i = 0; i < threads; ++i) threadScratch_[i] = workspace().get(Workspace::kThreadScratch + i, bytes);
   }
   void runRows(const uint8_t* prepared, const KernelCall& call, unsigned thread) override {
+    runRowsShare(prepared, call, thread, Share::kAll);
+  }
+  void runRowsShare(const uint8_t* prepared, const KernelCall& call, unsigned thread, Share share) override {
+    if (dealSteps_) return runSteps(prepared, call, thread, share);
+    if (share == Share::kLeft) return;
     if (runStripes_) return runStripeRows(prepared + stripeCopyOffset(), call, thread);
-    if (dealSteps_) return runSteps(prepared, call, thread);
     const I8KernelCall i8Call = i8CallOf(call, call.rowBegin, call.rowEnd);
     if (runSparse_)
       return i8_.sparseRun(prepared + sparseCopyOffset(denseBytes()), threadScratch_[thread], nonzeroBlocks_.data(),
@@ -177,7 +181,7 @@ class FusedI8Path : public ComputePath {
       shares_[t].set(0, items);
     }
   }
-  void runSteps(const uint8_t* prepared, const KernelCall& call, unsigned thread) {
+  void runSteps(const uint8_t* prepared, const KernelCall& call, unsigned thread, Share share) {
     const size_t claim = claimSteps_;
     // The first run lays the activations out in the thread's scratch (AMX's B tiles), the
     // later ones reuse them: laid out again for each run of 64 rows, the AMX batch-64 GEMM ran
@@ -193,7 +197,9 @@ class FusedI8Path : public ComputePath {
     };
     size_t first, last;
     const RowRange own{call.rowBegin, call.rowEnd};
-    while (shares_[thread].claim(true, claim, first, last)) runItems(own, first, last);
+    if (share != Share::kLeft)
+      while (shares_[thread].claim(true, claim, first, last)) runItems(own, first, last);
+    if (share == Share::kOwn) return;
     for (unsigned other = 1; other < dealThreads_; ++other) {
       const unsigned t = (thread + other) % dealThreads_;
       const RowRange rows = splitRows(config_.n, rowTile(), t, dealThreads_);
