@@ -1,7 +1,8 @@
 // Included by an x86 fused-i8 unit after i8-tiles.inl and i8-sparse-tiles.inl: its table with
 // the batch-1 kernel's streams (and unless asked otherwise the sparse kernel's) on the hardware
-// prefetcher alone (no software prefetch ahead of them). Dispatch picks such a table on the CPUs where that read cold weights
-// faster (dispatch/cpu-features.h, streamsOnHardwarePrefetch); the kernel's name says so.
+// prefetcher alone, no software prefetch ahead of them. Dispatch picks such a table on the CPUs
+// where that read cold weights faster (dispatch/cpu-features.h, streamsOnHardwarePrefetch); the
+// kernel's name says so.
 #define BITBENCH_HARDWARE_PREFETCH_SUFFIX "; batch 1 on the hardware prefetcher alone"
 
 // constexpr, so that the table is initialized at compile time: as a dynamic initializer it would
