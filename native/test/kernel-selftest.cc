@@ -1041,20 +1041,11 @@ void printPlatform() {
   std::fflush(stdout);
 }
 
-#if defined(BITBENCH_HAVE_X86_KERNELS)
-const I8KernelTable* vnniShiftPlanes(const CpuFeatures&) { return &avx512VnniI8Table(); }
-const I8KernelTable* vnniShiftPlanesHardwarePrefetch(const CpuFeatures&) { return &avx512VnniI8HardwarePrefetchTable(); }
-const I8KernelTable* vnniGfniPlanes(const CpuFeatures&) { return &avx512VnniGfniI8Table(); }
-const I8KernelTable* vnniGfniPlanesHardwarePrefetch(const CpuFeatures&) { return &avx512VnniGfniI8HardwarePrefetchTable(); }
-const I8KernelTable* avx512SoftwarePrefetch(const CpuFeatures&) { return &avx512I8Table(); }
-const I8KernelTable* avx512HardwarePrefetch(const CpuFeatures&) { return &avx512I8HardwarePrefetchTable(); }
-const I8KernelTable* avxVnniSoftwarePrefetch(const CpuFeatures&) { return &avxVnniI8Table(); }
-const I8KernelTable* avxVnniHardwarePrefetch(const CpuFeatures&) { return &avxVnniI8HardwarePrefetchTable(); }
-const I8KernelTable* avx2SoftwarePrefetch(const CpuFeatures&) { return &avx2I8Table(); }
-const I8KernelTable* avx2HardwarePrefetch(const CpuFeatures&) { return &avx2I8HardwarePrefetchTable(); }
-const I8KernelTable* amxShiftPlanes(const CpuFeatures&) { return &amxInt8Table(); }
-const I8KernelTable* amxGfniPlanes(const CpuFeatures&) { return &amxInt8GfniTable(); }
-#endif
+// One table whatever the CPU: an implementation's i8Table for a variant below.
+template <const I8KernelTable& (*Table)()>
+const I8KernelTable* fixedTable(const CpuFeatures&) {
+  return &Table();
+}
 
 // The fused-i8 tables dispatch did not pick for an ISA on this CPU, as implementations of
 // their own for the fused-i8 checks: the VNNI and AMX tables with shifts where the CPU has
@@ -1071,18 +1062,18 @@ const std::vector<Implementation>& i8TableVariants() {
       const I8KernelTable* (*i8Table)(const CpuFeatures&);
     };
     const Variant all[] = {
-        {"avx512-vnni", "avx512-vnni (shift planes)", false, vnniShiftPlanes},
-        {"avx512-vnni", "avx512-vnni (shift planes, hardware prefetch)", false, vnniShiftPlanesHardwarePrefetch},
-        {"avx512-vnni", "avx512-vnni (gfni planes)", true, vnniGfniPlanes},
-        {"avx512-vnni", "avx512-vnni (gfni planes, hardware prefetch)", true, vnniGfniPlanesHardwarePrefetch},
-        {"avx512", "avx512 (software prefetch)", false, avx512SoftwarePrefetch},
-        {"avx512", "avx512 (hardware prefetch)", false, avx512HardwarePrefetch},
-        {"avx-vnni", "avx-vnni (software prefetch)", false, avxVnniSoftwarePrefetch},
-        {"avx-vnni", "avx-vnni (hardware prefetch)", false, avxVnniHardwarePrefetch},
-        {"avx2", "avx2 (software prefetch)", false, avx2SoftwarePrefetch},
-        {"avx2", "avx2 (hardware prefetch)", false, avx2HardwarePrefetch},
-        {"amx-int8", "amx-int8 (shift planes)", false, amxShiftPlanes},
-        {"amx-int8", "amx-int8 (gfni planes)", true, amxGfniPlanes},
+        {"avx512-vnni", "avx512-vnni (shift planes)", false, fixedTable<avx512VnniI8Table>},
+        {"avx512-vnni", "avx512-vnni (shift planes, hardware prefetch)", false, fixedTable<avx512VnniI8HardwarePrefetchTable>},
+        {"avx512-vnni", "avx512-vnni (gfni planes)", true, fixedTable<avx512VnniGfniI8Table>},
+        {"avx512-vnni", "avx512-vnni (gfni planes, hardware prefetch)", true, fixedTable<avx512VnniGfniI8HardwarePrefetchTable>},
+        {"avx512", "avx512 (software prefetch)", false, fixedTable<avx512I8Table>},
+        {"avx512", "avx512 (hardware prefetch)", false, fixedTable<avx512I8HardwarePrefetchTable>},
+        {"avx-vnni", "avx-vnni (software prefetch)", false, fixedTable<avxVnniI8Table>},
+        {"avx-vnni", "avx-vnni (hardware prefetch)", false, fixedTable<avxVnniI8HardwarePrefetchTable>},
+        {"avx2", "avx2 (software prefetch)", false, fixedTable<avx2I8Table>},
+        {"avx2", "avx2 (hardware prefetch)", false, fixedTable<avx2I8HardwarePrefetchTable>},
+        {"amx-int8", "amx-int8 (shift planes)", false, fixedTable<amxInt8Table>},
+        {"amx-int8", "amx-int8 (gfni planes)", true, fixedTable<amxInt8GfniTable>},
     };
     for (const Variant& v : all) {
       Implementation impl = supportedImplementation("scalar");
