@@ -6,44 +6,17 @@
 // /proc/cpuinfo says this machine is, on machines with the ISA (qemu emulates no AMD CPU model
 // with AVX2, so no other can be tried here), and that the kernel the choice names computes what
 // the reference does, dense and over zero column blocks.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { implementations, runPath } from '../../native/index.js';
 import { packTernary } from '../../native/ternary-format.js';
+import { cpuIdentity, isZen4, isZen5, type CpuIdentity } from '../helpers/cpu-identity.js';
 import { createRng, randomActivations, randomTernaryWeights, referenceTernaryMatmul } from '../helpers/reference.js';
 
-/** vendor, family and model of the first CPU in /proc/cpuinfo; undefined off Linux x86. */
-function cpuIdentity(): { vendor: string; family: number; model: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return undefined;
-  }
-  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
-  const vendor = field('vendor_id'), family = field('cpu family'), model = field('model');
-  if (vendor === undefined || family === undefined || model === undefined) return undefined;
-  return { vendor, family: Number(family), model: Number(model) };
-}
-
-/** AMD family 19h models 10h-1Fh, 60h-7Fh and A0h-AFh. */
-function isZen4(cpu: { vendor: string; family: number; model: number }): boolean {
-  const { family, model } = cpu;
-  return cpu.vendor === 'AuthenticAMD' && family === 0x19 &&
-    ((model >= 0x10 && model < 0x20) || (model >= 0x60 && model < 0x80) || (model >= 0xa0 && model < 0xb0));
-}
-
-/** AMD family 1Ah. */
-function isZen5(cpu: { vendor: string; family: number }): boolean {
-  return cpu.vendor === 'AuthenticAMD' && cpu.family === 0x1a;
-}
-
 const cpu = cpuIdentity();
-type Cpu = NonNullable<typeof cpu>;
 const CHOICES = {
-  'avx512-vnni': { prefix: /^avx512-vnni fused-i8: vpdpbusd zmm/, where: 'Zen 4 and Zen 5', hardware: (c: Cpu) => isZen4(c) || isZen5(c) },
-  avx512: { prefix: /^avx512 fused-i8: vpmaddubsw \+ vpmaddwd zmm/, where: 'Zen 4 and Zen 5', hardware: (c: Cpu) => isZen4(c) || isZen5(c) },
-  'avx-vnni': { prefix: /^avx-vnni fused-i8: \{vex\} vpdpbusd ymm/, where: 'Zen 4 and Zen 5', hardware: (c: Cpu) => isZen4(c) || isZen5(c) },
+  'avx512-vnni': { prefix: /^avx512-vnni fused-i8: vpdpbusd zmm/, where: 'Zen 4 and Zen 5', hardware: (c: CpuIdentity) => isZen4(c) || isZen5(c) },
+  avx512: { prefix: /^avx512 fused-i8: vpmaddubsw \+ vpmaddwd zmm/, where: 'Zen 4 and Zen 5', hardware: (c: CpuIdentity) => isZen4(c) || isZen5(c) },
+  'avx-vnni': { prefix: /^avx-vnni fused-i8: \{vex\} vpdpbusd ymm/, where: 'Zen 4 and Zen 5', hardware: (c: CpuIdentity) => isZen4(c) || isZen5(c) },
   avx2: { prefix: /^avx2 fused-i8: vpmaddubsw \+ vpmaddwd \(/, where: 'Zen 5', hardware: isZen5 },
 } as const;
 

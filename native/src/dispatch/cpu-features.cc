@@ -178,6 +178,11 @@ bool avx2StreamsOnHardwarePrefetch() {
   return zen5;
 }
 
+bool slowGfniPlanes() {
+  static const bool zen4 = isZen4(amdModel());
+  return zen4;
+}
+
 const char* buildArchitecture() {
 #if defined(__x86_64__) || defined(_M_X64)
   return "x86_64";
