@@ -1066,6 +1066,8 @@ const std::vector<Implementation>& i8TableVariants() {
         {"avx512-vnni", "avx512-vnni (shift planes, hardware prefetch)", false, fixedTable<avx512VnniI8HardwarePrefetchTable>},
         {"avx512-vnni", "avx512-vnni (gfni planes)", true, fixedTable<avx512VnniGfniI8Table>},
         {"avx512-vnni", "avx512-vnni (gfni planes, hardware prefetch)", true, fixedTable<avx512VnniGfniI8HardwarePrefetchTable>},
+        {"avx512-vnni", "avx512-vnni (scaled planes)", false, fixedTable<avx512VnniScaledI8Table>},
+        {"avx512-vnni", "avx512-vnni (scaled planes, hardware prefetch)", false, fixedTable<avx512VnniScaledI8HardwarePrefetchTable>},
         {"avx512", "avx512 (software prefetch)", false, fixedTable<avx512I8Table>},
         {"avx512", "avx512 (hardware prefetch)", false, fixedTable<avx512I8HardwarePrefetchTable>},
         {"avx-vnni", "avx-vnni (software prefetch)", false, fixedTable<avxVnniI8Table>},

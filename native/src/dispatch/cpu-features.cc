@@ -178,7 +178,7 @@ bool avx2StreamsOnHardwarePrefetch() {
   return zen5;
 }
 
-bool slowGfniPlanes() {
+bool scaledPlanes() {
   static const bool zen4 = isZen4(amdModel());
   return zen4;
 }

@@ -61,11 +61,12 @@ bool streamsOnHardwarePrefetch();
 // by shape, and the AVX2-only AMD CPUs, Zen 2 and 3, read 1.15x faster with it).
 bool avx2StreamsOnHardwarePrefetch();
 
-// AMD Zen 4: the AVX-512 VNNI batch-1 kernel unpacks code planes faster with shifts than with
-// gf2p8affineqb, though the CPU has GFNI (hot, 2 threads, both builds alternating in one
-// process: 4096x4096 1.23x, 2560x6912 1.40x, 6912x2560 1.19x, 2560x2560 1.21x; cold alike).
-// Picks the AVX-512 VNNI and AMX fused-i8 tables.
-bool slowGfniPlanes();
+// AMD Zen 4: the AVX-512 VNNI batch-1 kernel masks its code planes into four scaled partial
+// sums, one stream of rows (avx512-vnni-i8.inl), hot 1.02-1.10x faster than the shift; and
+// though the CPU has GFNI, gf2p8affineqb ran 1.19-1.40x slower than the shift (hot, 2
+// threads, the builds alternating in one process: 4096x4096 1.23x, 2560x6912 1.40x, 6912x2560
+// 1.19x, 2560x2560 1.21x; cold alike). Picks the AVX-512 VNNI and AMX fused-i8 tables.
+bool scaledPlanes();
 
 // Name of the CPU architecture this binary was built for: "x86_64", "aarch64", ...
 const char* buildArchitecture();

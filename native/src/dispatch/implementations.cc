@@ -38,11 +38,12 @@ const KernelTable* avx2ForCpu(const CpuFeatures&) {
   return chosen;
 }
 // GFNI unpacks batch 1's code planes in fewer instructions (avx512-vnni-i8.inl), and faster
-// everywhere measured but Zen 4 (slowGfniPlanes).
-bool gfniPlanes(const CpuFeatures& cpu) { return cpu.has(Feature::kGfni) && !slowGfniPlanes(); }
+// everywhere measured but Zen 4, which masks them into scaled sums (scaledPlanes).
+bool gfniPlanes(const CpuFeatures& cpu) { return cpu.has(Feature::kGfni) && !scaledPlanes(); }
 const I8KernelTable* avx512VnniI8ForCpu(const CpuFeatures& cpu) {
+  if (scaledPlanes()) return &avx512VnniScaledI8HardwarePrefetchTable();  // Zen 4: no AMX
   const bool gfni = gfniPlanes(cpu);
-  if (streamsOnHardwarePrefetch())  // Zen 4 and 5: no AMX
+  if (streamsOnHardwarePrefetch())  // Zen 5: no AMX
     return gfni ? &avx512VnniGfniI8HardwarePrefetchTable() : &avx512VnniI8HardwarePrefetchTable();
   const I8KernelTable& table = gfni ? avx512VnniGfniI8Table() : avx512VnniI8Table();
   if (!cpu.has(Feature::kAmxTile) || !cpu.has(Feature::kAmxInt8) || amxPermissionRefusal().empty()) return &table;

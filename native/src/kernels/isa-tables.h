@@ -24,6 +24,9 @@ const I8KernelTable& avx512VnniI8HardwarePrefetchTable();
 // The AVX-512 VNNI tables with batch 1's code planes unpacked by gf2p8affineqb: CPUs with GFNI.
 const I8KernelTable& avx512VnniGfniI8Table();
 const I8KernelTable& avx512VnniGfniI8HardwarePrefetchTable();
+// The AVX-512 VNNI tables with batch 1's code planes masked into four scaled sums (Zen 4).
+const I8KernelTable& avx512VnniScaledI8Table();
+const I8KernelTable& avx512VnniScaledI8HardwarePrefetchTable();
 const I8KernelTable& avxVnniI8Table();
 const I8KernelTable& avxVnniI8HardwarePrefetchTable();
 // Tile data must be granted first (dispatch/amx-permission.h). Batch 1 runs

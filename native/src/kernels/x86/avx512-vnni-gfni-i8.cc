@@ -1,8 +1,9 @@
 // The AVX-512 VNNI fused-i8 tables for CPUs that also have GFNI (Ice Lake, Sapphire Rapids,
-// Zen 4 and later): batch 1 unpacks its code planes with gf2p8affineqb. Compiled with GFNI
-// target flags, so dispatch reaches these only where the CPU reports GFNI. The kernels:
-// avx512-vnni-i8.inl.
+// Zen 5; Zen 4 runs the scaled unit instead): batch 1 unpacks its code planes with
+// gf2p8affineqb. Compiled with GFNI target flags, so dispatch reaches these only where the CPU
+// reports GFNI. The kernels: avx512-vnni-i8.inl.
 #define BITBENCH_GFNI_PLANES 1
+#define BITBENCH_SCALED_PLANES 0
 #include "avx512-vnni-i8.inl"
 
 namespace bitbench {

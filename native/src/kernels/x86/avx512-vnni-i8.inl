@@ -1,11 +1,12 @@
 // AVX-512 VNNI fused-i8 kernels (Cascade Lake, Ice Lake, Sapphire Rapids, Zen 4 and later):
 // vpdpbusd multiplies four unsigned codes by four int8 activations and adds them straight
 // into an int32 lane, so neither the int16 step of vpmaddubsw nor its flushes are needed.
-// Included by two units, each with AVX-512 + VNNI target flags and reached only through
-// dispatch: avx512-vnni-i8.cc unpacks the code planes with shifts and masks, and
-// avx512-vnni-gfni-i8.cc (with GFNI target flags as well, for the CPUs that have it) unpacks
-// batch 1's with gf2p8affineqb. Each defines BITBENCH_GFNI_PLANES (0 or 1) first, and after
-// the include names its tables: kTable and kHardwarePrefetchTable.
+// Included by three units, each with AVX-512 + VNNI target flags and reached only through
+// dispatch, which differ in how batch 1 unpacks the code planes: avx512-vnni-i8.cc with shifts
+// and masks, avx512-vnni-gfni-i8.cc (with GFNI target flags as well, for the CPUs that have
+// it) with gf2p8affineqb, and avx512-vnni-scaled-i8.cc with masks alone, into four partial
+// sums (Zen 4). Each defines BITBENCH_GFNI_PLANES and BITBENCH_SCALED_PLANES (0 or 1) first,
+// and after the include names its tables: kTable and kHardwarePrefetchTable.
 #include <immintrin.h>
 
 #include <cstddef>
@@ -41,16 +42,19 @@ struct V {
   // Three streams of four rows, each row's partial two registers (BlockPartial): 24 of the 32
   // beside the activations and the codes (four need 32 for the partials alone). Against two,
   // with streams kept off 64 KiB multiples (stream-split.h), Emerald Rapids, cold, 2 threads,
-  // both in one process: 1.01-1.03x at 4096 x 4096 and the 2B-4T shapes. Zen 4's table below
-  // keeps two: there the third ran 0.96-0.99x cold and 0.94x hot (alternating call by call).
-  static constexpr size_t kGemvStreams = 3;
+  // both in one process: 1.01-1.03x at 4096 x 4096 and the 2B-4T shapes. The hardware
+  // prefetch table below keeps two (on Zen 4 the third ran 0.96-0.99x cold and 0.94x hot,
+  // alternating call by call); the scaled unpack's four partials a row leave registers for one.
+  static constexpr size_t kGemvStreams = BITBENCH_SCALED_PLANES ? 1 : 3;
   static constexpr size_t kGemmBatchTile = 4;
   // Cold weights, as on AVX2 (avx2-i8.cc): 4096x4096, 2 threads, Sapphire Rapids: cold 1.19x
   // against none (2 KiB ahead: 1.03x more, kept at 1 KiB). Zen 4 and Zen 5 are the other way
   // round and run kHardwarePrefetchTable below (Zen 5's 1.03-1.12x for it was prefetchnta's).
   static constexpr size_t kGemvPrefetchBytes = 1024;
   static constexpr size_t kGemmChunkBytes = 8192;
-  static constexpr size_t kPartialSteps = 1u << 20;
+  // The scaled unpack's x64 partial takes at most 4 * 128 * 127 a block: 2^15 blocks
+  // (kPartialSteps / 4) stay below 2^31.
+  static constexpr size_t kPartialSteps = BITBENCH_SCALED_PLANES ? 1u << 17 : 1u << 20;
 
   static I load(const void* p) { return _mm512_loadu_si512(p); }
   static void store(void* p, I v) { _mm512_storeu_si512(p, v); }
@@ -65,13 +69,34 @@ struct V {
   // products come out four times too large; they gather in a partial of their own, every lane
   // a multiple of 4, shifted back once at the flush. (At most 2 * 4 * 1016 per block in odd4:
   // 2^18 blocks, kPartialSteps / 4, stay below 2^31.)
+#if BITBENCH_SCALED_PLANES
+  // Or no shift at all: every plane masked in place, 1, 4, 16 and 64 times too large, each
+  // scale in a partial of its own, shifted back at the flush: 4 masks and 4 vpdpbusd per 64
+  // code bytes where the shift takes 9 instructions. Four partials a row fit one stream of
+  // four rows in the registers (two spilled: 0.72x). Zen 4, 2 threads, hot, against the shift
+  // with its two streams, the builds alternating call by call: 4096x4096 1.01-1.10x, 2560x6912
+  // 1.03-1.07x, 6912x2560 1.04-1.07x, 2560x2560 1.02x, 640x2560 1.04x (the shift with one
+  // stream: 1.02-1.04x); cold 0.98-1.03x; the sparse kernel hot 1.01x, cold 0.98x.
+  struct BlockPartial {
+    __m512i even, odd4, x16, x64;
+  };
+  static BlockPartial blockZero() {
+    return {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+  }
+#else
   struct BlockPartial {
     __m512i even, odd4;
   };
   static BlockPartial blockZero() { return {_mm512_setzero_si512(), _mm512_setzero_si512()}; }
+#endif
   static void blockDot(BlockPartial& p, I w, const I (&a)[4]) {
     const I low = _mm512_set1_epi8(3), high = _mm512_set1_epi8(12);
-#if BITBENCH_GFNI_PLANES
+#if BITBENCH_SCALED_PLANES
+    p.even = dpbusd(p.even, _mm512_and_si512(w, low), a[0]);
+    p.odd4 = dpbusd(p.odd4, _mm512_and_si512(w, high), a[1]);
+    p.x16 = dpbusd(p.x16, _mm512_and_si512(w, _mm512_set1_epi8(0x30)), a[2]);
+    p.x64 = dpbusd(p.x64, _mm512_and_si512(w, _mm512_set1_epi8(static_cast<char>(0xc0))), a[3]);
+#elif BITBENCH_GFNI_PLANES
     // Planes 2 and 3 by one gf2p8affineqb each, a bit matrix applied to every byte: bits 4-5
     // to bits 0-1, and bits 6-7 to bits 2-3 (four times too large, as plane 1). 8 vector
     // instructions per 64 code bytes where the shift takes 9. (Byte j of a matrix qword is
@@ -94,6 +119,9 @@ struct V {
   }
   static void blockFlush(Acc& acc, const BlockPartial& p) {
     acc = _mm512_add_epi32(acc, _mm512_add_epi32(p.even, _mm512_srai_epi32(p.odd4, 2)));
+#if BITBENCH_SCALED_PLANES
+    acc = _mm512_add_epi32(acc, _mm512_add_epi32(_mm512_srai_epi32(p.x16, 4), _mm512_srai_epi32(p.x64, 6)));
+#endif
   }
   static Partial partialZero() { return _mm512_setzero_si512(); }
   static void partialAdd(Partial& p, I c, I a) { p = dpbusd(p, c, a); }
@@ -233,7 +261,9 @@ void denseRows(const int8_t* weights, const float* rowScales, const I8KernelCall
 }
 
 constexpr I8KernelTable kTable = {
-#if BITBENCH_GFNI_PLANES
+#if BITBENCH_SCALED_PLANES
+    .name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 masked into four scaled sums)",
+#elif BITBENCH_GFNI_PLANES
     .name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 unpacked by gf2p8affineqb)",
 #else
     .name = "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes)",
@@ -259,11 +289,14 @@ constexpr I8KernelTable kTable = {
 // family 1Ah), cold, 4096x4096, both builds alternating in one process: 1.16x with 2 threads
 // while the host read memory at 75-80 GB/s, 1.00-1.03x (and the 2B-4T shapes 0.99-1.00x) while
 // it read 47-51; 1 thread 1.18-1.19x, 16384x4096 1.16x; three streams without it 1.10x.
-constexpr I8KernelTable kHardwarePrefetchTable = i8HardwarePrefetchTable<2>(
-    kTable, BITBENCH_GFNI_PLANES ? "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 "
-                                   "unpacked by gf2p8affineqb)" BITBENCH_HARDWARE_PREFETCH_SUFFIX
-                                 : "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes)"
-                                   BITBENCH_HARDWARE_PREFETCH_SUFFIX);
+// (The scaled unpack's one stream, as its kTable's.)
+constexpr I8KernelTable kHardwarePrefetchTable = i8HardwarePrefetchTable<BITBENCH_SCALED_PLANES ? 1 : 2>(
+    kTable, BITBENCH_SCALED_PLANES ? "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 "
+                                     "masked into four scaled sums)" BITBENCH_HARDWARE_PREFETCH_SUFFIX
+            : BITBENCH_GFNI_PLANES ? "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes, batch 1 "
+                                     "unpacked by gf2p8affineqb)" BITBENCH_HARDWARE_PREFETCH_SUFFIX
+                                   : "avx512-vnni fused-i8: vpdpbusd zmm (int8 activations, 2-bit code planes)"
+                                     BITBENCH_HARDWARE_PREFETCH_SUFFIX);
 
 }  // namespace
 }  // namespace bitbench
