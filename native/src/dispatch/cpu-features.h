@@ -62,7 +62,7 @@ bool streamsOnHardwarePrefetch();
 bool avx2StreamsOnHardwarePrefetch();
 
 // AMD Zen 4: the AVX-512 VNNI batch-1 kernel masks its code planes into four scaled partial
-// sums, one stream of rows (avx512-vnni-i8.inl), hot 1.02-1.10x faster than the shift; and
+// sums, one stream of rows (avx512-vnni-i8.inl), hot 1.01-1.10x faster than the shift; and
 // though the CPU has GFNI, gf2p8affineqb ran 1.19-1.40x slower than the shift (hot, 2
 // threads, the builds alternating in one process: 4096x4096 1.23x, 2560x6912 1.40x, 6912x2560
 // 1.19x, 2560x2560 1.21x; cold alike). Picks the AVX-512 VNNI and AMX fused-i8 tables.
